@@ -1,0 +1,209 @@
+"""Settings for the village-stationed cadre system, driven by environment variables."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DEBUG = env_bool("DEBUG", default=False)
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set SECRET_KEY in the environment, or DEBUG=1 for development."
+        )
+    SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
+
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_filters",
+    "guardian",
+    "viewflow",
+    "viewflow.workflow",
+    "workflows",
+    "dispatch",
+    "leave",
+    "appraisal",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "workflows.middleware.RequestContextMiddleware",
+]
+
+ROOT_URLCONF = "project.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "project.wsgi.application"
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Wait for a busy writer instead of failing at once; serialise writers from the start.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "workflows.User"
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+# No guardian anonymous user: anonymous visitors hold no permission anywhere.
+ANONYMOUS_USER_NAME = None
+GUARDIAN_RAISE_403 = False
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# Key for the audit trail's hash chain (R-X1). Keep it out of the database so that whoever can
+# write rows behind the application's back still cannot forge a chain that verifies.
+AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", SECRET_KEY)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}
+
+# ---------------------------------------------------------------------------------------------
+# Policy: every number the rules leave to local choice (../shared/RULES.md). The defaults are the
+# seed's; other counties and provinces change them here, never in code. Each may be overridden by
+# an environment variable POLICY_<NAME>. Changes are written to the audit trail on `migrate`.
+# ---------------------------------------------------------------------------------------------
+POLICY_DEFAULTS = {
+    # R-O3: a village whose own collective income (after subsidies from above) is below this, in
+    # yuan a year, is economically weak; zero own income makes it an empty shell.
+    "ECONOMICALLY_WEAK_INCOME_YUAN": 30000,
+    # R-S5: years a unit that missed its quota is barred from the two awards.
+    "QUOTA_SANCTION_YEARS": 3,
+    # R-S6 / issue 3: may one nomination round send two cadres to the same village?
+    "ALLOW_TWO_CADRES_PER_VILLAGE_PER_ROUND": False,
+    # R-S7: length of the stationing term, in months from the day of stationing.
+    "TERM_MONTHS": 12,
+    # R-M1: days in the village required per term-year and per month (holidays aside).
+    "MIN_DAYS_IN_VILLAGE_PER_YEAR": 250,
+    "MIN_DAYS_IN_VILLAGE_PER_MONTH": 22,
+    # R-M2: leave of up to this many days is decided by the township; longer by the org dept.
+    "LEAVE_TOWNSHIP_MAX_DAYS": 3,
+    # R-M4: villages per work group.
+    "WORK_GROUP_MIN_VILLAGES": 2,
+    "WORK_GROUP_MAX_VILLAGES": 3,
+    # R-M5: unit head visits per term; the deputy in charge visits once per this many months.
+    "UNIT_HEAD_MIN_VISITS_PER_TERM": 1,
+    "DEPUTY_VISIT_INTERVAL_MONTHS": 6,
+    # R-A2: weights (percent) of the township score, the unit score and the villagers' votes.
+    "APPRAISAL_WEIGHT_TOWNSHIP": 40,
+    "APPRAISAL_WEIGHT_UNIT": 30,
+    "APPRAISAL_WEIGHT_VILLAGERS": 30,
+    # R-A2: lowest combined score for each grade.
+    "GRADE_MIN_EXCELLENT": 90,
+    "GRADE_MIN_COMPETENT": 75,
+    "GRADE_MIN_BASICALLY_COMPETENT": 60,
+    # R-A2: what one villager vote of each grade is worth, on a 0-100 scale.
+    "VOTE_SCORE_EXCELLENT": 100,
+    "VOTE_SCORE_COMPETENT": 80,
+    "VOTE_SCORE_BASICALLY_COMPETENT": 60,
+    "VOTE_SCORE_INCOMPETENT": 0,
+    # R-A2a: unexcused absences that cap the grade.
+    "ABSENCES_CAP_NOT_EXCELLENT": 1,
+    "ABSENCES_CAP_BASICALLY_COMPETENT": 2,
+    "ABSENCES_CAP_INCOMPETENT": 3,
+    # R-A2a: cap on the share (percent) of excellent grades per round and cadre category; 0 is off.
+    "EXCELLENT_SHARE_CAP_PERCENT": 0,
+    # R-A3: years an incompetent grade bars promotion.
+    "NO_PROMOTION_YEARS_AFTER_INCOMPETENT": 3,
+}
+
+
+def _policy_from_env() -> dict:
+    policy = dict(POLICY_DEFAULTS)
+    for name, default in POLICY_DEFAULTS.items():
+        raw = os.environ.get(f"POLICY_{name}")
+        if raw is None:
+            continue
+        try:
+            policy[name] = env_bool(f"POLICY_{name}") if isinstance(default, bool) else int(raw)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"POLICY_{name} must be a whole number, got {raw!r}") from exc
+    weights = ("APPRAISAL_WEIGHT_TOWNSHIP", "APPRAISAL_WEIGHT_UNIT", "APPRAISAL_WEIGHT_VILLAGERS")
+    if sum(policy[w] for w in weights) != 100:
+        raise ImproperlyConfigured("The three appraisal weights must add up to 100.")
+    return policy
+
+
+POLICY = _policy_from_env()

@@ -1,0 +1,16 @@
+"""URL configuration: the viewflow site, sign-in, language switch and admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from viewflow.contrib.auth import AuthViewset
+
+from workflows.site import site
+
+urlpatterns = [
+    path("accounts/", AuthViewset(with_profile_view=False).urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("admin/", admin.site.urls),
+    path("", site.urls),
+]

@@ -1,0 +1,67 @@
+"""Fixtures shared by the whole suite."""
+
+import pytest
+from django.db import connection
+
+from tests.factories import (
+    CadreFactory,
+    CountyFactory,
+    TownshipFactory,
+    UnitFactory,
+    UserFactory,
+    VillageFactory,
+    appoint,
+)
+from workflows import triggers
+from workflows.models import Role
+
+
+@pytest.fixture
+def transactional_db(transactional_db):
+    """Empty the append-only audit table before Django flushes the database (R-X1 triggers)."""
+    yield transactional_db
+    triggers.remove(connection)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {triggers.TABLE}")
+    triggers.install(connection)
+
+
+@pytest.fixture
+def county(db):
+    return CountyFactory(code="410523", name="汤阴县")
+
+
+@pytest.fixture
+def two_tiers(county):
+    """Two units, two townships with a village each, and one person in every role."""
+    unit_a = UnitFactory(county=county, name="县农业农村局")
+    unit_b = UnitFactory(county=county, name="县教育局")
+    town_a = TownshipFactory(county=county, name="菜园镇")
+    town_b = TownshipFactory(county=county, name="宜沟镇")
+    village_a = VillageFactory(township=town_a, name="东官庄村")
+    village_b = VillageFactory(township=town_b, name="西街村")
+    people = {
+        "org": UserFactory(username="org", name="组织部王科长"),
+        "auditor": UserFactory(username="auditor", name="审计李明"),
+        "head_a": UserFactory(username="head_a", name="农业局张局长"),
+        "deputy_a": UserFactory(username="deputy_a", name="农业局刘副局长"),
+        "head_b": UserFactory(username="head_b", name="教育局赵局长"),
+        "town_a": UserFactory(username="town_a", name="菜园镇党委陈书记"),
+        "town_b": UserFactory(username="town_b", name="宜沟镇党委孙书记"),
+        "outsider": UserFactory(username="outsider", name="无职务人员"),
+    }
+    appoint(people["org"], Role.ORG_DEPT, county)
+    appoint(people["auditor"], Role.AUDITOR, county)
+    appoint(people["head_a"], Role.UNIT_HEAD, unit_a)
+    appoint(people["deputy_a"], Role.UNIT_DEPUTY, unit_a)
+    appoint(people["head_b"], Role.UNIT_HEAD, unit_b)
+    appoint(people["town_a"], Role.TOWNSHIP_COMMITTEE, town_a)
+    appoint(people["town_b"], Role.TOWNSHIP_COMMITTEE, town_b)
+    cadre_a = CadreFactory(unit=unit_a, user=UserFactory(username="cadre_a", name="李卫东"), is_reserve=True)
+    cadre_b = CadreFactory(unit=unit_b, user=UserFactory(username="cadre_b", name="王秀英"))
+    people["cadre_a"], people["cadre_b"] = cadre_a.user, cadre_b.user
+    return {
+        "county": county, "unit_a": unit_a, "unit_b": unit_b, "town_a": town_a, "town_b": town_b,
+        "village_a": village_a, "village_b": village_b, "cadre_a": cadre_a, "cadre_b": cadre_b,
+        "people": people,
+    }

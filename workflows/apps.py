@@ -1,0 +1,15 @@
+"""App config for what every process shares: tiers, permissions, the audit trail."""
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class WorkflowsConfig(AppConfig):
+    name = "workflows"
+    verbose_name = _("组织与审计")
+
+    def ready(self):
+        from workflows.policy import audit_policy_changes
+
+        post_migrate.connect(audit_policy_changes, sender=self)

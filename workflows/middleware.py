@@ -1,0 +1,17 @@
+"""Make the current request's address available to the audit trail without threading it through."""
+
+from workflows.audit import request_ip
+
+
+class RequestContextMiddleware:
+    """Remember the client address of the request being served, for audit events (R-X1)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = request_ip.set(request.META.get("REMOTE_ADDR") or None)
+        try:
+            return self.get_response(request)
+        finally:
+            request_ip.reset(token)

@@ -1,0 +1,155 @@
+"""Who may do what, answered once for pages, API, exports, admin and services (R-O4).
+
+Permissions are django-guardian object grants held on **tier objects** (county, unit, township),
+one set per post, never per record. A record reaches its tiers through `tier_paths`, a class
+attribute mapping a tier name ("county", "unit", "township", "owner") to the lookup from the record
+to that tier's primary key. The same paths answer an object check (`may`, `may_view`) and filter a
+list (`visible_to`), so a page, an export and the API cannot disagree.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Model, Q, QuerySet
+
+if TYPE_CHECKING:
+    from workflows.models import User
+
+# Codenames, one string each, used in Meta.permissions, transitions and flows.
+VIEW_COUNTY = "view_county_records"
+COORDINATE_COUNTY = "coordinate_county"
+REVIEW_AUDIT = "review_audit_trail"
+VIEW_UNIT = "view_unit_records"
+NOMINATE_CADRES = "nominate_cadres"
+APPROVE_NOMINATIONS = "approve_nominations"
+VIEW_TOWNSHIP = "view_township_records"
+MANAGE_STATIONED = "manage_stationed_cadres"
+DECIDE_LEAVE = "decide_leave"
+
+#: The tier model each codename is declared on.
+PERM_TIER = {
+    VIEW_COUNTY: "county",
+    COORDINATE_COUNTY: "county",
+    REVIEW_AUDIT: "county",
+    VIEW_UNIT: "unit",
+    NOMINATE_CADRES: "unit",
+    APPROVE_NOMINATIONS: "unit",
+    VIEW_TOWNSHIP: "township",
+    MANAGE_STATIONED: "township",
+    DECIDE_LEAVE: "township",
+}
+
+#: The view permission of each tier: holding it lets one read every record of that tier.
+VIEW_PERM_OF_TIER = {"county": VIEW_COUNTY, "unit": VIEW_UNIT, "township": VIEW_TOWNSHIP}
+
+#: What each post grants on its tier object. The auditor reads everything and acts on nothing.
+ROLE_PERMISSIONS = {
+    "org_dept": [VIEW_COUNTY, COORDINATE_COUNTY, REVIEW_AUDIT],
+    "auditor": [VIEW_COUNTY, REVIEW_AUDIT],
+    "unit_head": [VIEW_UNIT, NOMINATE_CADRES, APPROVE_NOMINATIONS],
+    "unit_deputy": [VIEW_UNIT, NOMINATE_CADRES],
+    "township_committee": [VIEW_TOWNSHIP, MANAGE_STATIONED, DECIDE_LEAVE],
+}
+
+_TIER_MODELS = {"county": "County", "unit": "Unit", "township": "Township"}
+
+
+def tier_model(tier: str) -> type[Model]:
+    from django.apps import apps
+
+    return apps.get_model("workflows", _TIER_MODELS[tier])
+
+
+def _tier_pk(obj: Model, path: str) -> Any:
+    """Follow a lookup path such as 'township__county_id' from an object to a primary key."""
+    value: Any = obj
+    for part in path.split("__"):
+        if value is None:
+            return None
+        value = getattr(value, part)
+    return value
+
+
+def tier_pks(obj: Model) -> dict[str, Any]:
+    """Return the primary keys of the tiers (and the owner) an object belongs to."""
+    paths = getattr(type(obj), "tier_paths", None)
+    if paths is None:
+        raise TypeError(f"{type(obj).__name__} declares no tier_paths")
+    return {tier: _tier_pk(obj, path) for tier, path in paths.items()}
+
+
+def _granted(user: User, perm: str, tier: str, pk: Any) -> bool:
+    if pk is None:
+        return False
+    tier_obj = tier_model(tier)(pk=pk)
+    return user.has_perm(f"workflows.{perm}", tier_obj)
+
+
+def may(user: User | None, perm: str, obj: Model) -> bool:
+    """May this user exercise `perm` (a tier codename) on this object, through its tier?"""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    tier = PERM_TIER[perm]
+    pk = tier_pks(obj).get(tier)
+    return _granted(user, perm, tier, pk)
+
+
+def may_view(user: User | None, obj: Model) -> bool:
+    """May this user read this object: their own, or within a tier they may view?"""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    pks = tier_pks(obj)
+    if pks.get("owner") is not None and pks["owner"] == user.pk:
+        return True
+    return any(_granted(user, VIEW_PERM_OF_TIER[tier], tier, pk) for tier, pk in pks.items() if tier != "owner")
+
+
+def granted_tier_pks(user: User, perm_by_tier: dict[str, str]) -> dict[str, list[Any]]:
+    """Return, per tier, the primary keys on which the user holds that tier's permission (one query)."""
+    from django.contrib.contenttypes.models import ContentType
+    from guardian.models import UserObjectPermission
+
+    result: dict[str, list[Any]] = {tier: [] for tier in perm_by_tier}
+    if not (user and user.is_authenticated and user.is_active):
+        return result
+    content_types = ContentType.objects.get_for_models(*(tier_model(t) for t in perm_by_tier))
+    tier_of_ct = {content_types[tier_model(t)].pk: t for t in perm_by_tier}
+    rows = UserObjectPermission.objects.filter(
+        user=user,
+        content_type_id__in=tier_of_ct,
+        permission__codename__in=set(perm_by_tier.values()),
+    ).values_list("content_type_id", "object_pk", "permission__codename")
+    for ct_id, object_pk, codename in rows:
+        tier = tier_of_ct[ct_id]
+        if perm_by_tier[tier] == codename:
+            result[tier].append(int(object_pk))
+    return result
+
+
+def visible_to(user: User | None, queryset: QuerySet) -> QuerySet:
+    """Filter a queryset to the rows this user may read (the list form of `may_view`)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    paths = queryset.model.tier_paths
+    tiers = {tier: VIEW_PERM_OF_TIER[tier] for tier in paths if tier != "owner"}
+    granted = granted_tier_pks(user, tiers)
+    condition = Q(pk__in=[])
+    for tier, pks in granted.items():
+        if pks:
+            condition |= Q(**{f"{paths[tier]}__in": pks})
+    if "owner" in paths:
+        condition |= Q(**{paths["owner"]: user.pk})
+    return queryset.filter(condition)
+
+
+def acting_on(user: User | None, perm: str, queryset: QuerySet) -> QuerySet:
+    """Filter a queryset to the rows on which this user may exercise `perm` (the list form of `may`)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    tier = PERM_TIER[perm]
+    path = queryset.model.tier_paths.get(tier)
+    if path is None:
+        return queryset.none()
+    pks = granted_tier_pks(user, {tier: perm})[tier]
+    return queryset.filter(**{f"{path}__in": pks})

@@ -1,0 +1,77 @@
+"""Reads of the tiers that several pages need, with their joins and aggregates done in SQL."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
+
+from workflows.models import AuditEvent, Cadre, Post, Township, Unit, User, Village, VillageIncome
+from workflows.permissions import visible_to
+
+
+def villages_with_income(queryset: QuerySet[Village] | None = None) -> QuerySet[Village]:
+    """Villages annotated with their latest year's own income (`latest_own_income`, `latest_income_year`)."""
+    queryset = Village.objects.all() if queryset is None else queryset
+    latest = VillageIncome.objects.filter(village=OuterRef("pk")).order_by("-year")
+    own = ExpressionWrapper(F("total_income") - F("subsidies"), output_field=DecimalField(max_digits=14,
+                                                                                          decimal_places=2))
+    return queryset.select_related("township").annotate(
+        latest_own_income=Subquery(latest.annotate(own=own).values("own")[:1]),
+        latest_income_year=Subquery(latest.values("year")[:1]),
+    )
+
+
+def target_village_filter() -> Q:
+    """Villages that must all have a stationed cadre: weak, economically weak, election-difficult (R-S6)."""
+    return (
+        Q(is_weak_leadership=True)
+        | Q(is_election_difficult=True)
+        | Q(latest_own_income__lt=settings.POLICY["ECONOMICALLY_WEAK_INCOME_YUAN"])
+    )
+
+
+def village_category_counts(queryset: QuerySet[Village]) -> dict[str, int]:
+    """Count villages per category in one query (R-O3)."""
+    threshold = settings.POLICY["ECONOMICALLY_WEAK_INCOME_YUAN"]
+    return villages_with_income(queryset).aggregate(
+        total=Count("pk"),
+        weak_leadership=Count("pk", filter=Q(is_weak_leadership=True)),
+        economically_weak=Count("pk", filter=Q(latest_own_income__lt=threshold)),
+        empty_shell=Count("pk", filter=Q(latest_own_income__lte=0)),
+        election_difficult=Count("pk", filter=Q(is_election_difficult=True)),
+        old_revolutionary=Count("pk", filter=Q(is_old_revolutionary=True)),
+        ethnic_minority=Count("pk", filter=Q(is_ethnic_minority=True)),
+        target=Count("pk", filter=target_village_filter()),
+    )
+
+
+def active_posts_of(user: User) -> list[Post]:
+    return list(
+        Post.objects.active().filter(user=user).select_related("county", "unit__county", "township__county")
+    )
+
+
+def cadres_for(user: User) -> QuerySet[Cadre]:
+    """Cadres this user may see, reserve and key-cultivation cadres first (R-S3)."""
+    return visible_to(user, Cadre.objects.select_related("unit", "user"))
+
+
+def units_for(user: User) -> QuerySet[Unit]:
+    return visible_to(user, Unit.objects.select_related("county")).annotate(
+        cadre_count=Count("cadres", distinct=True),
+        reserve_count=Count("cadres", filter=Q(cadres__is_reserve=True), distinct=True),
+    ).order_by("code")
+
+
+def townships_for(user: User) -> QuerySet[Township]:
+    return visible_to(user, Township.objects.select_related("county")).annotate(
+        village_count=Count("villages")
+    ).order_by("code")
+
+
+def villages_for(user: User) -> QuerySet[Village]:
+    return villages_with_income(visible_to(user, Village.objects.all()))
+
+
+def recent_audit_events(limit: int = 10) -> list[AuditEvent]:
+    return list(AuditEvent.objects.select_related("actor", "content_type").order_by("-seq")[:limit])

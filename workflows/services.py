@@ -1,0 +1,88 @@
+"""Operations on the tiers: appointing people to posts and ending posts (R-O2, R-O4, R-X1)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from workflows.audit import audit_record
+from workflows.models import ROLE_TIER, County, Post, Role, Township, Unit, User
+from workflows.permissions import COORDINATE_COUNTY, ROLE_PERMISSIONS, may
+
+Tier = County | Unit | Township
+
+
+def _county_of(tier: Tier) -> County:
+    return tier if isinstance(tier, County) else tier.county
+
+
+def _check_may_manage_posts(by: User | None, tier: Tier) -> None:
+    """Only the org dept of the county (or a system command, by=None) appoints and removes."""
+    if by is None or by.is_superuser:
+        return
+    if not may(by, COORDINATE_COUNTY, _county_of(tier)):
+        audit_record(action="post.refused", actor=by, obj=tier, reason=_("无权任免该层级的职务"))
+        raise PermissionDenied(_("只有本县组织部可以任免职务。"))
+
+
+def _forget_cached_perms(user: User) -> None:
+    for attr in ("_guardian_perms_cache", "_perm_cache", "_user_perm_cache"):
+        user.__dict__.pop(attr, None)
+
+
+def post_appoint(*, user: User, role: str, tier: Tier, by: User | None, title: str = "") -> Post:
+    """Appoint a person to a post; the tier's permissions are granted at once (R-O4, R-X1)."""
+    role = Role(role)
+    tier_name = ROLE_TIER[role]
+    expected = {"county": County, "unit": Unit, "township": Township}[tier_name]
+    if not isinstance(tier, expected):
+        raise ValidationError(_("%(role)s 只能在%(tier)s任职。") % {
+            "role": role.label, "tier": expected._meta.verbose_name})
+    _check_may_manage_posts(by, tier)
+    try:
+        with transaction.atomic():
+            post = Post.objects.create(user=user, role=role, title=title, **{tier_name: tier})
+            codenames = ROLE_PERMISSIONS[role]
+            for codename in codenames:
+                assign_perm(f"workflows.{codename}", user, tier)
+            audit_record(
+                action="post.appoint", actor=by, obj=tier, to_state=role,
+                reason=title, data={"user": user.username, "post": post.pk, "granted": codenames},
+            )
+    except IntegrityError as exc:
+        if role in (Role.UNIT_HEAD, Role.UNIT_DEPUTY):
+            raise ValidationError(_("%(tier)s已有在任的%(role)s,请先免去其职务。") % {
+                "tier": tier, "role": role.label}) from exc
+        raise ValidationError(_("%(user)s 已在%(tier)s担任%(role)s。") % {
+            "user": user, "tier": tier, "role": role.label}) from exc
+    _forget_cached_perms(user)
+    return post
+
+
+def post_end(*, post: Post, by: User | None, reason: str = "") -> Post:
+    """End a post; permissions no other active post of the person gives are revoked at once (R-O4)."""
+    if not post.is_active:
+        raise ValidationError(_("该职务已经免去。"))
+    tier = post.tier
+    _check_may_manage_posts(by, tier)
+    with transaction.atomic():
+        post.ended_at = timezone.now()
+        post.save(update_fields=["ended_at"])
+        tier_name = ROLE_TIER[Role(post.role)]
+        still_held = {
+            codename
+            for other in Post.objects.active().filter(user=post.user, **{tier_name: tier})
+            for codename in ROLE_PERMISSIONS[other.role]
+        }
+        revoked = [c for c in ROLE_PERMISSIONS[post.role] if c not in still_held]
+        for codename in revoked:
+            remove_perm(f"workflows.{codename}", post.user, tier)
+        audit_record(
+            action="post.end", actor=by, obj=tier, from_state=post.role, reason=reason,
+            data={"user": post.user.username, "post": post.pk, "revoked": revoked},
+        )
+    _forget_cached_perms(post.user)
+    return post

@@ -1,0 +1,17 @@
+"""The viewflow frontend site: one application per area, each showing only what the user may see."""
+
+from django.utils.translation import gettext_lazy as _
+from viewflow.urls import Application, Site
+
+from workflows.views import HomeView, OrganisationApp
+
+site = Site(
+    title=_("驻村蹲点干部管理"),
+    viewsets=[
+        Application(
+            title=_("工作台"), icon="dashboard", app_name="home",
+            urlpatterns=[HomeView.url_pattern()],
+        ),
+        OrganisationApp(),
+    ],
+)
