@@ -7,9 +7,11 @@ from workflows.views import HomeView, OrganisationApp
 
 site = Site(
     title=_("驻村蹲点干部管理"),
+    primary_color="#1f4e8c",
+    secondary_color="#c62828",
     viewsets=[
         Application(
-            title=_("工作台"), icon="dashboard", app_name="home",
+            title=_("工作台"), icon="dashboard", app_name="home", menu_template_name=None,
             urlpatterns=[HomeView.url_pattern()],
         ),
         OrganisationApp(),

@@ -21,6 +21,10 @@ def _has_any_view_grant(user) -> bool:
     return any(granted.values())
 
 
+def _is_cadre(user) -> bool:
+    return bool(user and user.is_authenticated) and Cadre.objects.filter(user=user).exists()
+
+
 class HomeView(LoginRequiredMixin, TemplateView):
     """Each post the user holds gets a section with that post's work."""
 
@@ -167,7 +171,7 @@ class CadreViewset(TierScopedViewset):
 
     def has_view_permission(self, user, obj=None):
         if obj is None:
-            return _has_any_view_grant(user) or Cadre.objects.filter(user=user).exists()
+            return _has_any_view_grant(user) or _is_cadre(user)
         return may_view(user, obj)
 
 
@@ -176,6 +180,12 @@ class OrganisationApp(Application):
     icon = "account_tree"
     app_name = "org"
     viewsets = [UnitViewset(), TownshipViewset(), VillageViewset(), CadreViewset()]
+
+    def has_view_permission(self, user, obj=None):
+        # Let anonymous visitors through to the views, whose login_required sends them to sign in.
+        if not (user and user.is_authenticated):
+            return True
+        return _has_any_view_grant(user) or _is_cadre(user)
 
 
 
