@@ -140,7 +140,10 @@ def test_r_o4_unit_detail_page_inside_and_outside_the_tier(client, two_tiers, ro
 
 @pytest.mark.parametrize(
     ("role", "expected"),
-    [("town_a", ["东官庄村"]), ("town_b", ["西街村"]), ("org", ["东官庄村", "西街村"]), ("auditor", ["东官庄村", "西街村"])],
+    [
+        ("town_a", ["东官庄村"]), ("town_b", ["西街村"]),
+        ("org", ["东官庄村", "西街村"]), ("auditor", ["东官庄村", "西街村"]),
+    ],
 )
 def test_r_o4_village_list_page_shows_only_the_township_villages(client, two_tiers, role, expected):
     client.force_login(two_tiers["people"][role])
