@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from workflows.models import AuditEvent, User
 from workflows.permissions import tier_pks
@@ -24,6 +25,23 @@ from workflows.permissions import tier_pks
 request_ip: ContextVar[str | None] = ContextVar("request_ip", default=None)
 
 GENESIS = "0" * 64
+
+#: Human names of the actions, for pages and exports; each process adds its own with `register_actions`.
+ACTION_LABELS: dict[str, Any] = {
+    "post.appoint": gettext_lazy("任命职务"),
+    "post.end": gettext_lazy("免去职务"),
+    "post.refused": gettext_lazy("越权任免被拒绝"),
+    "policy.change": gettext_lazy("政策参数变更"),
+    "county.import": gettext_lazy("导入全县基础数据"),
+}
+
+
+def register_actions(labels: dict[str, Any]) -> None:
+    ACTION_LABELS.update(labels)
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
 
 # Fields that the hash covers, in order. Changing this list invalidates every existing chain.
 _HASHED = (

@@ -376,3 +376,9 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_repr}"
+
+    @property
+    def action_label(self) -> str:
+        from workflows.audit import action_label
+
+        return action_label(self.action)

@@ -50,7 +50,8 @@ def post_appoint(*, user: User, role: str, tier: Tier, by: User | None, title: s
                 assign_perm(f"workflows.{codename}", user, tier)
             audit_record(
                 action="post.appoint", actor=by, obj=tier, to_state=role,
-                reason=title, data={"user": user.username, "post": post.pk, "granted": codenames},
+                data={"user": user.username, "name": user.get_full_name(), "post": post.pk, "title": title,
+                      "granted": codenames},
             )
     except IntegrityError as exc:
         if role in (Role.UNIT_HEAD, Role.UNIT_DEPUTY):
@@ -82,7 +83,8 @@ def post_end(*, post: Post, by: User | None, reason: str = "") -> Post:
             remove_perm(f"workflows.{codename}", post.user, tier)
         audit_record(
             action="post.end", actor=by, obj=tier, from_state=post.role, reason=reason,
-            data={"user": post.user.username, "post": post.pk, "revoked": revoked},
+            data={"user": post.user.username, "name": post.user.get_full_name(), "post": post.pk,
+                  "revoked": revoked},
         )
     _forget_cached_perms(post.user)
     return post
