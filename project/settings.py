@@ -207,3 +207,6 @@ def _policy_from_env() -> dict:
 
 
 POLICY = _policy_from_env()
+
+# The flows whose human tasks appear in each user's to-do list on the home page.
+WORKFLOW_FLOWS = ["dispatch.flows.DispatchFlow", "dispatch.flows.RecallFlow"]

@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from viewflow.contrib.auth import AuthViewset
 
-from workflows.site import site
+from project.site import site
 
 urlpatterns = [
     path("accounts/", AuthViewset(with_profile_view=False).urls),

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count, Q
 from django.urls import path
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from viewflow.urls import Application, ReadonlyModelViewset
 
 from workflows import selectors
+from workflows.flows import open_tasks_for
 from workflows.models import AuditEvent, Cadre, Township, Unit, Village
 from workflows.permissions import VIEW_PERM_OF_TIER, granted_tier_pks, may_view
 
@@ -43,7 +46,8 @@ class HomeView(LoginRequiredMixin, TemplateView):
             builder = getattr(self, f"_section_{post.role}")
             sections.append({"post": post, **builder(post)})
         cadre = Cadre.objects.select_related("unit").filter(user=user).first()
-        context.update(sections=sections, cadre=cadre, has_role=bool(posts or cadre))
+        tasks = open_tasks_for(user, [import_string(path) for path in settings.WORKFLOW_FLOWS])
+        context.update(sections=sections, cadre=cadre, has_role=bool(posts or cadre), tasks=tasks)
         return context
 
     def _section_org_dept(self, post):

@@ -1,0 +1,155 @@
+"""What every process's flow shares: tier-checked human tasks, a friendly 'already decided', flow helpers."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Model, Q
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from viewflow.fsm import TransitionNotAllowed
+from viewflow.workflow import flow
+from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.models import Process, Task
+from viewflow.workflow.status import STATUS
+
+from workflows.audit import audit_record
+from workflows.permissions import VIEW_PERM_OF_TIER, granted_tier_pks, may_view
+
+FINISHED = (STATUS.DONE, STATUS.CANCELED)
+
+
+def flow_view_permission(user, obj=None) -> bool:
+    """A flow is visible to anyone holding a tier; a process only inside the user's tiers (R-O4)."""
+    if not (user and user.is_authenticated):
+        return False
+    if obj is not None and getattr(obj, "artifact", None) is not None:
+        return may_view(user, obj.artifact)
+    return any(granted_tier_pks(user, VIEW_PERM_OF_TIER).values())
+
+
+def fresh_artifact(process: Process) -> Model:
+    """The artifact as stored now; a process caches its artifact, and FSM fields skip refresh_from_db."""
+    model = process.artifact_content_type.model_class()
+    return model._default_manager.get(pk=process.artifact_object_id)
+
+
+ALREADY_DONE = _lazy("该事项已经办结(可能已由他人或在另一个窗口中处理),无需重复操作。")
+
+
+class AlreadyDone(Exception):
+    """The task was finished by someone else (or in another tab) first."""
+
+
+def _finished_redirect(request, task: Task, message: str) -> HttpResponseRedirect:
+    messages.warning(request, message)
+    return HttpResponseRedirect(request.GET.get("back") or reverse("home:index"))
+
+
+def _wrap_tier_task_view(flow_task, origin_view):
+    """Open a task to anyone its tier permission admits; take it on submit; say so if it is already done.
+
+    Unlike viewflow's own wrapper, the user does not have to assign the task to themselves first, and a
+    second submission (another tab, another person) gets a clear 'already decided', not an error page.
+    """
+
+    def view(request, process_pk: int, task_pk: int, **kwargs):
+        task_class = flow_task.flow_class.task_class
+        task = task_class._default_manager.select_related("process").filter(pk=task_pk, process_id=process_pk).first()
+        if task is None or task.process.flow_class != flow_task.flow_class or task.flow_task != flow_task:
+            raise Http404
+        if task.status in FINISHED:
+            return _finished_redirect(request, task, str(ALREADY_DONE))
+        may_do = flow_task.can_execute(request.user, task) or flow_task.can_assign(request.user, task)
+        if not may_do:
+            if task.owner_id and task.owner_id != request.user.pk:
+                return _finished_redirect(request, task, _("该事项正由 %(name)s 办理。") % {"name": task.owner})
+            audit_record(action="task.refused", actor=request.user if request.user.is_authenticated else None,
+                         obj=task.process.artifact, reason=_("越权打开待办事项"), data={"task": str(task.flow_task)})
+            raise PermissionDenied(_("您无权办理此事项。"))
+        request.activation = flow_task.activation_class(task)
+        if request.method != "POST":
+            return origin_view(request, process_pk=process_pk, task_pk=task_pk, **kwargs)
+        try:
+            with flow_task.flow_class.lock(process_pk), transaction.atomic():
+                task = task_class._default_manager.select_related("process").get(pk=task_pk)
+                if task.status in FINISHED:
+                    raise AlreadyDone
+                if task.status == STATUS.NEW:
+                    flow_task.activation_class(task).assign(request.user)
+                request.activation = flow_task.activation_class(task)
+                request.activation.start(request)
+                return origin_view(request, process_pk=process_pk, task_pk=task_pk, **kwargs)
+        except (AlreadyDone, TransitionNotAllowed):
+            return _finished_redirect(request, task, str(ALREADY_DONE))
+        except FlowLockFailed:
+            return _finished_redirect(request, task, _("该事项正由他人办理,请稍后再试。"))
+
+    view.__name__ = getattr(origin_view, "__name__", "task_view")
+    return view
+
+
+class TierView(flow.View):
+    """A human task whose queue is its tier; see `_wrap_tier_task_view` for how it opens and closes."""
+
+    @property
+    def view_path(self):
+        return path(
+            f"<int:process_pk>/{self.name}/<int:task_pk>/execute/",
+            _wrap_tier_task_view(self, self.view),
+            name="execute",
+        )
+
+
+def process_of(flow_class, artifact: Model) -> Process | None:
+    from django.contrib.contenttypes.models import ContentType
+
+    return (flow_class.process_class._default_manager.filter(
+        flow_class=flow_class, artifact_content_type=ContentType.objects.get_for_model(artifact),
+        artifact_object_id=artifact.pk).order_by("-pk").first())
+
+
+def open_task(flow_class, node_name: str, artifact: Model) -> Task | None:
+    process = process_of(flow_class, artifact)
+    if process is None:
+        return None
+    node = getattr(flow_class.instance, node_name)
+    return (flow_class.task_class._default_manager.filter(process=process, flow_task=node)
+            .exclude(status__in=[*FINISHED, STATUS.REVIVED]).first())
+
+
+def finish_handle(flow_class, node_name: str, artifact: Model, **kwargs: Any) -> None:
+    """Complete the flow's waiting Handle task for this artifact, if the flow is waiting there."""
+    task = open_task(flow_class, node_name, artifact)
+    if task is not None:
+        getattr(flow_class.instance, node_name).run(task, **kwargs)
+
+
+def cancel_process_of(flow_class, artifact: Model) -> None:
+    process = process_of(flow_class, artifact)
+    if process is not None and process.finished is None:
+        flow_class.instance.cancel(process)
+
+
+def open_tasks_for(user, flow_classes: list) -> list[Task]:
+    """Human tasks the user may take or has taken, across flows, oldest first (two queries)."""
+    if not (user and user.is_authenticated):
+        return []
+    tasks = Task.objects.filter(flow_task_type="HUMAN", process__flow_class__in=flow_classes)
+    queue = tasks.filter(status=STATUS.NEW).user_queue(user).values("pk")
+    result = list(
+        tasks.filter(Q(pk__in=queue) | Q(status=STATUS.ASSIGNED, owner=user))
+        .select_related("process").prefetch_related("process__artifact").order_by("created")
+    )
+    # Node URLs exist once the site's URLconf is built; outside a request it may not be yet.
+    import_module(settings.ROOT_URLCONF)
+    for task in result:
+        task.execute_url = task.reverse("execute")
+    return result
