@@ -2,10 +2,8 @@
 
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
-from viewflow.workflow.flow import FlowAppViewset
 
 from dispatch import urls as dispatch_urls
-from dispatch.flows import DispatchFlow, RecallFlow
 from workflows.views import HomeView, OrganisationApp
 
 site = Site(
@@ -21,8 +19,6 @@ site = Site(
             title=_("选派"), icon="assignment_ind", app_name="dispatch", menu_template_name=None,
             urlpatterns=dispatch_urls.urlpatterns,
         ),
-        FlowAppViewset(DispatchFlow, icon="account_tree", app_name="dispatch_flow"),
-        FlowAppViewset(RecallFlow, icon="undo", app_name="recall_flow"),
         OrganisationApp(),
     ],
 )

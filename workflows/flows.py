@@ -17,13 +17,20 @@ from django.utils.translation import gettext_lazy as _lazy
 from viewflow.fsm import TransitionNotAllowed
 from viewflow.workflow import flow
 from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.flow import FlowViewset
+from viewflow.workflow.flow.views import DashboardProcessListView, DashboardTaskListView
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
 from workflows.audit import audit_record
-from workflows.permissions import VIEW_PERM_OF_TIER, granted_tier_pks, may_view
+from workflows.permissions import VIEW_COUNTY, VIEW_PERM_OF_TIER, granted_tier_pks, may_view
 
 FINISHED = (STATUS.DONE, STATUS.CANCELED)
+
+
+def is_county_viewer(user) -> bool:
+    """Org dept and auditors read every process in their county; lists of processes are for them only."""
+    return bool(user and user.is_authenticated) and bool(granted_tier_pks(user, {"county": VIEW_COUNTY})["county"])
 
 
 def flow_view_permission(user, obj=None) -> bool:
@@ -153,3 +160,30 @@ def open_tasks_for(user, flow_classes: list) -> list[Task]:
     for task in result:
         task.execute_url = task.reverse("execute")
     return result
+
+
+class _OrderedProcessListView(DashboardProcessListView):
+    def get_queryset(self):
+        return super().get_queryset().order_by("-created")
+
+
+class _OrderedTaskListView(DashboardTaskListView):
+    @property
+    def queryset(self):
+        return super().queryset.order_by("-created")
+
+
+class TierFlowViewset(FlowViewset):
+    """A flow's URLs: task pages for whoever the task's tier admits; process lists for the county tier only.
+
+    Cancelling a process is not offered here: withdrawals and recalls go through the services (R-S1).
+    """
+
+    process_list_view_class = _OrderedProcessListView
+    task_list_view_class = _OrderedTaskListView
+    process_cancel_path = None
+
+    def has_view_permission(self, user, obj=None):
+        if obj is not None:
+            return flow_view_permission(user, obj)
+        return is_county_viewer(user)

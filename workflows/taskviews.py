@@ -71,7 +71,6 @@ class TaskFormView(ServiceFormView):
             with transaction.atomic():
                 self.result = self.perform(form)
         except ValidationError as error:
-            transaction.set_rollback(True)
             add_service_errors(form, error)
             return self.form_invalid(form)
         self.activation.execute()
@@ -80,5 +79,8 @@ class TaskFormView(ServiceFormView):
         return HttpResponseRedirect(self.get_success_url())
 
     def form_invalid(self, form):
+        # Render while the transaction is usable, then undo taking the task: it stays in the queue.
+        response = super().form_invalid(form)
+        response.render()
         transaction.set_rollback(True)
-        return super().form_invalid(form)
+        return response

@@ -46,6 +46,11 @@ class HomeView(LoginRequiredMixin, TemplateView):
             builder = getattr(self, f"_section_{post.role}")
             sections.append({"post": post, **builder(post)})
         cadre = Cadre.objects.select_related("unit").filter(user=user).first()
+        if cadre is not None:
+            from dispatch.models import Dispatch
+
+            cadre.recent_dispatches = list(Dispatch.objects.filter(cadre=cadre).select_related(
+                "village__township").order_by("-year", "-nominated_at")[:3])
         tasks = open_tasks_for(user, [import_string(path) for path in settings.WORKFLOW_FLOWS])
         context.update(sections=sections, cadre=cadre, has_role=bool(posts or cadre), tasks=tasks)
         return context

@@ -66,3 +66,63 @@ def test_r_s1_nomination_to_stationing_through_the_pages(client, world, year):
     assert stationed.state == DispatchState.STATIONED
     assert stationed.term_ends_on == datetime.date(2027, 3, 4)
     assert open_tasks_for(p["town_a"], FLOWS) == []
+
+
+def test_r_o4_process_lists_are_for_the_county_tier_only(client, world, year):
+    p = world["people"]
+    services.dispatch_nominate(cadre=world["cadre_a"], village=world["village_a"], by=p["deputy_a"], year=year)
+    for role, status in [("org", 200), ("auditor", 200), ("head_a", 403), ("town_a", 403), ("cadre_a", 403)]:
+        client.force_login(p[role])
+        assert client.get("/flows/dispatch/flows/").status_code == status, role
+        assert client.get("/flows/dispatch/tasks/").status_code == status, role
+
+
+def test_r_o4_task_outside_the_tier_is_refused_and_audited(client, world, year):
+    from workflows.models import AuditEvent
+
+    p = world["people"]
+    dispatch = services.dispatch_nominate(cadre=world["cadre_a"], village=world["village_a"], by=p["deputy_a"],
+                                          year=year)
+    url = _task_url(p["head_a"], dispatch)
+    for role in ("head_b", "deputy_a", "town_a", "auditor", "org", "cadre_a"):
+        client.force_login(p[role])
+        assert client.post(url, {"decision": "approve"}).status_code == 403, role
+    assert Dispatch.objects.get(pk=dispatch.pk).state == DispatchState.NOMINATED
+    assert AuditEvent.objects.filter(action="task.refused").count() == 6
+
+
+def test_r_s1_second_submission_of_a_decided_task_says_already_decided(client, world, year):
+    p = world["people"]
+    dispatch = services.dispatch_nominate(cadre=world["cadre_a"], village=world["village_a"], by=p["deputy_a"],
+                                          year=year)
+    url = _task_url(p["head_a"], dispatch)
+    client.force_login(p["head_a"])
+    assert client.post(url, {"decision": "approve"}).status_code == 302
+    response = client.post(url, {"decision": "reject", "comment": "改主意"}, follow=True)
+    assert response.status_code == 200
+    assert "已经办结" in response.content.decode()
+    assert Dispatch.objects.get(pk=dispatch.pk).state == DispatchState.APPROVED
+
+
+def test_r_s4_refused_approval_keeps_the_task_in_the_queue(client, world, year):
+    p = world["people"]
+    dispatch = services.dispatch_nominate(cadre=world["plain_a"], village=world["village_a"], by=p["deputy_a"],
+                                          year=year, exclusion="unwilling", exclusion_note="本人不愿意")
+    url = _task_url(p["head_a"], dispatch)
+    client.force_login(p["head_a"])
+    response = client.post(url, {"decision": "approve"})
+    assert response.status_code == 200 and "不宜选派" in response.content.decode()
+    assert Dispatch.objects.get(pk=dispatch.pk).state == DispatchState.NOMINATED
+    assert _task_url(p["head_a"], dispatch) == url
+    assert client.post(url, {"decision": "reject", "comment": "本人不愿意"}).status_code == 302
+    assert Dispatch.objects.get(pk=dispatch.pk).state == DispatchState.REJECTED
+
+
+def test_home_page_lists_open_tasks_with_a_count(client, world, year):
+    p = world["people"]
+    services.dispatch_nominate(cadre=world["cadre_a"], village=world["village_a"], by=p["deputy_a"], year=year)
+    client.force_login(p["head_a"])
+    page = client.get("/home/").content.decode()
+    assert "待办事项(1)" in page and "审批推荐" in page
+    client.force_login(p["head_b"])
+    assert "待办事项(0)" in client.get("/home/").content.decode()
