@@ -4,7 +4,22 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from dispatch.models import (
     ACTIVE_STATES,
@@ -16,9 +31,10 @@ from dispatch.models import (
     Quota,
     QuotaSanction,
     TeamLeader,
+    TrainingBatch,
     WorkGroup,
 )
-from workflows.models import Cadre, County, Post, Role, Township, Unit, User, Village
+from workflows.models import Cadre, County, Post, Role, Township, Unit, User, Village, VillageIncome
 from workflows.permissions import visible_to
 from workflows.selectors import target_village_filter, villages_with_income
 
@@ -164,3 +180,59 @@ def open_applications_for_unit(unit: Unit) -> QuerySet[Application]:
     return (Application.objects.filter(cadre__unit=unit, state=ApplicationState.SUBMITTED)
             .select_related("cadre", "preferred_village__township")
             .order_by("-cadre__is_reserve", "-cadre__is_key_cultivation", "submitted_at"))
+
+
+# --- Org dept: pairing, sanctions, training (R-S5, R-S6, R-S8) ------------------------------------
+
+
+def villages_target_first(county: County) -> QuerySet[Village]:
+    """The county's villages with their latest income, target villages first (R-S6)."""
+    return (
+        villages_with_income(Village.objects.filter(township__county=county))
+        # Case, not the bare condition: a village with no income record must compare False, not NULL.
+        .annotate(is_target=Case(When(target_village_filter(), then=Value(True)), default=Value(False),
+                                 output_field=BooleanField()))
+        .order_by("-is_target", "township__code", "code")
+    )
+
+
+def pairings_in(county: County, year: int) -> QuerySet[Pairing]:
+    """The county's pairings for a year, each with its village's latest own income (`village_own_income`)."""
+    latest = VillageIncome.objects.filter(village=OuterRef("village_id")).order_by("-year")
+    own = ExpressionWrapper(F("total_income") - F("subsidies"), output_field=DecimalField(max_digits=14,
+                                                                                          decimal_places=2))
+    return (
+        Pairing.objects.filter(unit__county=county, year=year).select_related("unit", "village__township")
+        .annotate(village_own_income=Subquery(latest.annotate(own=own).values("own")[:1]))
+        .order_by("unit__code", "village__township__code", "village__code")
+    )
+
+
+def sanctions_in_force(*, on: datetime.date) -> QuerySet[QuotaSanction]:
+    """Sanctions running on a date: those units may not be considered for the two awards (R-S5)."""
+    return (QuotaSanction.objects.filter(starts_on__lte=on, ends_on__gte=on)
+            .select_related("unit__county", "quota").order_by("unit__code", "-ends_on"))
+
+
+def training_batches_in(county: County) -> QuerySet[TrainingBatch]:
+    """The county's training batches with how many cadres were enrolled and have completed (R-S8)."""
+    return (
+        TrainingBatch.objects.filter(county=county)
+        .annotate(enrolled=Count("dispatches"),
+                  completed=Count("dispatches", filter=Q(dispatches__training_completed_on__isnull=False)))
+        .order_by("-starts_on", "-pk")
+    )
+
+
+def approved_awaiting_training(county: County) -> QuerySet[Dispatch]:
+    """Approved dispatches of the county not yet in a training batch, reserve cadres first (R-S3, R-S8)."""
+    return (Dispatch.objects.filter(unit__county=county, state=DispatchState.APPROVED)
+            .select_related("cadre", "unit", "village__township")
+            .order_by("-cadre__is_reserve", "-cadre__is_key_cultivation", "unit__code", "cadre__name"))
+
+
+def batch_members(batch: TrainingBatch) -> QuerySet[Dispatch]:
+    """The cadres placed in a training batch, reserve cadres first (R-S8)."""
+    return (Dispatch.objects.filter(training_batch=batch)
+            .select_related("cadre", "unit", "village__township")
+            .order_by("-cadre__is_reserve", "-cadre__is_key_cultivation", "unit__code", "cadre__name"))

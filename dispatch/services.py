@@ -118,16 +118,21 @@ def quota_set(*, unit: Unit, year: int, cadres: int, deadline: datetime.date, by
 
 def quota_enforce(*, on: datetime.date, by: User | None = None, county: County | None = None) -> list[QuotaSanction]:
     """At each passed deadline, sanction every unit that sent fewer cadres than its quota (R-S5)."""
-    if by is not None and county is not None:
+    if by is not None:
+        # A person enforces in their own county; only the scheduler (by=None) runs across counties.
+        if county is None:
+            raise PermissionDenied(_("请指定要核查的县。"))
         require_perm(by, COORDINATE_COUNTY, county, action="quota.enforce")
     due = Quota.objects.filter(deadline__lt=on, enforced_at__isnull=True).select_related("unit")
     if county is not None:
         due = due.filter(unit__county=county)
     sanctions = []
-    sent = selectors.sent_counts(year_unit_pairs=[(q.year, q.unit_id) for q in due])
     years = policy("QUOTA_SANCTION_YEARS")
     with transaction.atomic():
-        for quota in due.select_for_update(of=("self",)):
+        # Count under the lock, for exactly the quotas locked: a quota falling due in between is counted too.
+        due = list(due.select_for_update(of=("self",)))
+        sent = selectors.sent_counts(year_unit_pairs=[(q.year, q.unit_id) for q in due])
+        for quota in due:
             quota.enforced_at = timezone.now()
             quota.save(update_fields=["enforced_at"])
             count = sent.get((quota.year, quota.unit_id), 0)
@@ -321,6 +326,9 @@ def dispatch_enrol(*, dispatches: Iterable[Dispatch], batch: TrainingBatch, by: 
         for dispatch in dispatches:
             dispatch = _locked(dispatch)
             require_state(dispatch, dispatch.enrol)
+            if dispatch.unit.county_id != batch.county_id:
+                raise ValidationError(_("%(name)s 不是本县的干部,不能参加本县的培训班。") % {
+                    "name": dispatch.cadre.name})
             before = dispatch.state
             dispatch.enrol(batch=batch)
             dispatch.save()
