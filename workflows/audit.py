@@ -93,7 +93,8 @@ def audit_record(
             seq=seq,
             at=timezone.now(),
             actor=actor if actor is not None and actor.pk else None,
-            actor_name=(actor.get_full_name() if actor is not None and actor.pk else str(_("系统"))),
+            # Empty for the system itself; pages show it as 系统 in the reader's language.
+            actor_name=actor.get_full_name() if actor is not None and actor.pk else "",
             action=action,
             content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
             object_id=str(obj.pk) if obj is not None else "",

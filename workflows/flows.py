@@ -13,7 +13,7 @@ from django.db.models import Model, Q
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from viewflow.fsm import TransitionNotAllowed
 from viewflow.workflow import flow
 from viewflow.workflow.exceptions import FlowLockFailed
@@ -48,7 +48,7 @@ def fresh_artifact(process: Process) -> Model:
     return model._default_manager.get(pk=process.artifact_object_id)
 
 
-ALREADY_DONE = _lazy("该事项已经办结(可能已由他人或在另一个窗口中处理),无需重复操作。")
+ALREADY_DONE = gettext_lazy("该事项已经办结(可能已由他人或在另一个窗口中处理),无需重复操作。")
 
 
 class AlreadyDone(Exception):

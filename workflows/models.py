@@ -378,6 +378,10 @@ class AuditEvent(models.Model):
         return f"#{self.seq} {self.action} {self.object_repr}"
 
     @property
+    def actor_display(self) -> str:
+        return self.actor_name or str(_("系统"))
+
+    @property
     def action_label(self) -> str:
         from workflows.audit import action_label
 
