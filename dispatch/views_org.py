@@ -1,3 +1,423 @@
 """The org dept's dispatch pages: pairing and quotas, sanctions and award eligibility, coverage, training."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from django.views.generic import TemplateView
+
+from dispatch import selectors, services
+from dispatch.forms import DateInput
+from dispatch.models import Dispatch, DispatchState, Pairing, TrainingBatch
+from workflows.models import County, Unit, Village, VillageCategory, income_categories
+from workflows.permissions import COORDINATE_COUNTY, acting_on, may, may_view, visible_to
+from workflows.policy import policy
+from workflows.taskviews import ServiceFormView, add_service_errors
+
+#: Categories that oblige full coverage (R-S6); the others are covered wherever possible.
+TARGET_CATEGORIES = {VillageCategory.WEAK_LEADERSHIP, VillageCategory.ECONOMICALLY_WEAK,
+                     VillageCategory.ELECTION_DIFFICULT, VillageCategory.EMPTY_SHELL}
+
+
+def _year(request) -> int:
+    raw = request.GET.get("year", "")
+    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else timezone.localdate().year
+
+
+def _categories(village: Village, own_income) -> list[dict]:
+    """Category tags of a village from its flags and an income read with it, without another query."""
+    return [{"label": c.label, "target": c in TARGET_CATEGORIES}
+            for c in village.recorded_categories() + income_categories(own_income)]
+
+
+def _village_label(village: Village) -> str:
+    tags = "、".join(str(c["label"]) for c in _categories(village, village.latest_own_income))
+    return f"{village.township.name} · {village.name}" + (f"【{tags}】" if tags else "")
+
+
+def _call_service(form: forms.Form, call) -> bool:
+    """Run one service with the form's data; a refusal goes onto the form and nothing is written."""
+    if not form.is_valid():
+        return False
+    try:
+        with transaction.atomic():
+            call(form.cleaned_data)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return False
+    return True
+
+
+class OrgPage(LoginRequiredMixin):
+    """The org pages' frame: links between them, and messages kept on the page (see dispatch/org/base.html)."""
+
+    org_nav = True
+
+    def get_context_data(self, **kwargs):
+        # The messages go into the page, where a refusal stays readable; an empty `messages` keeps
+        # viewflow's snackbar, which shows only the last one for a few seconds, from repeating them.
+        kwargs.setdefault("org_nav", self.org_nav)
+        return super().get_context_data(page_messages=list(messages.get_messages(self.request)), messages=(),
+                                        **kwargs)
+
+
+class CountyPage(OrgPage):
+    """A page about the user's county: read with VIEW_COUNTY, changed only with COORDINATE_COUNTY (R-O4)."""
+
+    #: Whether even reading the page needs the org dept's permission (pages that are only a form).
+    coordinate_to_view = False
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        counties = visible_to(request.user, County.objects.order_by("code"))
+        wanted = request.GET.get("county", "")
+        self.county = (counties.filter(pk=wanted) if wanted.isdigit() else counties).first()
+        if self.county is None:
+            raise PermissionDenied(_("您无权查看此页面。"))
+        self.can_coordinate = may(request.user, COORDINATE_COUNTY, self.county)
+        if (request.method == "POST" or self.coordinate_to_view) and not self.can_coordinate:
+            raise PermissionDenied(_("只有县委组织部可以进行此操作。"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(county=self.county, can_coordinate=self.can_coordinate, **kwargs)
+
+
+# --- Pairing and quota (R-S5, R-S6) ---------------------------------------------------------------
+
+
+class PairingForm(forms.Form):
+    unit = forms.ModelChoiceField(label=gettext_lazy("单位"), queryset=Unit.objects.none())
+    village = forms.ModelChoiceField(label=gettext_lazy("结对村"), queryset=Village.objects.none(),
+                                     help_text=gettext_lazy("须全覆盖的重点村排在前面。"))
+
+    def __init__(self, *args, county: County, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.filter(county=county).order_by("code")
+        self.fields["village"].queryset = selectors.villages_target_first(county)
+        self.fields["village"].label_from_instance = _village_label
+
+
+class QuotaForm(forms.Form):
+    unit = forms.ModelChoiceField(label=gettext_lazy("单位"), queryset=Unit.objects.none())
+    cadres = forms.IntegerField(label=gettext_lazy("选派名额(名)"), max_value=32767)
+    deadline = forms.DateField(label=gettext_lazy("截止日期"), widget=DateInput())
+
+    def __init__(self, *args, county: County, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.filter(county=county).order_by("code")
+
+
+def _unit_rows(county: County, year: int, today: datetime.date) -> list[dict]:
+    """One row per unit: its pairings, quota with sent and pending counts, and sanction (four queries)."""
+    units = list(Unit.objects.filter(county=county).order_by("code"))
+    quotas = {q.unit_id: q for q in selectors.quota_progress(county, year).select_related("sanction")}
+    pairings = defaultdict(list)
+    for pairing in selectors.pairings_in(county, year):
+        pairing.categories = _categories(pairing.village, pairing.village_own_income)
+        pairings[pairing.unit_id].append(pairing)
+    in_force: dict[int, object] = {}
+    for sanction in selectors.sanctions_in_force(on=today).filter(unit__county=county):
+        in_force.setdefault(sanction.unit_id, sanction)
+    rows = []
+    for unit in units:
+        quota = quotas.get(unit.pk)
+        rows.append({
+            "unit": unit, "quota": quota, "pairings": pairings[unit.pk], "sanction": in_force.get(unit.pk),
+            "year_sanction": getattr(quota, "sanction", None) if quota else None,
+            "overdue": bool(quota and quota.enforced_at is None and quota.deadline < today),
+        })
+    return rows
+
+
+class PairingsView(CountyPage, TemplateView):
+    """Per unit: paired villages, quota and deadline, sent and pending, sanction; the org dept's forms."""
+
+    template_name = "dispatch/org/pairings.html"
+
+    def get_context_data(self, **kwargs):
+        year, today = _year(self.request), timezone.localdate()
+        if self.can_coordinate:
+            kwargs.setdefault("pairing_form", PairingForm(county=self.county))
+            kwargs.setdefault("quota_form", QuotaForm(county=self.county, initial={"unit": self.request.GET.get(
+                "unit")}))
+        return super().get_context_data(
+            year=year, today=today, rows=_unit_rows(self.county, year, today),
+            years=[year - 1, year, year + 1], **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        year, user = _year(request), request.user
+        action = request.POST.get("action")
+        if action == "add":
+            form = PairingForm(request.POST, county=self.county)
+            if _call_service(form, lambda d: services.pairing_add(unit=d["unit"], village=d["village"], year=year,
+                                                                  by=user)):
+                messages.success(request, _("已将 %(village)s 与 %(unit)s 结对。") % {
+                    "village": form.cleaned_data["village"].name, "unit": form.cleaned_data["unit"].name})
+                return self._back(year)
+            return self.render_to_response(self.get_context_data(pairing_form=form), status=200)
+        if action == "quota":
+            form = QuotaForm(request.POST, county=self.county)
+            if _call_service(form, lambda d: services.quota_set(unit=d["unit"], year=year, cadres=d["cadres"],
+                                                                deadline=d["deadline"], by=user)):
+                messages.success(request, _("已设定 %(unit)s %(year)s 年度选派名额 %(n)s 名,截止 %(deadline)s。") % {
+                    "unit": form.cleaned_data["unit"].name, "year": year, "n": form.cleaned_data["cadres"],
+                    "deadline": form.cleaned_data["deadline"].isoformat()})
+                return self._back(year)
+            return self.render_to_response(self.get_context_data(quota_form=form), status=200)
+        return HttpResponseBadRequest()
+
+    def _back(self, year: int) -> HttpResponseRedirect:
+        return HttpResponseRedirect(f"{reverse('dispatch:pairings')}?year={year}")
+
+
+@require_POST
+@login_required
+def pairing_remove(request, pk: int):
+    """The org dept removes a pairing (POST only); the service refuses one that an active dispatch uses."""
+    pairing = get_object_or_404(Pairing.objects.select_related("unit__county", "village"), pk=pk)
+    if not may(request.user, COORDINATE_COUNTY, pairing):
+        raise PermissionDenied(_("只有县委组织部可以进行此操作。"))
+    names = {"village": pairing.village.name, "unit": pairing.unit.name}
+    try:
+        services.pairing_remove(pairing=pairing, by=request.user)
+    except ValidationError as error:
+        messages.error(request, ";".join(error.messages))
+    else:
+        messages.success(request, _("已取消 %(unit)s 与 %(village)s 的结对。") % names)
+    return HttpResponseRedirect(f"{reverse('dispatch:pairings')}?year={pairing.year}")
+
+
+@require_POST
+@login_required
+def quota_enforce(request):
+    """到期核查: sanction the county's units that missed a passed deadline, and say which (R-S5)."""
+    counties = acting_on(request.user, COORDINATE_COUNTY, County.objects.order_by("code"))
+    wanted = request.POST.get("county", "")
+    county = (counties.filter(pk=wanted) if wanted.isdigit() else counties).first()
+    if county is None:
+        raise PermissionDenied(_("只有县委组织部可以进行此操作。"))
+    today = timezone.localdate()
+    sanctions = services.quota_enforce(on=today, by=request.user, county=county)
+    if sanctions:
+        listed = ";".join(
+            _("%(unit)s(%(year)s 年度名额 %(quota)s 名,实派 %(sent)s 名,%(start)s 至 %(end)s)") % {
+                "unit": s.unit.name, "year": s.quota.year, "quota": s.quota.cadres, "sent": s.sent,
+                "start": s.starts_on.isoformat(), "end": s.ends_on.isoformat()}
+            for s in sanctions)
+        messages.warning(request, _("到期核查完成。以下单位未完成选派任务,已记录不得参评县级以上党建先进单位和文明单位:"
+                                    "%(units)s。") % {"units": listed})
+    else:
+        messages.success(request, _("到期核查完成:截至 %(day)s,没有新增未完成选派任务的单位。") % {
+            "day": today.isoformat()})
+    return HttpResponseRedirect(f"{reverse('dispatch:pairings')}?year={_year(request)}")
+
+
+# --- Award eligibility (R-S5) ---------------------------------------------------------------------
+
+
+class EligibilityForm(forms.Form):
+    unit = forms.ModelChoiceField(label=gettext_lazy("单位"), queryset=Unit.objects.none())
+    on = forms.DateField(label=gettext_lazy("日期"), widget=DateInput())
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+
+
+class EligibilityView(OrgPage, TemplateView):
+    """May a unit be considered for the two awards on a date, and if not, why (R-S5)."""
+
+    template_name = "dispatch/org/eligibility.html"
+
+    def get_context_data(self, **kwargs):
+        user, params, today = self.request.user, self.request.GET, timezone.localdate()
+        # The org dept and the auditor see every unit of the county; a unit's leaders only their own.
+        units = visible_to(user, Unit.objects.select_related("county").order_by("code"))
+        unit_list = list(units)
+        if not unit_list:
+            raise PermissionDenied(_("您无权查看此页面。"))
+        wanted = params.get("unit", "")
+        if wanted.isdigit() and int(wanted) not in {u.pk for u in unit_list} and Unit.objects.filter(
+                pk=wanted).exists():
+            raise PermissionDenied(_("只能查询本单位。"))
+        if "unit" in params:
+            form = EligibilityForm({"unit": wanted, "on": params.get("on") or today.isoformat()}, units=units)
+        elif len(unit_list) == 1:
+            form = EligibilityForm({"unit": unit_list[0].pk, "on": today.isoformat()}, units=units)
+        else:
+            form = EligibilityForm(initial={"on": today}, units=units)
+        result = None
+        if form.is_bound and form.is_valid():
+            unit, on = form.cleaned_data["unit"], form.cleaned_data["on"]
+            eligible, sanction = selectors.unit_is_award_eligible(unit, on=on)
+            result = {"unit": unit, "on": on, "eligible": eligible, "sanction": sanction}
+        sanctions = visible_to(user, selectors.sanctions_in_force(on=today))
+        return super().get_context_data(form=form, result=result, sanctions=sanctions, today=today,
+                                        policy_years=policy("QUOTA_SANCTION_YEARS"), org_nav=len(unit_list) > 1,
+                                        **kwargs)
+
+
+# --- Coverage (R-S6) ------------------------------------------------------------------------------
+
+
+class CoverageView(CountyPage, TemplateView):
+    """Per township, the target and wherever-possible villages and how many have a stationed cadre (R-S6)."""
+
+    template_name = "dispatch/org/coverage.html"
+
+    def get_context_data(self, **kwargs):
+        year = _year(self.request)
+        rows = selectors.coverage_by_township(self.county, year)
+        for row in rows:
+            row["uncovered"] = row["targets"] - row["targets_covered"]
+        keys = ("targets", "targets_covered", "uncovered", "possible", "possible_covered")
+        totals = {key: sum(row[key] for row in rows) for key in keys}
+        uncovered = list(selectors.uncovered_target_villages(self.county, year))
+        possible = list(selectors.uncovered_wherever_possible(self.county, year))
+        for village in uncovered + possible:
+            village.tags = _categories(village, village.latest_own_income)
+        return super().get_context_data(year=year, years=[year - 1, year, year + 1], rows=rows, totals=totals,
+                                        uncovered=uncovered, possible=possible, **kwargs)
+
+
+# --- Pre-service training (R-S8) ------------------------------------------------------------------
+
+
+class TrainingListView(CountyPage, TemplateView):
+    """The county's training batches, with how many cadres are enrolled and completed."""
+
+    template_name = "dispatch/org/training_list.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            batches=selectors.training_batches_in(self.county),
+            awaiting=selectors.approved_awaiting_training(self.county).count(), **kwargs)
+
+
+class TrainingBatchForm(forms.Form):
+    year = forms.IntegerField(label=gettext_lazy("年度"), min_value=2000, max_value=2100)
+    name = forms.CharField(label=gettext_lazy("班次名称"), max_length=80)
+    starts_on = forms.DateField(label=gettext_lazy("开班日期"), widget=DateInput())
+    ends_on = forms.DateField(label=gettext_lazy("结业日期"), widget=DateInput())
+    content = forms.CharField(label=gettext_lazy("培训内容"), widget=forms.Textarea(attrs={"rows": 3}),
+                              initial=gettext_lazy("驻村蹲点工作内容、方法、要求;农村政策"))
+
+
+class TrainingCreateView(CountyPage, ServiceFormView):
+    """The org dept opens a pre-service training batch (R-S8)."""
+
+    coordinate_to_view = True
+    form_class = TrainingBatchForm
+    page_title = gettext_lazy("新建岗前培训班")
+
+    def get_initial(self):
+        return {"year": timezone.localdate().year}
+
+    def perform(self, form):
+        batch = services.training_batch_create(county=self.county, by=self.request.user, **form.cleaned_data)
+        self.success_message = _("已开设培训班:%(name)s。") % {"name": batch.name}
+        return batch
+
+    def get_success_url(self):
+        return reverse("dispatch:training_batch", args=[self.result.pk])
+
+
+class EnrolForm(forms.Form):
+    dispatches = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("参训干部"), queryset=Dispatch.objects.none(),
+        error_messages={"required": gettext_lazy("请至少勾选一名干部。")})
+
+    def __init__(self, *args, batch: TrainingBatch, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any dispatch of the county; the service refuses those that are not approved.
+        self.fields["dispatches"].queryset = Dispatch.objects.filter(unit__county=batch.county_id)
+
+
+class CompletionForm(forms.Form):
+    dispatches = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("结业干部"), queryset=Dispatch.objects.none(),
+        error_messages={"required": gettext_lazy("请至少勾选一名干部。")})
+    completed_on = forms.DateField(label=gettext_lazy("结业日期"), widget=DateInput())
+
+    def __init__(self, *args, batch: TrainingBatch, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any cadre of this batch; the service refuses those no longer in training.
+        self.fields["dispatches"].queryset = Dispatch.objects.filter(training_batch=batch)
+
+
+class TrainingBatchView(OrgPage, TemplateView):
+    """One batch: its cadres with state and completion; the org dept enrols and records completion (R-S8)."""
+
+    template_name = "dispatch/org/training_batch.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.batch = get_object_or_404(TrainingBatch.objects.select_related("county"), pk=kwargs["pk"])
+        if not may_view(request.user, self.batch):
+            raise PermissionDenied(_("您无权查看此页面。"))
+        self.can_coordinate = may(request.user, COORDINATE_COUNTY, self.batch)
+        if request.method == "POST" and not self.can_coordinate:
+            raise PermissionDenied(_("只有县委组织部可以进行此操作。"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        batch = self.batch
+        members = list(selectors.batch_members(batch))
+        context = {"batch": batch, "members": members, "can_coordinate": self.can_coordinate}
+        if self.can_coordinate:
+            context["candidates"] = selectors.approved_awaiting_training(batch.county)
+            context["completable"] = [d for d in members
+                                      if d.state == DispatchState.TRAINING and d.training_completed_on is None]
+            context.setdefault("enrol_form", EnrolForm(batch=batch))
+            context.setdefault("completion_form", CompletionForm(batch=batch, initial={"completed_on": batch.ends_on}))
+        context.update(kwargs)
+        return super().get_context_data(**context)
+
+    def post(self, request, *args, **kwargs):
+        batch, user = self.batch, request.user
+        action = request.POST.get("action")
+        if action == "enrol":
+            form = EnrolForm(request.POST, batch=batch)
+            if _call_service(form, lambda d: services.dispatch_enrol(dispatches=d["dispatches"], batch=batch, by=user)):
+                messages.success(request, _("已安排 %(n)s 名干部参加本期培训。") % {
+                    "n": len(form.cleaned_data["dispatches"])})
+                return HttpResponseRedirect(reverse("dispatch:training_batch", args=[batch.pk]))
+            return self.render_to_response(self.get_context_data(enrol_form=form))
+        if action == "complete":
+            form = CompletionForm(request.POST, batch=batch)
+            if _call_service(form, lambda d: services.dispatch_complete_training(
+                    dispatches=d["dispatches"], completed_on=d["completed_on"], by=user)):
+                messages.success(request, _("已记录 %(n)s 名干部培训结业,转派出单位落实保障事项。") % {
+                    "n": len(form.cleaned_data["dispatches"])})
+                return HttpResponseRedirect(reverse("dispatch:training_batch", args=[batch.pk]))
+            return self.render_to_response(self.get_context_data(completion_form=form))
+        return HttpResponseBadRequest()
+
+
+urlpatterns = [
+    path("org/pairings/", PairingsView.as_view(), name="pairings"),
+    path("org/pairings/<int:pk>/remove/", pairing_remove, name="pairing_remove"),
+    path("org/quotas/enforce/", quota_enforce, name="quota_enforce"),
+    path("org/eligibility/", EligibilityView.as_view(), name="eligibility"),
+    path("org/coverage/", CoverageView.as_view(), name="coverage"),
+    path("org/training/", TrainingListView.as_view(), name="training"),
+    path("org/training/new/", TrainingCreateView.as_view(), name="training_new"),
+    path("org/training/<int:pk>/", TrainingBatchView.as_view(), name="training_batch"),
+]
