@@ -58,6 +58,19 @@ def _locked(dispatch: Dispatch) -> Dispatch:
         pk=dispatch.pk)
 
 
+def _wait_for_flow(flow_class, artifact) -> None:
+    """Lock the artifact's process row, waiting, before any other row: the order the task pages use.
+
+    Taking the dispatch row first and the flow lock second (as cancelling does) inverts the pages' order,
+    and viewflow's no-wait lock, failing inside an outer transaction, leaves it aborted: a 500.
+    """
+    from workflows.flows import process_of
+
+    process = process_of(flow_class, artifact)
+    if process is not None:
+        flow_class.process_class._default_manager.select_for_update().filter(pk=process.pk).exists()
+
+
 def _audit_transition(dispatch: Dispatch, *, action: str, by: User | None, before: str, reason: str = "",
                       data: dict | None = None) -> None:
     audit_record(action=action, actor=by, obj=dispatch, from_state=before, to_state=dispatch.state,
@@ -288,16 +301,17 @@ def dispatch_withdraw(*, dispatch: Dispatch, by: User, reason: str) -> Dispatch:
     if not reason.strip():
         raise ValidationError(_("请填写撤回的理由。"))
     require_perm(by, NOMINATE_CADRES, dispatch.unit, action="dispatch.withdraw")
+    from dispatch.flows import DispatchFlow
+    from workflows.flows import cancel_process_of
+
     with transaction.atomic():
+        _wait_for_flow(DispatchFlow, dispatch)
         dispatch = _locked(dispatch)
         require_state(dispatch, dispatch.withdraw)
         before = dispatch.state
         dispatch.withdraw(on=timezone.localdate(), reason=reason.strip())
         dispatch.save()
         _audit_transition(dispatch, action="dispatch.withdraw", by=by, before=before, reason=reason.strip())
-        from dispatch.flows import DispatchFlow
-        from workflows.flows import cancel_process_of
-
         cancel_process_of(DispatchFlow, dispatch)
     return dispatch
 
@@ -343,9 +357,12 @@ def dispatch_complete_training(*, dispatches: Iterable[Dispatch], completed_on: 
     dispatches = list(dispatches)
     for dispatch in dispatches:
         require_perm(by, COORDINATE_COUNTY, dispatch.unit.county, action="training.complete")
+    from dispatch.flows import DispatchFlow
+
     done = []
     with transaction.atomic():
         for dispatch in dispatches:
+            _wait_for_flow(DispatchFlow, dispatch)
             dispatch = _locked(dispatch)
             if dispatch.state != DispatchState.TRAINING:
                 raise ValidationError(_("%(name)s 不在岗前培训中。") % {"name": dispatch.cadre.name})
