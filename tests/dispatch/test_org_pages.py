@@ -133,7 +133,7 @@ def test_r_s5_r_s6_pairing_page_shows_each_unit_with_villages_quota_counts_and_s
     sanction_of_a = a["year_sanction"]
     assert sanction_of_a is not None and sanction_of_a.starts_on == ENFORCED_ON
     if sanction_of_a.starts_on <= today <= sanction_of_a.ends_on:
-        assert "处理期 2026-07-01 至 2029-06-30" in text
+        assert "2026 年度未完成,处理期内" in text and "2026-07-01 — 2029-06-30" in text
 
 
 def test_r_s6_org_dept_adds_a_pairing_with_target_villages_offered_first(client, world):
