@@ -17,7 +17,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 from dispatch import services
 from dispatch.flows import DispatchFlow
 from dispatch.models import Dispatch, DispatchState
-from tests.dispatch.conftest import YEAR
+from tests.conftest import YEAR
 from workflows.audit import audit_verify
 from workflows.flows import ALREADY_DONE, open_task, open_tasks_for, process_of
 from workflows.models import AuditEvent, User

@@ -22,7 +22,7 @@ from dispatch.models import (
     RecallState,
     TrainingBatch,
 )
-from tests.dispatch.conftest import YEAR
+from tests.conftest import YEAR
 from tests.factories import CadreFactory, UserFactory, VillageFactory
 from workflows.flows import open_task, open_tasks_for, process_of
 from workflows.models import AuditEvent, Cadre
