@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
 
 from dispatch import urls as dispatch_urls
+from dispatch.flows import DispatchFlow, RecallFlow
+from workflows.flows import TierFlowViewset
 from workflows.views import HomeView, OrganisationApp
 
 site = Site(
@@ -18,6 +20,7 @@ site = Site(
         Application(
             title=_("选派"), icon="assignment_ind", app_name="dispatch", menu_template_name=None,
             urlpatterns=dispatch_urls.urlpatterns,
+            viewsets=[TierFlowViewset(DispatchFlow, app_name="flow"), TierFlowViewset(RecallFlow, app_name="recall")],
         ),
         OrganisationApp(),
     ],

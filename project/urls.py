@@ -5,16 +5,12 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from viewflow.contrib.auth import AuthViewset
 
-from dispatch.flows import DispatchFlow, RecallFlow
 from project.site import site
-from workflows.flows import TierFlowViewset
 
 urlpatterns = [
     path("accounts/", AuthViewset(with_profile_view=False).urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
-    path("flows/dispatch/", TierFlowViewset(DispatchFlow, app_name="dispatch_flow").urls),
-    path("flows/recall/", TierFlowViewset(RecallFlow, app_name="recall_flow").urls),
     path("", site.urls),
 ]

@@ -41,7 +41,12 @@ def register_actions(labels: dict[str, Any]) -> None:
 
 
 def action_label(action: str) -> str:
-    return str(ACTION_LABELS.get(action, action))
+    if action in ACTION_LABELS:
+        return str(ACTION_LABELS[action])
+    if action.endswith(".refused"):
+        base = action.removesuffix(".refused")
+        return _("越权操作被拒绝:%(action)s") % {"action": ACTION_LABELS.get(base, base)}
+    return action
 
 # Fields that the hash covers, in order. Changing this list invalidates every existing chain.
 _HASHED = (

@@ -73,8 +73,8 @@ def test_r_o4_process_lists_are_for_the_county_tier_only(client, world, year):
     services.dispatch_nominate(cadre=world["cadre_a"], village=world["village_a"], by=p["deputy_a"], year=year)
     for role, status in [("org", 200), ("auditor", 200), ("head_a", 403), ("town_a", 403), ("cadre_a", 403)]:
         client.force_login(p[role])
-        assert client.get("/flows/dispatch/flows/").status_code == status, role
-        assert client.get("/flows/dispatch/tasks/").status_code == status, role
+        assert client.get("/dispatch/flow/flows/").status_code == status, role
+        assert client.get("/dispatch/flow/tasks/").status_code == status, role
 
 
 def test_r_o4_task_outside_the_tier_is_refused_and_audited(client, world, year):
