@@ -278,6 +278,10 @@ def test_r_m4_township_edits_its_work_group(client, team, year):
     url = reverse("dispatch:work_group_edit", args=[group.pk])
     response = client.get(url)
     assert response.status_code == 200
+    # Plain checkboxes (viewflow's frontend has no checkbox multi-select component), the group's own ticked.
+    page = response.content.decode()
+    assert page.count('type="checkbox" name="villages"') == 4
+    assert page.count("checked") == 2
     assert set(response.context["form"].initial["villages"]) == {team["village_a"].pk, team["village_a2"].pk}
     response = _group_post(client, [team["village_a"], team["village_a2"], team["village_a3"]], name="东片组", url=url)
     assert response.status_code == 302
