@@ -20,7 +20,9 @@ from dispatch.models import (
     Recall,
     RecallReason,
     RecallState,
+    TeamLeader,
     TrainingBatch,
+    WorkGroup,
 )
 from tests.conftest import YEAR
 from tests.factories import CadreFactory, UserFactory, VillageFactory
@@ -649,6 +651,15 @@ def test_r_s5_quota_is_set_and_changed_with_an_audit_row_each_time(world):
         unit=world["unit_a"], year=YEAR, cadres=0, deadline=datetime.date(2026, 12, 31), by=org))
 
 
+def test_r_s2_a_cadre_applies_only_for_themselves(world):
+    _refuses(PermissionDenied, "只能为本人报名。", lambda: services.application_submit(
+        cadre=world["plain_a"], year=YEAR, statement="自愿", by=world["people"]["head_a"]))
+    application = services.application_submit(cadre=world["plain_a"], year=YEAR, statement=" 自愿到村工作 ",
+                                              by=world["plain_a"].user)
+    [event] = _events("application.submit")
+    assert (event.actor, event.to_state, application.statement) == (world["plain_a"].user, "submitted", "自愿到村工作")
+
+
 # --- Tiers: each service inside and outside its tier (R-O4, R-X1) ------------------------------
 
 
@@ -686,6 +697,42 @@ def _case_quota(w):
     return (lambda user: services.quota_set(unit=w["unit_a"], year=YEAR, cadres=2,
                                             deadline=datetime.date(2026, 12, 31), by=user),
             lambda: Quota.objects.count())
+
+
+def _case_pairing_add(w):
+    village = VillageFactory(township=w["town_a"], name="新结对村")
+    return (lambda user: services.pairing_add(unit=w["unit_a"], village=village, year=YEAR, by=user),
+            lambda: Pairing.objects.count())
+
+
+def _case_pairing_remove(w):
+    pairing = Pairing.objects.get(unit=w["unit_a"], village=w["village_a2"], year=YEAR)
+    return (lambda user: services.pairing_remove(pairing=pairing, by=user), lambda: Pairing.objects.count())
+
+
+def _case_application_decline(w):
+    application = services.application_submit(cadre=w["plain_a"], year=YEAR, statement="自愿到村工作",
+                                              by=w["plain_a"].user)
+    return (lambda user: services.application_decline(application=application, by=user, reason="名额已满"),
+            lambda: _snapshot(application))
+
+
+def _case_team_leader(w):
+    dispatch = _dispatch_at(w, "stationed")
+    return (lambda user: services.team_leader_name(township=w["town_a"], dispatch=dispatch, by=user),
+            lambda: TeamLeader.objects.count())
+
+
+def _case_work_group(w):
+    return (lambda user: services.work_group_save(township=w["town_a"], year=YEAR, name="第一工作小组",
+                                                  villages=[w["village_a"], w["village_a2"]], by=user),
+            lambda: WorkGroup.objects.count())
+
+
+def _case_mentor(w):
+    dispatch = _dispatch_at(w, "stationed")
+    return (lambda user: services.mentor_assign(dispatch=dispatch, mentor=w["mentor_a"], by=user),
+            lambda: _snapshot(dispatch))
 
 
 UNIT_OUTSIDERS = ["head_b", "town_a", "org", "auditor", "cadre_a", "outsider"]
@@ -731,6 +778,12 @@ TIER_CASES = {
         _case_on_recall(True, lambda w, r, u: services.recall_carry_out(recall=r, by=u, on=datetime.date(2026, 7, 1))),
         ["deputy_a", "head_a"], UNIT_OUTSIDERS),
     "quota.set": (_case_quota, ["org"], COUNTY_OUTSIDERS),
+    "pairing.add": (_case_pairing_add, ["org"], COUNTY_OUTSIDERS),
+    "pairing.remove": (_case_pairing_remove, ["org"], COUNTY_OUTSIDERS),
+    "application.decline": (_case_application_decline, ["deputy_a", "head_a"], UNIT_OUTSIDERS),
+    "team.leader": (_case_team_leader, ["town_a"], TOWNSHIP_OUTSIDERS),
+    "team.group": (_case_work_group, ["town_a"], TOWNSHIP_OUTSIDERS),
+    "team.mentor": (_case_mentor, ["town_a"], TOWNSHIP_OUTSIDERS),
 }
 INSIDE = [(action, role) for action, (_case, inside, _outside) in TIER_CASES.items() for role in inside]
 OUTSIDE = [(action, role) for action, (_case, _inside, outside) in TIER_CASES.items() for role in outside]
