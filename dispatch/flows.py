@@ -2,11 +2,11 @@
 
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
-from viewflow.workflow import flow, lock
+from viewflow.workflow import flow
 
 from dispatch import views
 from dispatch.models import DispatchState, RecallState
-from workflows.flows import TierView, flow_view_permission, fresh_artifact
+from workflows.flows import TierView, flow_lock, flow_view_permission, fresh_artifact
 from workflows.permissions import APPROVE_NOMINATIONS, COORDINATE_COUNTY, MANAGE_STATIONED, NOMINATE_CADRES
 
 
@@ -19,7 +19,7 @@ class DispatchFlow(flow.Flow):
 
     process_title = _("干部选派")
     process_description = _("单位推荐、主要领导审批、岗前培训、落实保障、乡镇接收到村")
-    lock_impl = lock.select_for_update_lock
+    lock_impl = flow_lock
 
     start = flow.StartHandle(this.start_dispatch).Next(this.approve)
 
@@ -38,7 +38,15 @@ class DispatchFlow(flow.Flow):
     )
 
     # Finished from the org dept's training batch page when completion is recorded (R-S8).
-    training = flow.Handle().Annotation(title=_("岗前培训")).Next(this.arrange)
+    training = flow.Handle().Annotation(title=_("岗前培训")).Next(this.check_arranged)
+
+    # The unit may record insurance and allowance during training; then there is nothing left to ask.
+    check_arranged = (
+        flow.If(lambda activation: fresh_artifact(activation.process).has_stationing_checklist())
+        .Annotation(title=_("保障事项是否已落实"))
+        .Then(this.station)
+        .Else(this.arrange)
+    )
 
     arrange = (
         TierView(views.ArrangementsTaskView.as_view())
@@ -70,7 +78,7 @@ class RecallFlow(flow.Flow):
 
     process_title = _("干部召回")
     process_description = _("乡镇提出、组织部决定、派出单位召回并另行选派")
-    lock_impl = lock.select_for_update_lock
+    lock_impl = flow_lock
 
     start = flow.StartHandle(this.start_recall).Next(this.decide)
 

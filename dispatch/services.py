@@ -52,8 +52,21 @@ def term_end(stationed_on: datetime.date) -> datetime.date:
     return add_months(stationed_on, policy("TERM_MONTHS")) - datetime.timedelta(days=1)
 
 
+def _recall_flow():
+    # Imported late: the flows import the task pages, which import this module.
+    from dispatch.flows import RecallFlow
+
+    return RecallFlow
+
+
 def _locked(dispatch: Dispatch) -> Dispatch:
-    """Re-read the dispatch under a row lock, so two people deciding at once cannot both succeed."""
+    """Re-read the dispatch under a row lock, so two people deciding at once cannot both succeed.
+
+    Its flow's process row is locked first, the order the task pages take them in (no deadlock).
+    """
+    from dispatch.flows import DispatchFlow
+
+    _wait_for_flow(DispatchFlow, dispatch)
     return Dispatch.objects.select_for_update().select_related("cadre", "unit__county", "village__township").get(
         pk=dispatch.pk)
 
@@ -75,6 +88,14 @@ def _audit_transition(dispatch: Dispatch, *, action: str, by: User | None, befor
                       data: dict | None = None) -> None:
     audit_record(action=action, actor=by, obj=dispatch, from_state=before, to_state=dispatch.state,
                  reason=reason, data={"cadre": dispatch.cadre.name, "village": dispatch.village.name, **(data or {})})
+
+
+def _complete_task(artifact, node_name: str, by: User, flow: str = "dispatch") -> None:
+    """Move the flow past the human task whose work this service just did (no-op inside its own page)."""
+    from dispatch.flows import DispatchFlow, RecallFlow
+    from workflows.flows import complete_human_task
+
+    complete_human_task(DispatchFlow if flow == "dispatch" else RecallFlow, node_name, artifact, by)
 
 
 def _finish_flow_task(dispatch: Dispatch, node_name: str) -> None:
@@ -278,6 +299,7 @@ def dispatch_approve(*, dispatch: Dispatch, by: User, comment: str = "") -> Disp
         dispatch.save()
         _audit_transition(dispatch, action="dispatch.approve", by=by, before=before, reason=comment.strip(),
                           data={"reserve_warning_shown": [d.cadre.name for d in waiting]})
+        _complete_task(dispatch, "approve", by)
     return dispatch
 
 
@@ -293,6 +315,7 @@ def dispatch_reject(*, dispatch: Dispatch, by: User, reason: str) -> Dispatch:
         dispatch.reject(by=by, on=timezone.now(), reason=reason.strip())
         dispatch.save()
         _audit_transition(dispatch, action="dispatch.reject", by=by, before=before, reason=reason.strip())
+        _complete_task(dispatch, "approve", by)
     return dispatch
 
 
@@ -411,6 +434,7 @@ def dispatch_record_arrangements(
             "insured": f"{insurance_starts_on}–{insurance_ends_on}",
             "party_relation": str(party_relation_transferred_on), "allowance": str(living_allowance_yuan),
         })
+        _complete_task(dispatch, "arrange", by)
     return dispatch
 
 
@@ -430,6 +454,7 @@ def dispatch_station(*, dispatch: Dispatch, by: User, on: datetime.date) -> Disp
         dispatch.save()
         _audit_transition(dispatch, action="dispatch.station", by=by, before=before,
                           data={"stationed_on": str(on), "term_ends_on": str(dispatch.term_ends_on)})
+        _complete_task(dispatch, "station", by)
     return dispatch
 
 
@@ -465,6 +490,7 @@ def recall_decide(*, recall: Recall, by: User, approve: bool, comment: str = "")
     if not approve and not comment.strip():
         raise ValidationError(_("不同意召回时请写明理由。"))
     with transaction.atomic():
+        _wait_for_flow(_recall_flow(), recall)
         recall = Recall.objects.select_for_update().select_related("dispatch__cadre").get(pk=recall.pk)
         transition = recall.approve if approve else recall.decline
         require_state(recall, transition)
@@ -473,6 +499,7 @@ def recall_decide(*, recall: Recall, by: User, approve: bool, comment: str = "")
         recall.save()
         audit_record(action="recall.approve" if approve else "recall.decline", actor=by, obj=recall,
                      from_state=before, to_state=recall.state, reason=comment.strip())
+        _complete_task(recall, "decide", by, flow="recall")
     return recall
 
 
@@ -480,6 +507,7 @@ def recall_carry_out(*, recall: Recall, by: User, on: datetime.date) -> Recall:
     """The unit recalls its cadre; through their own fault a reserve cadre loses reserve status (R-M5a)."""
     require_perm(by, NOMINATE_CADRES, recall.dispatch.unit, action="recall.carry_out")
     with transaction.atomic():
+        _wait_for_flow(_recall_flow(), recall)
         recall = Recall.objects.select_for_update().get(pk=recall.pk)
         require_state(recall, recall.carry_out)
         dispatch = _locked(recall.dispatch)
@@ -499,6 +527,7 @@ def recall_carry_out(*, recall: Recall, by: User, on: datetime.date) -> Recall:
             cadre.save(update_fields=["is_reserve"])
             audit_record(action="cadre.reserve_lost", actor=by, obj=cadre, from_state="reserve", to_state="",
                          reason=_("因本人原因被召回,取消后备干部资格"), data={"recall": recall.pk})
+        _complete_task(recall, "carry_out", by, flow="recall")
     return recall
 
 
@@ -512,9 +541,10 @@ def _stationed_in(township: Township, dispatch: Dispatch) -> bool:
 def team_leader_name(*, township: Township, dispatch: Dispatch, by: User) -> TeamLeader:
     """The township names one team leader among the cadres stationed in it (R-M4)."""
     require_perm(by, MANAGE_STATIONED, township, action="team.leader")
-    if not _stationed_in(township, dispatch):
-        raise ValidationError(_("领队须是驻本乡镇的在村干部。"))
     with transaction.atomic():
+        dispatch = _locked(dispatch)
+        if not _stationed_in(township, dispatch):
+            raise ValidationError(_("领队须是驻本乡镇的在村干部。"))
         previous = TeamLeader.objects.select_for_update().filter(township=township).first()
         before = previous.dispatch.cadre.name if previous else ""
         leader, _created = TeamLeader.objects.update_or_create(township=township, defaults={"dispatch": dispatch})
@@ -557,10 +587,10 @@ def mentor_assign(*, dispatch: Dispatch, mentor: User, by: User) -> Dispatch:
     require_perm(by, MANAGE_STATIONED, township, action="team.mentor")
     if not Post.objects.active().filter(user=mentor, role=Role.TOWNSHIP_COMMITTEE, township=township).exists():
         raise ValidationError(_("传帮带联系领导须是本乡镇的领导。"))
-    if not _stationed_in(township, dispatch):
-        raise ValidationError(_("只能为驻本乡镇的在村干部确定联系领导。"))
     with transaction.atomic():
         dispatch = _locked(dispatch)
+        if not _stationed_in(township, dispatch):
+            raise ValidationError(_("只能为驻本乡镇的在村干部确定联系领导。"))
         before = str(dispatch.mentor or "")
         dispatch.mentor = mentor
         dispatch.save(update_fields=["mentor"])

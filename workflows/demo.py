@@ -751,7 +751,7 @@ def execute_task(flow_class, node_name: str, artifact: Model, *, user: User, per
     """Do one human task the way its page does: take it, start it, call the service, complete it."""
     from viewflow.workflow.status import STATUS
 
-    from workflows.flows import open_task
+    from workflows.flows import open_task, running_task
 
     task = open_task(flow_class, node_name, artifact)
     if task is None:
@@ -765,7 +765,8 @@ def execute_task(flow_class, node_name: str, artifact: Model, *, user: User, per
             node.activation_class(task).assign(user)
         activation = node.activation_class(task)
         activation.start(None)
-        result = perform()
+        with running_task(task.pk):
+            result = perform()
         activation.execute()
     return result
 

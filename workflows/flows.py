@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from importlib import import_module
 from typing import Any
 
@@ -15,7 +17,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow.fsm import TransitionNotAllowed
-from viewflow.workflow import flow
+from viewflow.workflow import flow, lock
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.flow import FlowViewset
 from viewflow.workflow.flow.views import DashboardProcessListView, DashboardTaskListView
@@ -26,6 +28,19 @@ from workflows.audit import audit_record
 from workflows.permissions import VIEW_COUNTY, VIEW_PERM_OF_TIER, granted_tier_pks, may_view
 
 FINISHED = (STATUS.DONE, STATUS.CANCELED)
+
+
+#: The human task whose page is running now; its service must not complete it a second time.
+_running_task: ContextVar[int | None] = ContextVar("running_flow_task", default=None)
+
+
+@contextmanager
+def running_task(task_pk: int):
+    token = _running_task.set(task_pk)
+    try:
+        yield
+    finally:
+        _running_task.reset(token)
 
 
 def is_county_viewer(user) -> bool:
@@ -49,6 +64,13 @@ def fresh_artifact(process: Process) -> Model:
 
 
 ALREADY_DONE = gettext_lazy("该事项已经办结(可能已由他人或在另一个窗口中处理),无需重复操作。")
+
+
+#: The flows' lock: the process row, waited for rather than failed on. viewflow's default
+#: `select_for_update_lock` uses NOWAIT and retries inside the caller's transaction, which on PostgreSQL
+#: leaves that transaction aborted (a 500) when someone else holds the lock. Services and pages lock the
+#: process row before any artifact row, so waiting cannot deadlock.
+flow_lock = lock.SelectForUpdateLock(nowait=False)
 
 
 class AlreadyDone(Exception):
@@ -93,7 +115,8 @@ def _wrap_tier_task_view(flow_task, origin_view):
                     flow_task.activation_class(task).assign(request.user)
                 request.activation = flow_task.activation_class(task)
                 request.activation.start(request)
-                return origin_view(request, process_pk=process_pk, task_pk=task_pk, **kwargs)
+                with running_task(task.pk):
+                    return origin_view(request, process_pk=process_pk, task_pk=task_pk, **kwargs)
         except (AlreadyDone, TransitionNotAllowed):
             return _finished_redirect(request, task, str(ALREADY_DONE))
         except FlowLockFailed:
@@ -137,6 +160,28 @@ def finish_handle(flow_class, node_name: str, artifact: Model, **kwargs: Any) ->
     task = open_task(flow_class, node_name, artifact)
     if task is not None:
         getattr(flow_class.instance, node_name).run(task, **kwargs)
+
+
+def complete_human_task(flow_class, node_name: str, artifact: Model, user) -> None:
+    """Complete the human task a service has just done the work of, unless its own page is running it.
+
+    Services are the one way to change an artifact; calling one from anywhere (an API, a command, the
+    demo) moves the flow on exactly as the task page would, so the flow never waits on work already done.
+    """
+    task = open_task(flow_class, node_name, artifact)
+    if task is None or task.pk == _running_task.get():
+        return
+    node = getattr(flow_class.instance, node_name)
+    with flow_class.lock(task.process_id):
+        task = flow_class.task_class._default_manager.select_related("process").get(pk=task.pk)
+        if task.status in FINISHED:
+            return
+        if task.status == STATUS.NEW:
+            node.activation_class(task).assign(user)
+        activation = node.activation_class(task)
+        if task.status != STATUS.STARTED:
+            activation.start(None)
+        activation.execute()
 
 
 def cancel_process_of(flow_class, artifact: Model) -> None:

@@ -126,3 +126,36 @@ def test_home_page_lists_open_tasks_with_a_count(client, world, year):
     assert "待办事项(1)" in page and "审批推荐" in page
     client.force_login(p["head_b"])
     assert "待办事项(0)" in client.get("/home/").content.decode()
+
+
+def _waiting_at(dispatch):
+    from viewflow.workflow.status import STATUS
+
+    from workflows.flows import process_of
+
+    process = process_of(DispatchFlow, dispatch)
+    return sorted(t.flow_task.name for t in process.task_set.exclude(status__in=[STATUS.DONE, STATUS.CANCELED]))
+
+
+def test_r_s1_services_called_outside_the_pages_move_the_flow_too(world, year):
+    """An API or command calling a service leaves no flow waiting on work already done."""
+    p = world["people"]
+    dispatch = services.dispatch_nominate(cadre=world["cadre_a"], village=world["village_a"], by=p["deputy_a"],
+                                          year=year)
+    assert _waiting_at(dispatch) == ["approve"]
+    services.dispatch_approve(dispatch=dispatch, by=p["head_a"])
+    assert _waiting_at(dispatch) == ["training"]
+    batch = services.training_batch_create(county=world["county"], year=year, name="一期", content="",
+                                           starts_on=datetime.date(2026, 3, 1), ends_on=datetime.date(2026, 3, 3),
+                                           by=p["org"])
+    services.dispatch_enrol(dispatches=[dispatch], batch=batch, by=p["org"])
+    # The unit arranges insurance during training: once training ends, the flow goes straight to the township.
+    services.dispatch_record_arrangements(
+        dispatch=dispatch, by=p["deputy_a"], insurer="中国人寿", insurance_policy_no="P-1",
+        insurance_starts_on=datetime.date(2026, 3, 1), insurance_ends_on=datetime.date(2027, 3, 31),
+        party_relation_transferred_on=datetime.date(2026, 3, 4), living_allowance_yuan=600)
+    services.dispatch_complete_training(dispatches=[dispatch], completed_on=datetime.date(2026, 3, 3), by=p["org"])
+    assert _waiting_at(dispatch) == ["station"]
+    services.dispatch_station(dispatch=dispatch, by=p["town_a"], on=datetime.date(2026, 3, 5))
+    assert _waiting_at(dispatch) == []
+    assert open_tasks_for(p["town_a"], FLOWS) == []
