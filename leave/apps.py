@@ -1,4 +1,4 @@
-"""App config for attendance and leave while stationed (R-M1 … R-M3)."""
+"""App config for management while stationed: attendance, leave, visits, inspections (R-M1 … R-M6)."""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -6,4 +6,12 @@ from django.utils.translation import gettext_lazy as _
 
 class LeaveConfig(AppConfig):
     name = "leave"
-    verbose_name = _("考勤与请假")
+    verbose_name = _("驻村管理")
+
+    def ready(self):
+        from leave import attendance, leaves, oversight
+        from workflows.audit import register_actions
+
+        register_actions({"attendance.write": _("考勤登记")})
+        for module in (attendance, leaves, oversight):
+            register_actions(module.ACTION_LABELS)

@@ -166,6 +166,8 @@ POLICY_DEFAULTS = {
     # R-M5: unit head visits per term; the deputy in charge visits once per this many months.
     "UNIT_HEAD_MIN_VISITS_PER_TERM": 1,
     "DEPUTY_VISIT_INTERVAL_MONTHS": 6,
+    # R-M5: a visit window closing within this many days without a visit is flagged as due.
+    "VISIT_WARNING_DAYS": 30,
     # R-A2: weights (percent) of the township score, the unit score and the villagers' votes.
     "APPRAISAL_WEIGHT_TOWNSHIP": 40,
     "APPRAISAL_WEIGHT_UNIT": 30,

@@ -5,6 +5,7 @@ from viewflow.urls import Application, Site
 
 from dispatch import urls as dispatch_urls
 from dispatch.flows import DispatchFlow, RecallFlow
+from leave import urls as leave_urls
 from workflows.flows import TierFlowViewset
 from workflows.views import HomeView, OrganisationApp
 
@@ -21,6 +22,10 @@ site = Site(
             title=_("选派"), icon="assignment_ind", app_name="dispatch", menu_template_name=None,
             urlpatterns=dispatch_urls.urlpatterns,
             viewsets=[TierFlowViewset(DispatchFlow, app_name="flow"), TierFlowViewset(RecallFlow, app_name="recall")],
+        ),
+        Application(
+            title=_("驻村管理"), icon="event_available", app_name="leave", menu_template_name=None,
+            urlpatterns=leave_urls.urlpatterns,
         ),
         OrganisationApp(),
     ],

@@ -1,0 +1,3 @@
+"""Services of the stationed cadres' management: attendance."""
+
+ACTION_LABELS: dict = {}

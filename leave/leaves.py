@@ -1,0 +1,3 @@
+"""Services of the stationed cadres' management: leaves."""
+
+ACTION_LABELS: dict = {}

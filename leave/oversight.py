@@ -1,0 +1,3 @@
+"""Services of the stationed cadres' management: oversight."""
+
+ACTION_LABELS: dict = {}

@@ -1,0 +1,3 @@
+"""Pages: views_attendance."""
+
+urlpatterns: list = []

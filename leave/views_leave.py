@@ -1,0 +1,3 @@
+"""Pages: views_leave."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages: views_oversight."""
+
+urlpatterns: list = []
