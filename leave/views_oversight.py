@@ -1,3 +1,388 @@
-"""Pages: views_oversight."""
+"""Pages of oversight: unit leaders' visits (R-M5), the org dept's inspections and circulars (R-M6), by tier (R-O4)."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
+
+from dispatch.forms import DateInput
+from dispatch.models import Dispatch, DispatchState
+from leave import oversight
+from leave.models import Circular, CircularKind, Inspection, InspectionKind, VisitorRole
+from workflows.models import County, Post, Township, Unit
+from workflows.permissions import (
+    COORDINATE_COUNTY,
+    NOMINATE_CADRES,
+    VIEW_COUNTY,
+    VIEW_UNIT,
+    acting_on,
+    granted_tier_pks,
+    may,
+    may_view,
+    visible_to,
+)
+from workflows.policy import policy
+from workflows.taskviews import ServiceFormView, add_service_errors
+
+
+class OversightPage(LoginRequiredMixin):
+    """The frame of these pages: links to the ones the user may open, and messages kept on the page."""
+
+    #: The URL name of the link that this page belongs under.
+    nav_name = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.grants = granted_tier_pks(request.user, {"county": VIEW_COUNTY, "unit": VIEW_UNIT})
+        self.check_access(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+    def check_access(self, request, *args, **kwargs) -> None:
+        """Raise PermissionDenied when the user is outside the page's tier (R-O4)."""
+
+    def get_context_data(self, **kwargs):
+        links = []
+        if self.grants["unit"]:
+            links.append(("leave:visits", _("到村调研")))
+        if self.grants["county"]:
+            links += [("leave:visits_overview", _("单位领导调研情况")), ("leave:inspections", _("明查暗访"))]
+        if self.grants["unit"] or self.grants["county"]:
+            links.append(("leave:circulars", _("通报")))
+        nav = [{"url": reverse(name), "label": label, "current": name == self.nav_name} for name, label in links]
+        # Messages go into the page, where a refusal stays readable, not into viewflow's passing snackbar.
+        return super().get_context_data(oversight_nav=nav, page_messages=list(messages.get_messages(self.request)),
+                                        messages=(), **kwargs)
+
+
+def _county_for(request, perm: str | None = None) -> County:
+    """The county the page is about (`?county=` or the user's); 403 when the user holds nothing on it."""
+    counties = County.objects.order_by("code")
+    counties = acting_on(request.user, perm, counties) if perm else visible_to(request.user, counties)
+    wanted = request.GET.get("county", "")
+    county = (counties.filter(pk=wanted) if wanted.isdigit() else counties).first()
+    if county is None:
+        raise PermissionDenied(_("只有县委组织部可以进行此操作。") if perm else _("您无权查看此页面。"))
+    return county
+
+
+# --- Visits (R-M5) --------------------------------------------------------------------------------
+
+
+class VisitForm(forms.Form):
+    dispatch = forms.ModelChoiceField(label=gettext_lazy("驻村干部"), queryset=Dispatch.objects.none(),
+                                      empty_label=gettext_lazy("请选择"))
+    visitor = forms.ModelChoiceField(label=gettext_lazy("调研领导"), queryset=Post.objects.none(),
+                                     empty_label=gettext_lazy("请选择"))
+    visited_on = forms.DateField(label=gettext_lazy("调研日期"), widget=DateInput())
+    notes = forms.CharField(label=gettext_lazy("听取汇报、调研指导情况"), widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, unit: Unit, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dispatch"].queryset = oversight.stationed_dispatches(unit=unit)
+        self.fields["dispatch"].label_from_instance = (
+            lambda d: f"{d.cadre.name}({d.village.township.name} · {d.village.name})")
+        roles = {user_id: VisitorRole(oversight.VISITOR_ROLE_OF_POST[role]).label for user_id, role in
+                 Post.objects.active().filter(unit=unit, role__in=list(oversight.VISITOR_ROLE_OF_POST))
+                 .values_list("user_id", "role")}
+        self.fields["visitor"].queryset = oversight.unit_leaders(unit)
+        self.fields["visitor"].label_from_instance = lambda u: f"{u.name or u.username}({roles[u.pk]})"
+
+
+class VisitsView(OversightPage, TemplateView):
+    """A unit's stationed cadres with the head's and the deputy's visit windows; the unit records visits (R-M5)."""
+
+    nav_name = "leave:visits"
+    template_name = "leave/oversight/visits.html"
+
+    def check_access(self, request, *args, **kwargs) -> None:
+        user = request.user
+        units = visible_to(user, Unit.objects.select_related("county").order_by("code"))
+        wanted = request.GET.get("unit", "")
+        if wanted:
+            self.unit = units.filter(pk=wanted).first() if wanted.isdigit() else None
+        else:
+            self.unit = acting_on(user, NOMINATE_CADRES, units).first() or units.first()
+        if self.unit is None:
+            raise PermissionDenied(_("您无权查看该单位的到村调研情况。"))
+        self.units = units
+        self.can_record = may(user, NOMINATE_CADRES, self.unit)
+        if request.method == "POST" and not self.can_record:
+            raise PermissionDenied(_("只有本单位可以登记到村调研。"))
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        rows = oversight.visit_board(unit=self.unit, on=today)
+        visits = sorted((v for row in rows for v in row.visits), key=lambda v: (v.visited_on, v.pk), reverse=True)
+        dispatch_of = {row.dispatch.pk: row.dispatch for row in rows}
+        for visit in visits:
+            visit.dispatch = dispatch_of[visit.dispatch_id]
+        if self.can_record:
+            kwargs.setdefault("form", VisitForm(unit=self.unit, initial={
+                "visited_on": today, "visitor": self.request.user.pk}))
+        unit_list = list(self.units)
+        unit_list = unit_list if len(unit_list) > 1 else []
+        return super().get_context_data(
+            unit=self.unit, units=unit_list, rows=rows, visits=visits, today=today, can_record=self.can_record,
+            flagged=sum(len(row.flagged) for row in rows),
+            rules={"head": policy("UNIT_HEAD_MIN_VISITS_PER_TERM"), "months": policy("DEPUTY_VISIT_INTERVAL_MONTHS"),
+                   "warning": policy("VISIT_WARNING_DAYS")}, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        form = VisitForm(request.POST, unit=self.unit)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                with transaction.atomic():
+                    visit = oversight.visit_record(dispatch=data["dispatch"], visitor=data["visitor"],
+                                                   visited_on=data["visited_on"], notes=data["notes"], by=request.user)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("已登记 %(visitor)s %(date)s 到 %(village)s 调研 %(cadre)s。") % {
+                    "visitor": visit.visitor, "date": visit.visited_on.isoformat(),
+                    "village": visit.dispatch.village.name, "cadre": visit.dispatch.cadre.name})
+                return HttpResponseRedirect(f"{reverse('leave:visits')}?unit={self.unit.pk}")
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class VisitsOverviewView(OversightPage, TemplateView):
+    """The county's stationed cadres whose leaders' visit is due or missing, for the org dept (R-M5)."""
+
+    nav_name = "leave:visits_overview"
+    template_name = "leave/oversight/visits_overview.html"
+
+    def check_access(self, request, *args, **kwargs) -> None:
+        self.county = _county_for(request)
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        rows = oversight.visits_flagged(county=self.county, on=today)
+        flagged = [(row, window) for row in rows for window in row.flagged]
+        status = self.request.GET.get("status", "")
+        counts = {s: sum(1 for _row, w in flagged if w.status == s) for s in oversight.WindowStatus.FLAGGED}
+        if status in oversight.WindowStatus.FLAGGED:
+            flagged = [(row, w) for row, w in flagged if w.status == status]
+        flagged.sort(key=lambda item: (item[1].status != oversight.WindowStatus.MISSING, item[1].ends_on,
+                                       item[0].dispatch.unit.code))
+        return super().get_context_data(county=self.county, today=today, flagged=flagged, counts=counts,
+                                        status=status, warning=policy("VISIT_WARNING_DAYS"), **kwargs)
+
+
+# --- Inspections (R-M6) ---------------------------------------------------------------------------
+
+
+FINDING_CHOICES = [("", gettext_lazy("未检查")), ("present", gettext_lazy("在岗")), ("absent", gettext_lazy("不在岗"))]
+
+
+class InspectionForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("方式"), choices=InspectionKind.choices)
+    inspected_on = forms.DateField(label=gettext_lazy("检查日期"), widget=DateInput())
+    notes = forms.CharField(label=gettext_lazy("情况记录"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, dispatches: list[Dispatch], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.dispatches = dispatches
+        for d in dispatches:
+            self.fields[f"finding_{d.pk}"] = forms.ChoiceField(
+                label=d.cadre.name, choices=FINDING_CHOICES, required=False, widget=forms.RadioSelect)
+            self.fields[f"note_{d.pk}"] = forms.CharField(label=gettext_lazy("说明"), max_length=200, required=False)
+
+    def rows(self):
+        for d in self.dispatches:
+            yield {"dispatch": d, "finding": self[f"finding_{d.pk}"], "note": self[f"note_{d.pk}"]}
+
+    def findings(self) -> list[tuple[Dispatch, bool, str]]:
+        data = self.cleaned_data
+        return [(d, data[f"finding_{d.pk}"] == "present", data[f"note_{d.pk}"])
+                for d in self.dispatches if data.get(f"finding_{d.pk}")]
+
+
+class InspectionsView(OversightPage, TemplateView):
+    """The county's inspections, newest first, with how many cadres were found present and absent (R-M6)."""
+
+    nav_name = "leave:inspections"
+    template_name = "leave/oversight/inspections.html"
+
+    def check_access(self, request, *args, **kwargs) -> None:
+        self.county = _county_for(request)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            county=self.county, inspections=oversight.inspections_for(self.request.user).filter(county=self.county),
+            can_coordinate=may(self.request.user, COORDINATE_COUNTY, self.county), **kwargs)
+
+
+class InspectionCreateView(OversightPage, TemplateView):
+    """The org dept records an inspection of one township's stationed cadres (R-M6, R-M3)."""
+
+    nav_name = "leave:inspections"
+    template_name = "leave/oversight/inspection_form.html"
+
+    def check_access(self, request, *args, **kwargs) -> None:
+        self.county = _county_for(request, COORDINATE_COUNTY)
+        stationed = Count("villages__dispatches", filter=Q(villages__dispatches__state=DispatchState.STATIONED))
+        self.townships = list(Township.objects.filter(county=self.county).annotate(stationed=stationed)
+                              .order_by("code"))
+        wanted = request.GET.get("township", "")
+        self.township = next((t for t in self.townships if str(t.pk) == wanted), None)
+        if wanted and self.township is None:
+            raise PermissionDenied(_("只能检查本县的乡镇。"))
+        if self.township is None:
+            self.township = next((t for t in self.townships if t.stationed), self.townships[0] if self.townships
+                                 else None)
+        self.dispatches = list(Dispatch.objects.filter(state=DispatchState.STATIONED, village__township=self.township)
+                               .select_related("cadre", "unit", "village").order_by("village__code", "cadre__name"))
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("form", InspectionForm(dispatches=self.dispatches, initial={
+            "inspected_on": timezone.localdate(), "kind": InspectionKind.UNANNOUNCED}))
+        return super().get_context_data(county=self.county, townships=self.townships, township=self.township,
+                                        **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        form = InspectionForm(request.POST, dispatches=self.dispatches)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                with transaction.atomic():
+                    inspection = oversight.inspection_record(
+                        county=self.county, kind=data["kind"], inspected_on=data["inspected_on"], notes=data["notes"],
+                        findings=form.findings(), by=request.user)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                findings = form.findings()
+                absent = sum(1 for _d, present, _n in findings if not present)
+                messages.success(request, _("已登记明查暗访:在岗 %(present)s 名,不在岗 %(absent)s 名,其中记为缺勤 "
+                                            "%(written)s 名。") % {
+                    "present": len(findings) - absent, "absent": absent,
+                    "written": len(inspection.ledger_written)})
+                names = {d.pk: d.cadre.name for d in self.dispatches}
+                for pk, why in inspection.ledger_skipped.items():
+                    messages.warning(request, f"{names[pk]}:{why}")
+                return HttpResponseRedirect(reverse("leave:inspection", args=[inspection.pk]))
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class InspectionDetailView(OversightPage, TemplateView):
+    """One inspection: each cadre found present or absent, and the day's status in the ledger (R-M6, R-M3)."""
+
+    nav_name = "leave:inspections"
+    template_name = "leave/oversight/inspection_detail.html"
+
+    def check_access(self, request, *args, **kwargs) -> None:
+        self.inspection = get_object_or_404(Inspection.objects.select_related("county", "recorded_by"),
+                                            pk=kwargs["pk"])
+        if not may_view(request.user, self.inspection):
+            raise PermissionDenied(_("您无权查看此页面。"))
+
+    def get_context_data(self, **kwargs):
+        findings = oversight.inspection_findings(self.inspection)
+        return super().get_context_data(inspection=self.inspection, findings=findings,
+                                        n_absent=sum(1 for f in findings if not f.present), **kwargs)
+
+
+# --- Circulars (R-M6) -----------------------------------------------------------------------------
+
+
+class CircularsView(OversightPage, TemplateView):
+    """Circulars: the org dept and the auditor see all, a unit's leaders those naming their unit (R-M6, R-O4)."""
+
+    nav_name = "leave:circulars"
+    template_name = "leave/oversight/circulars.html"
+
+    def check_access(self, request, *args, **kwargs) -> None:
+        if not (self.grants["county"] or self.grants["unit"]):
+            raise PermissionDenied(_("您无权查看通报。"))
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return super().get_context_data(
+            circulars=oversight.circulars_for(user), county_reader=bool(self.grants["county"]),
+            can_issue=acting_on(user, COORDINATE_COUNTY, County.objects.all()).exists(), **kwargs)
+
+
+class CircularForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("标题"), max_length=120)
+    kind = forms.ChoiceField(label=gettext_lazy("类别"), choices=[("", gettext_lazy("请选择"))]
+                             + list(CircularKind.choices))
+    issued_on = forms.DateField(label=gettext_lazy("印发日期"), widget=DateInput())
+    units = forms.ModelMultipleChoiceField(label=gettext_lazy("通报单位"), queryset=Unit.objects.none(),
+                                           widget=forms.CheckboxSelectMultiple,
+                                           error_messages={"required": gettext_lazy("请至少选择一个被通报的单位。")})
+    body = forms.CharField(label=gettext_lazy("正文"), widget=forms.Textarea(attrs={"rows": 10}))
+
+    def __init__(self, *args, county: County, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["units"].queryset = Unit.objects.filter(county=county).order_by("code")
+        self.fields["units"].label_from_instance = lambda u: u.name
+
+
+class CircularCreateView(OversightPage, ServiceFormView):
+    """The org dept issues a circular naming units (R-M6)."""
+
+    form_class = CircularForm
+    nav_name = "leave:circulars"
+    template_name = "leave/oversight/circular_form.html"
+    page_title = gettext_lazy("印发通报")
+
+    def check_access(self, request, *args, **kwargs) -> None:
+        self.county = _county_for(request, COORDINATE_COUNTY)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "county": self.county}
+
+    def get_initial(self):
+        return {"issued_on": timezone.localdate()}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(county=self.county, **kwargs)
+
+    def perform(self, form):
+        circular = oversight.circular_issue(county=self.county, by=self.request.user, **form.cleaned_data)
+        self.success_message = _("已印发通报「%(title)s」。") % {"title": circular.title}
+        return circular
+
+    def get_success_url(self):
+        return reverse("leave:circular", args=[self.result.pk])
+
+
+class CircularDetailView(OversightPage, TemplateView):
+    """One circular, for the county's readers and the leaders of the units it names (R-M6)."""
+
+    nav_name = "leave:circulars"
+    template_name = "leave/oversight/circular_detail.html"
+
+    def check_access(self, request, *args, **kwargs) -> None:
+        circular = oversight.circulars_for(request.user).filter(pk=kwargs["pk"]).first()
+        if circular is None:
+            get_object_or_404(Circular, pk=kwargs["pk"])
+            raise PermissionDenied(_("您无权查看此通报。"))
+        self.circular = circular
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(circular=self.circular, **kwargs)
+
+
+urlpatterns = [
+    path("visits/", VisitsView.as_view(), name="visits"),
+    path("visits/overview/", VisitsOverviewView.as_view(), name="visits_overview"),
+    path("inspections/", InspectionsView.as_view(), name="inspections"),
+    path("inspections/new/", InspectionCreateView.as_view(), name="inspection_new"),
+    path("inspections/<int:pk>/", InspectionDetailView.as_view(), name="inspection"),
+    path("circulars/", CircularsView.as_view(), name="circulars"),
+    path("circulars/new/", CircularCreateView.as_view(), name="circular_new"),
+    path("circulars/<int:pk>/", CircularDetailView.as_view(), name="circular"),
+]
