@@ -113,6 +113,10 @@ class TierScopedViewset(ReadonlyModelViewset):
             return _has_any_view_grant(user)
         return may_view(user, obj)
 
+    def get_object_url(self, request, obj):
+        # Rows of the list are already scoped to the user's tiers: link without a permission query per row.
+        return self.reverse("detail", args=[obj.pk])
+
 
 class UnitViewset(TierScopedViewset):
     model = Unit
