@@ -1,3 +1,281 @@
-"""Services of the stationed cadres' management: leaves."""
+"""Services of the stationed cadres' management: leaves (请假、销假), each step audited and moving the flow (R-M2)."""
 
-ACTION_LABELS: dict = {}
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from dispatch.models import Dispatch, DispatchState
+from leave import leave_selectors
+from leave.calendar import workdays_between
+from leave.ledger import ledger_write, locked_months
+from leave.models import AttendanceDay, DaySource, DayStatus, LeaveRequest, LeaveState
+from workflows.audit import audit_record
+from workflows.guards import require_perm, require_state
+from workflows.models import User
+from workflows.permissions import COORDINATE_COUNTY, DECIDE_LEAVE
+
+ACTION_LABELS: dict = {
+    "leave.request": gettext_lazy("申请请假"),
+    "leave.approve": gettext_lazy("批准请假"),
+    "leave.review": gettext_lazy("乡镇审核请假,报组织部审批"),
+    "leave.reject": gettext_lazy("不批准请假"),
+    "leave.withdraw": gettext_lazy("撤回请假"),
+    "leave.begin": gettext_lazy("开始休假"),
+    "leave.report_back": gettext_lazy("销假"),
+    "leave.close": gettext_lazy("确认销假"),
+}
+
+#: Ledger rows a higher tier recorded; the leave process does not overwrite them.
+_AUTHORITATIVE_SOURCES = [DaySource.INSPECTION, DaySource.ORG_CORRECTION]
+
+LATE_NOTE = gettext_lazy("逾期未归")
+EARLY_NOTE = gettext_lazy("提前销假")
+
+
+def _flow():
+    # Imported late: the flow imports the task pages, which import this module.
+    from leave.flows import LeaveFlow
+
+    return LeaveFlow
+
+
+def _complete_task(leave: LeaveRequest, node_name: str, by: User) -> None:
+    """Move the flow past the human task whose work this service just did (no-op inside its own page)."""
+    from workflows.flows import complete_human_task
+
+    complete_human_task(_flow(), node_name, leave, by)
+
+
+def _locked(leave: LeaveRequest) -> LeaveRequest:
+    """Re-read the leave under a row lock, after its flow's process row: the order the task pages use."""
+    from workflows.flows import process_of
+
+    flow = _flow()
+    process = process_of(flow, leave)
+    if process is not None:
+        flow.process_class._default_manager.select_for_update().filter(pk=process.pk).exists()
+    return (LeaveRequest.objects.select_for_update()
+            .select_related("dispatch__cadre", "dispatch__unit__county", "dispatch__village__township")
+            .get(pk=leave.pk))
+
+
+def _require_owner(user: User | None, leave_or_dispatch: LeaveRequest | Dispatch, *, action: str) -> None:
+    """Only the cadre acts on their own leave (R-O4); a refusal is audited like a tier refusal."""
+    dispatch = leave_or_dispatch.dispatch if isinstance(leave_or_dispatch, LeaveRequest) else leave_or_dispatch
+    if user is not None and user.is_authenticated and user.pk == dispatch.cadre.user_id:
+        return
+    audit_record(action=f"{action}.refused", actor=user if user and user.is_authenticated else None,
+                 obj=leave_or_dispatch, reason=_("越权操作被拒绝"), data={"owner": dispatch.cadre.user_id})
+    raise PermissionDenied(_("只能办理本人的请假。"))
+
+
+def _audit(leave: LeaveRequest, *, action: str, by: User | None, before: str, reason: str = "",
+           data: dict | None = None) -> None:
+    audit_record(action=action, actor=by, obj=leave, from_state=before, to_state=leave.state, reason=reason,
+                 data={"cadre": leave.dispatch.cadre.name, "from": str(leave.starts_on), "to": str(leave.ends_on),
+                       "days": leave.days, **(data or {})})
+
+
+def _writable(dispatch: Dispatch, days: list[datetime.date]) -> list[datetime.date]:
+    """Days the leave may write: not in a confirmed month, not recorded by an inspection or the org dept."""
+    if not days:
+        return []
+    locked = locked_months(dispatch, days)
+    kept = set(AttendanceDay.objects.filter(dispatch=dispatch, date__in=days, source__in=_AUTHORITATIVE_SOURCES)
+               .values_list("date", flat=True))
+    return [d for d in days if d.replace(day=1) not in locked and d not in kept]
+
+
+def _already_handled(leave: LeaveRequest) -> ValidationError:
+    return ValidationError(_("此事项当前为「%(state)s」,已经处理过或不能进行此操作。") % {
+        "state": leave.get_state_display()})
+
+
+def _term_end(dispatch: Dispatch) -> datetime.date:
+    return dispatch.ended_on or dispatch.term_ends_on
+
+
+# --- Request and decision (R-M2) ------------------------------------------------------------------
+
+
+def leave_request(*, dispatch: Dispatch, starts_on: datetime.date, ends_on: datetime.date, reason: str,
+                  by: User) -> LeaveRequest:
+    """The stationed cadre asks for leave; its working days decide which tier decides it (R-M2)."""
+    _require_owner(by, dispatch, action="leave.request")
+    if not reason.strip():
+        raise ValidationError(_("请填写请假事由。"))
+    if ends_on < starts_on:
+        raise ValidationError(_("结束日期不能早于开始日期。"))
+    with transaction.atomic():
+        # The dispatch row serialises one cadre's requests, so two overlapping ones cannot both pass.
+        dispatch = (Dispatch.objects.select_for_update().select_related("cadre", "unit__county", "village__township")
+                    .get(pk=dispatch.pk))
+        if dispatch.state != DispatchState.STATIONED:
+            raise ValidationError(_("只有驻村期间的干部才能请假。"))
+        if starts_on < dispatch.stationed_on or ends_on > _term_end(dispatch):
+            raise ValidationError(_("请假日期须在驻村期内(%(start)s 至 %(end)s)。") % {
+                "start": dispatch.stationed_on.isoformat(), "end": _term_end(dispatch).isoformat()})
+        workdays = workdays_between(starts_on, ends_on, dispatch.unit.county_id)
+        locked = locked_months(dispatch, [starts_on, ends_on, *workdays])
+        if locked:
+            raise ValidationError(_("%(months)s 的考勤已经乡镇确认,不能再为这段时间请假。") % {
+                "months": "、".join(f"{m:%Y-%m}" for m in sorted(locked))})
+        if not workdays:
+            raise ValidationError(_("所选日期内没有工作日,不需要请假。"))
+        overlapping = leave_selectors.overlapping_leaves(dispatch, starts_on, ends_on)
+        if overlapping:
+            other = overlapping[0]
+            raise ValidationError(_("与已有的请假(%(start)s 至 %(end)s,%(state)s)日期重叠。") % {
+                "start": other.starts_on.isoformat(), "end": other.ends_on.isoformat(),
+                "state": other.get_state_display()})
+        leave = LeaveRequest.objects.create(dispatch=dispatch, starts_on=starts_on, ends_on=ends_on,
+                                            days=len(workdays), reason=reason.strip())
+        _audit(leave, action="leave.request", by=by, before="", reason=leave.reason,
+               data={"to_org_dept": leave.needs_org_dept()})
+        _flow().start.run(leave=leave)
+    return leave
+
+
+def _fill_leave_days(leave: LeaveRequest, by: User) -> int:
+    """Approved leave fills the calendar by itself: its working days become leave; holidays stay holidays."""
+    dispatch = leave.dispatch
+    days = _writable(dispatch, workdays_between(leave.starts_on, leave.ends_on, dispatch.unit.county_id))
+    return ledger_write(dispatch=dispatch, statuses=dict.fromkeys(days, DayStatus.LEAVE), source=DaySource.LEAVE,
+                        by=by, reason=_("请假已批准"), note=_("请假 %(start)s 至 %(end)s") % {
+                            "start": leave.starts_on.isoformat(), "end": leave.ends_on.isoformat()})
+
+
+def leave_decide(*, leave: LeaveRequest, by: User, approve: bool, comment: str = "") -> LeaveRequest:
+    """The deciding tier approves or rejects; the township forwards longer leave to the org dept (R-M2).
+
+    Up to N working days (LEAVE_TOWNSHIP_MAX_DAYS) the township approves; above N it reviews and the org dept
+    decides. A rejection needs a reason. Approval writes the leave's working days into the day ledger.
+    """
+    comment = comment.strip()
+    if not approve and not comment:
+        raise ValidationError(_("不批准时请写明理由。"))
+    stage = leave.state
+    require_state(leave, leave.reject)
+    org_stage = stage == LeaveState.REVIEWED
+    require_perm(by, COORDINATE_COUNTY if org_stage else DECIDE_LEAVE, leave, action="leave.decide")
+    with transaction.atomic():
+        leave = _locked(leave)
+        if leave.state != stage:
+            raise _already_handled(leave)
+        now = timezone.now()
+        before = leave.state
+        if not approve:
+            leave.reject(by=by, on=now, comment=comment)
+            action = "leave.reject"
+        elif org_stage:
+            leave.approve_by_org_dept(by=by, on=now, comment=comment)
+            action = "leave.approve"
+        elif leave.needs_org_dept():
+            leave.review(by=by, comment=comment)
+            action = "leave.review"
+        else:
+            leave.approve_by_township(by=by, on=now, comment=comment)
+            action = "leave.approve"
+        leave.save()
+        _audit(leave, action=action, by=by, before=before, reason=comment,
+               data={"tier": "org_dept" if org_stage else "township"})
+        if leave.state == LeaveState.APPROVED:
+            _fill_leave_days(leave, by)
+        _complete_task(leave, "decide_org" if org_stage else "decide_township", by)
+    return leave
+
+
+def leave_withdraw(*, leave: LeaveRequest, by: User) -> LeaveRequest:
+    """The cadre withdraws the request before it is decided; its flow is cancelled (R-M2)."""
+    require_state(leave, leave.withdraw)
+    _require_owner(by, leave, action="leave.withdraw")
+    from workflows.flows import cancel_process_of
+
+    with transaction.atomic():
+        leave = _locked(leave)
+        require_state(leave, leave.withdraw)
+        before = leave.state
+        leave.withdraw()
+        leave.save()
+        _audit(leave, action="leave.withdraw", by=by, before=before)
+        cancel_process_of(_flow(), leave)
+    return leave
+
+
+def leave_begin_due(*, on: datetime.date) -> list[LeaveRequest]:
+    """Approved leave whose first day has come is now being taken (R-M2); run daily by the scheduler."""
+    begun = []
+    due = LeaveRequest.objects.filter(state=LeaveState.APPROVED, starts_on__lte=on).order_by("starts_on", "pk")
+    for pk in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            leave = _locked(LeaveRequest(pk=pk))
+            if leave.state != LeaveState.APPROVED:
+                continue
+            before = leave.state
+            leave.begin()
+            leave.save()
+            _audit(leave, action="leave.begin", by=None, before=before, data={"on": str(on)})
+        begun.append(leave)
+    return begun
+
+
+# --- Report on return and close (R-M2, R-M3) ------------------------------------------------------
+
+
+def leave_report_back(*, leave: LeaveRequest, returned_on: datetime.date, by: User) -> LeaveRequest:
+    """The cadre reports back (销假) with the day they were back in the village (R-M2, R-M3).
+
+    Working days after the leave's end and before the return are absence, flagged as late (逾期未归); returning
+    early gives the unused leave days back to the village. Days in a month the township has already confirmed,
+    or recorded by an inspection or the org dept, keep their confirmed status.
+    """
+    require_state(leave, leave.report_back)
+    _require_owner(by, leave, action="leave.report_back")
+    if returned_on < leave.starts_on:
+        raise ValidationError(_("返岗日期不能早于请假开始日期。"))
+    if returned_on > timezone.localdate():
+        raise ValidationError(_("返岗日期不能晚于今天。"))
+    with transaction.atomic():
+        leave = _locked(leave)
+        require_state(leave, leave.report_back)
+        dispatch = leave.dispatch
+        county = dispatch.unit.county_id
+        late = workdays_between(leave.ends_on + datetime.timedelta(days=1),
+                                min(returned_on - datetime.timedelta(days=1), _term_end(dispatch)), county)
+        unused = workdays_between(returned_on, leave.ends_on, county)
+        before = leave.state
+        leave.report_back(returned_on=returned_on, late_days=len(late))
+        leave.save()
+        _audit(leave, action="leave.report_back", by=by, before=before,
+               reason=_("逾期未归 %(n)s 个工作日") % {"n": len(late)} if late else "",
+               data={"returned_on": str(returned_on), "late_days": len(late), "unused_days": len(unused)})
+        ledger_write(dispatch=dispatch, statuses=dict.fromkeys(_writable(dispatch, late), DayStatus.ABSENT),
+                     source=DaySource.LEAVE, by=by, reason=str(LATE_NOTE), note=str(LATE_NOTE))
+        on_leave = set(AttendanceDay.objects.filter(dispatch=dispatch, date__in=unused, status=DayStatus.LEAVE,
+                                                    source=DaySource.LEAVE).values_list("date", flat=True))
+        back = [d for d in _writable(dispatch, unused) if d in on_leave]
+        ledger_write(dispatch=dispatch, statuses=dict.fromkeys(back, DayStatus.IN_VILLAGE), source=DaySource.LEAVE,
+                     by=by, reason=str(EARLY_NOTE), note=str(EARLY_NOTE))
+        _complete_task(leave, "report_back", by)
+    return leave
+
+
+def leave_close(*, leave: LeaveRequest, by: User) -> LeaveRequest:
+    """The township confirms the report on return and closes the leave (R-M2)."""
+    require_state(leave, leave.close)
+    require_perm(by, DECIDE_LEAVE, leave, action="leave.close")
+    with transaction.atomic():
+        leave = _locked(leave)
+        require_state(leave, leave.close)
+        before = leave.state
+        leave.close()
+        leave.save()
+        _audit(leave, action="leave.close", by=by, before=before, data={"late_days": leave.late_days})
+        _complete_task(leave, "close", by)
+    return leave

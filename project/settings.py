@@ -211,4 +211,4 @@ def _policy_from_env() -> dict:
 POLICY = _policy_from_env()
 
 # The flows whose human tasks appear in each user's to-do list on the home page.
-WORKFLOW_FLOWS = ["dispatch.flows.DispatchFlow", "dispatch.flows.RecallFlow"]
+WORKFLOW_FLOWS = ["dispatch.flows.DispatchFlow", "dispatch.flows.RecallFlow", "leave.flows.LeaveFlow"]

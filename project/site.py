@@ -6,6 +6,7 @@ from viewflow.urls import Application, Site
 from dispatch import urls as dispatch_urls
 from dispatch.flows import DispatchFlow, RecallFlow
 from leave import urls as leave_urls
+from leave.flows import LeaveFlow
 from workflows.flows import TierFlowViewset
 from workflows.views import HomeView, OrganisationApp
 
@@ -26,6 +27,7 @@ site = Site(
         Application(
             title=_("驻村管理"), icon="event_available", app_name="leave", menu_template_name=None,
             urlpatterns=leave_urls.urlpatterns,
+            viewsets=[TierFlowViewset(LeaveFlow, app_name="flow")],
         ),
         OrganisationApp(),
     ],

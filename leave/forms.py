@@ -1,0 +1,40 @@
+"""Forms of the leave pages; they validate input shape only, the services hold the rules (R-M2)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from dispatch.forms import DateInput
+from leave.models import LeaveRequest
+
+
+class LeaveRequestForm(forms.Form):
+    starts_on = forms.DateField(label=_("开始日期"), widget=DateInput())
+    ends_on = forms.DateField(label=_("结束日期"), widget=DateInput())
+    reason = forms.CharField(label=_("请假事由"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class LeaveDecisionForm(forms.Form):
+    """The deciding tier's decision; the township's choices for longer leave say it goes on to the org dept."""
+
+    decision = forms.ChoiceField(label=_("审批意见"), widget=forms.RadioSelect)
+    # A rejection needs the reason; the service says so, the field does not repeat the rule.
+    comment = forms.CharField(label=_("意见说明"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, leave: LeaveRequest, org_dept: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if org_dept:
+            choices = [("approve", _("同意请假")), ("reject", _("不同意"))]
+        elif leave.needs_org_dept():
+            choices = [("approve", _("审核同意,报县委组织部审批")), ("reject", _("不同意"))]
+        else:
+            choices = [("approve", _("同意请假")), ("reject", _("不同意"))]
+        self.fields["decision"].choices = choices
+
+
+class ReportBackForm(forms.Form):
+    returned_on = forms.DateField(label=_("实际返岗日期"), widget=DateInput(),
+                                  help_text=_("回到驻点村的日期;结束日期之后、返岗之前的工作日记为逾期未归。"))
+
+
+class CloseForm(forms.Form):
+    """Nothing to enter: the township confirms what the cadre reported."""
