@@ -93,9 +93,10 @@ class VisitForm(forms.Form):
         self.fields["dispatch"].queryset = oversight.stationed_dispatches(unit=unit)
         self.fields["dispatch"].label_from_instance = (
             lambda d: f"{d.cadre.name}({d.village.township.name} · {d.village.name})")
+        # Ordered so that someone holding both posts is labelled as the head, as the service counts them.
         roles = {user_id: VisitorRole(oversight.VISITOR_ROLE_OF_POST[role]).label for user_id, role in
                  Post.objects.active().filter(unit=unit, role__in=list(oversight.VISITOR_ROLE_OF_POST))
-                 .values_list("user_id", "role")}
+                 .order_by("role").values_list("user_id", "role")}
         self.fields["visitor"].queryset = oversight.unit_leaders(unit)
         self.fields["visitor"].label_from_instance = lambda u: f"{u.name or u.username}({roles[u.pk]})"
 
