@@ -2,11 +2,13 @@
 
 import datetime
 import io
+import time
 
 import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
@@ -17,9 +19,10 @@ from leave.flows import LeaveFlow
 from leave.leave_selectors import leave_impact
 from leave.ledger import ledger_write
 from leave.models import AttendanceDay, AttendanceMonth, DaySource, DayStatus, LeaveRequest, LeaveState
+from tests.dispatch.test_race import HOLD_SECONDS, _run_together, needs_postgresql
 from tests.dispatch.test_team import stationed
 from workflows.flows import process_of
-from workflows.models import AuditEvent
+from workflows.models import AuditEvent, User
 
 D = datetime.date
 S = LeaveState
@@ -426,3 +429,53 @@ def test_r_m1_impact_covers_each_month_the_leave_touches_and_counts_a_confirmed_
     assert impact.months[1].possible_before - impact.months[1].possible_after == 8  # 1–8 May, holidays included
     # March was confirmed with nothing recorded: none of its 27 term days can still count.
     assert impact.year.possible_before == 365 - 27
+
+
+# --- At once, on real row locks (PostgreSQL) --------------------------------------------------------
+
+
+@needs_postgresql
+def test_r_m2_two_overlapping_requests_at_once_make_exactly_one_leave(transactional_db, world):
+    dispatch_pk = stationed(world["cadre_a"], world["village_a"]).pk
+    cadre_pk = world["people"]["cadre_a"].pk
+
+    def ask(n):
+        with transaction.atomic():
+            leave = leaves.leave_request(dispatch=Dispatch.objects.get(pk=dispatch_pk), starts_on=D(2026, 4, 7 + n),
+                                         ends_on=D(2026, 4, 9), reason=f"事假{n}", by=User.objects.get(pk=cadre_pk))
+            time.sleep(HOLD_SECONDS)
+        return leave
+
+    outcomes = _run_together(ask)
+    made = [o for o in outcomes if isinstance(o, LeaveRequest)]
+    refused = [o for o in outcomes if isinstance(o, ValidationError)]
+    assert len(made) == 1 and len(refused) == 1, outcomes
+    assert "日期重叠" in refused[0].messages[0]
+    assert LeaveRequest.objects.count() == 1
+
+
+@needs_postgresql
+def test_r_m2_withdrawal_and_decision_at_once_make_exactly_one_transition(transactional_db, world):
+    dispatch = stationed(world["cadre_a"], world["village_a"])
+    leave_pk = leaves.leave_request(dispatch=dispatch, starts_on=D(2026, 4, 7), ends_on=D(2026, 4, 8), reason="事假",
+                                    by=world["people"]["cadre_a"]).pk
+    cadre_pk, town_pk = world["people"]["cadre_a"].pk, world["people"]["town_a"].pk
+
+    def act(n):
+        leave = LeaveRequest.objects.get(pk=leave_pk)
+        with transaction.atomic():
+            if n == 0:
+                result = leaves.leave_withdraw(leave=leave, by=User.objects.get(pk=cadre_pk))
+            else:
+                result = leaves.leave_decide(leave=leave, by=User.objects.get(pk=town_pk), approve=True)
+            time.sleep(HOLD_SECONDS)
+        return result
+
+    outcomes = _run_together(act)
+    done = [o for o in outcomes if isinstance(o, LeaveRequest)]
+    refused = [o for o in outcomes if isinstance(o, ValidationError)]
+    assert len(done) == 1 and len(refused) == 1, outcomes
+    stored = LeaveRequest.objects.get(pk=leave_pk)
+    assert stored.state in (S.WITHDRAWN, S.APPROVED)
+    assert AuditEvent.objects.filter(action__in=["leave.withdraw", "leave.approve"]).count() == 1
+    assert (stored.state == S.APPROVED) == AttendanceDay.objects.filter(dispatch=dispatch).exists()
