@@ -33,8 +33,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from chinese_calendar.constants import Holiday
-from django.db.models import Case, Count, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear
 from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -141,7 +141,8 @@ def _term_year_sql():
     stationed = "dispatch__stationed_on"
     months = ((ExtractYear("date") - ExtractYear(stationed)) * 12 + ExtractMonth("date") - ExtractMonth(stationed)
               - Case(When(Q(date__day__lt=ExtractDay(stationed)), then=Value(1)), default=Value(0)))
-    return months / 12
+    # PostgreSQL's EXTRACT yields numeric; a whole number of months cast to integer divides as integers.
+    return Cast(months, IntegerField()) / 12
 
 
 @dataclass(frozen=True)

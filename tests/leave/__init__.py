@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 
-import pytest
 from django.utils import timezone
 
 from dispatch.models import Dispatch, Pairing
@@ -49,8 +48,7 @@ def more_stationed(world: dict, township, count: int, *, on: datetime.date = STA
     return result
 
 
-@pytest.fixture
-def att(world):
+def attendance_world(world: dict) -> dict:
     """world plus three stationed cadres from 2026-03-05: two in 菜园镇 (town_a), one in 宜沟镇 (town_b)."""
     w = dict(world)
     w["d_a"] = stationed(w["cadre_a"], w["village_a"], on=STATIONED_ON)

@@ -8,11 +8,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from leave import attendance
 from leave.ledger import ledger_write
 from leave.models import AttendanceDay, AttendanceMonth, DaySource, DayStatus, MonthState
-from tests.leave import approved_leave, att, freeze, record  # noqa: F401 (att is a fixture)
+from tests.leave import approved_leave, attendance_world, freeze, record
 from workflows.models import AuditEvent
 
 D = datetime.date
 APRIL = D(2026, 4, 1)
+
+
+@pytest.fixture
+def att(world):
+    return attendance_world(world)
 
 
 def _statuses(dispatch, month):
