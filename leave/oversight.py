@@ -211,10 +211,10 @@ def stationed_dispatches(*, unit: Unit | None = None, county: County | None = No
 def visit_board(*, on: datetime.date, unit: Unit | None = None, county: County | None = None) -> list[VisitRow]:
     """Every stationed cadre of the unit or county with the visit windows on `on`, in two queries (R-M5)."""
     dispatches = list(stationed_dispatches(unit=unit, county=county))
-    by_dispatch: dict[int, list[Visit]] = defaultdict(list)
     visits = (Visit.objects.filter(dispatch__in=[d.pk for d in dispatches]).select_related("visitor")
-              .order_by("visited_on", "pk"))
-    for visit in visits if dispatches else ():
+              .order_by("visited_on", "pk")) if dispatches else []
+    by_dispatch: dict[int, list[Visit]] = defaultdict(list)
+    for visit in visits:
         by_dispatch[visit.dispatch_id].append(visit)
     return [VisitRow(d, by_dispatch[d.pk], visit_windows(d, by_dispatch[d.pk], on=on)) for d in dispatches]
 

@@ -118,6 +118,8 @@ class VisitsView(OversightPage, TemplateView):
         if self.unit is None:
             raise PermissionDenied(_("您无权查看该单位的到村调研情况。"))
         self.units = units
+        # The county's readers come here from the overview, which stays their current link.
+        self.nav_name = "leave:visits" if self.grants["unit"] else "leave:visits_overview"
         self.can_record = may(user, NOMINATE_CADRES, self.unit)
         if request.method == "POST" and not self.can_record:
             raise PermissionDenied(_("只有本单位可以登记到村调研。"))
@@ -136,7 +138,8 @@ class VisitsView(OversightPage, TemplateView):
         unit_list = unit_list if len(unit_list) > 1 else []
         return super().get_context_data(
             unit=self.unit, units=unit_list, rows=rows, visits=visits, today=today, can_record=self.can_record,
-            flagged=sum(len(row.flagged) for row in rows),
+            missing=sum(1 for row in rows for w in row.flagged if w.status == oversight.WindowStatus.MISSING),
+            due=sum(1 for row in rows for w in row.flagged if w.status == oversight.WindowStatus.DUE),
             rules={"head": policy("UNIT_HEAD_MIN_VISITS_PER_TERM"), "months": policy("DEPUTY_VISIT_INTERVAL_MONTHS"),
                    "warning": policy("VISIT_WARNING_DAYS")}, **kwargs)
 
@@ -151,7 +154,8 @@ class VisitsView(OversightPage, TemplateView):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, _("已登记 %(visitor)s %(date)s 到 %(village)s 调研 %(cadre)s。") % {
+                text = _("已登记:%(visitor)s %(date)s 到%(village)s调研,听取驻村干部%(cadre)s汇报。")
+                messages.success(request, text % {
                     "visitor": visit.visitor, "date": visit.visited_on.isoformat(),
                     "village": visit.dispatch.village.name, "cadre": visit.dispatch.cadre.name})
                 return HttpResponseRedirect(f"{reverse('leave:visits')}?unit={self.unit.pk}")
@@ -175,10 +179,17 @@ class VisitsOverviewView(OversightPage, TemplateView):
         counts = {s: sum(1 for _row, w in flagged if w.status == s) for s in oversight.WindowStatus.FLAGGED}
         if status in oversight.WindowStatus.FLAGGED:
             flagged = [(row, w) for row, w in flagged if w.status == status]
-        flagged.sort(key=lambda item: (item[1].status != oversight.WindowStatus.MISSING, item[1].ends_on,
-                                       item[0].dispatch.unit.code))
+        flagged.sort(key=lambda item: (item[1].status != oversight.WindowStatus.MISSING, item[0].dispatch.unit.code,
+                                       item[1].ends_on, item[0].dispatch.cadre.name))
+        by_unit: dict[int, dict] = {}
+        for row, window in flagged:
+            unit = row.dispatch.unit
+            entry = by_unit.setdefault(unit.pk, {"unit": unit, "missing": 0, "due": 0})
+            entry[window.status] += 1
+        units = sorted(by_unit.values(), key=lambda e: (-e["missing"], -e["due"], e["unit"].code))
         return super().get_context_data(county=self.county, today=today, flagged=flagged, counts=counts,
-                                        status=status, warning=policy("VISIT_WARNING_DAYS"), **kwargs)
+                                        units=units, status=status, warning=policy("VISIT_WARNING_DAYS"),
+                                        months=policy("DEPUTY_VISIT_INTERVAL_MONTHS"), **kwargs)
 
 
 # --- Inspections (R-M6) ---------------------------------------------------------------------------
