@@ -250,6 +250,8 @@ class Visit(models.Model):
         verbose_name = _("单位领导到村调研")
         verbose_name_plural = _("单位领导到村调研")
         ordering = ["-visited_on"]
+        constraints = [models.UniqueConstraint(fields=["dispatch", "visitor", "visited_on"],
+                                               name="one_visit_per_leader_day")]
 
     def __str__(self) -> str:
         return f"{self.visitor} {self.visited_on}"
