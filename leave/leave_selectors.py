@@ -10,17 +10,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dispatch.models import Dispatch, DispatchState
-from dispatch.services import add_months
-from leave.calendar import days_between, month_bounds
-from leave.ledger import locked_months
-from leave.models import LEAVE_HOLDING_STATES, PRESENT_STATUSES, AttendanceDay, LeaveRequest, LeaveState
+from leave import selectors
+from leave.calendar import month_days, workdays_between
+from leave.models import LEAVE_HOLDING_STATES, PRESENT_STATUSES, AttendanceDay, DaySource, LeaveRequest, LeaveState
 from workflows.models import Township, User
 from workflows.permissions import visible_to
-from workflows.policy import policy
 
 #: Leave states in which something is still to be done.
 OPEN_LEAVE_STATES = [LeaveState.REQUESTED, LeaveState.REVIEWED, LeaveState.APPROVED, LeaveState.ON_LEAVE,
                      LeaveState.REPORTED_BACK]
+
+#: Ledger rows a higher tier recorded (an inspection, the org dept); the leave process leaves them as they are.
+AUTHORITATIVE_SOURCES = [DaySource.INSPECTION, DaySource.ORG_CORRECTION]
 
 #: Leave states before a decision: the cadre may still withdraw.
 UNDECIDED_LEAVE_STATES = [LeaveState.REQUESTED, LeaveState.REVIEWED]
@@ -76,15 +77,16 @@ def held_until(leave: LeaveRequest) -> datetime.date:
 
 @dataclass(frozen=True)
 class Outlook:
-    """Days in the village in one period: so far, at most possible without and with this leave, the target."""
+    """One period's days in the village: so far, the most still reachable without and with this leave."""
 
     label: str
     starts_on: datetime.date
     ends_on: datetime.date
     target: int
     present: int
-    possible_before: int
-    possible_after: int
+    possible_before: int  # days present + days still possible, as the attendance pages count them
+    possible_after: int  # the same once this leave's working days are taken out
+    over: bool = False
 
     @property
     def leave_days(self) -> int:
@@ -119,73 +121,46 @@ class LeaveImpact:
         return any(p.at_risk_after and not p.at_risk_before for p in self.periods)
 
 
-def _term_end(dispatch: Dispatch) -> datetime.date:
-    return dispatch.ended_on or dispatch.term_ends_on
-
-
-def _term_year(dispatch: Dispatch, day: datetime.date) -> tuple[datetime.date, datetime.date, int]:
-    """The term-year (12 months from stationing, R-S7) containing `day`: its bounds and its number."""
-    number = 0
-    start = dispatch.stationed_on
-    while add_months(dispatch.stationed_on, 12 * (number + 1)) <= day:
-        number += 1
-        start = add_months(dispatch.stationed_on, 12 * number)
-    end = add_months(dispatch.stationed_on, 12 * (number + 1)) - datetime.timedelta(days=1)
-    return start, min(end, _term_end(dispatch)), number + 1
+def _outlook(label: str, progress: selectors.Progress, taken: int) -> Outlook:
+    reachable = progress.present + progress.possible
+    return Outlook(label, progress.first, progress.last, progress.target, progress.present, reachable,
+                   reachable - taken, progress.over)
 
 
 def leave_impact(leave: LeaveRequest, *, today: datetime.date | None = None) -> LeaveImpact:
-    """The cadre's days in the village in each month the leave touches and in its term-year, with and without it.
+    """The cadre's month and term-year progress (R-M1) as the attendance pages count it, with and without the leave.
 
-    Days present are the ledger's present statuses (R-M2a). A day still counts as possible when it is present,
-    or not yet recorded in a month the township has not confirmed: this is the most the cadre can still reach.
-    The month target is capped at the month's working days within the term ("holidays aside", R-M1); the year
-    target is prorated when the term-year is shorter than a year.
+    Progress comes from `leave.selectors` (days present; days still possible; the targets), so the decision
+    page and the calendar say the same. Approving the leave records its working days as leave, which are then
+    no longer possible: exactly the leave's working days in the period that are not recorded yet.
     """
     dispatch = leave.dispatch
     today = today or timezone.localdate()
-    year_start, year_end, number = _term_year(dispatch, leave.starts_on)
-    first_month, last_month = leave.starts_on.replace(day=1), leave.ends_on.replace(day=1)
-    span_start = min(year_start, first_month)
-    span_end = max(year_end, month_bounds(last_month)[1])
-    recorded = dict(AttendanceDay.objects.filter(dispatch=dispatch, date__range=(span_start, span_end))
-                    .values_list("date", "status"))
-    calendar = days_between(span_start, span_end, dispatch.unit.county_id)
-    locked = locked_months(dispatch, [d.date for d in calendar])
-    workdays = {d.date for d in calendar if d.is_workday}
-    term = (dispatch.stationed_on, _term_end(dispatch))
-    away = {leave.starts_on + datetime.timedelta(days=i) for i in range((leave.ends_on - leave.starts_on).days + 1)}
+    county_id = selectors.county_id_of(dispatch)
+    first_day, last_day = selectors.term_of(dispatch)
+    leave_workdays = workdays_between(max(leave.starts_on, first_day), min(leave.ends_on, last_day), county_id)
+    recorded = {day: (status, source) for day, status, source in AttendanceDay.objects.filter(
+        dispatch=dispatch, date__in=leave_workdays).values_list("date", "status", "source")}
+    # What approval takes away: a day not recorded yet (no longer possible) or one recorded present that the
+    # leave overwrites; a day an inspection or the org dept recorded stays as it is.
+    taken = [d for d in leave_workdays if d not in recorded or (
+        recorded[d][0] in PRESENT_STATUSES and recorded[d][1] not in AUTHORITATIVE_SOURCES)]
 
-    def outlook(label: str, start: datetime.date, end: datetime.date, target: int) -> Outlook:
-        start, end = max(start, term[0]), min(end, term[1])
-        present = possible_before = possible_after = 0
-        day = start
-        while day <= end:
-            status = recorded.get(day)
-            is_present = status in PRESENT_STATUSES
-            open_day = status is None and day.replace(day=1) not in locked
-            if is_present and day <= today:
-                present += 1
-            if is_present or open_day:
-                possible_before += 1
-                if day not in away:
-                    possible_after += 1
-            day += datetime.timedelta(days=1)
-        return Outlook(label, start, end, target, present, possible_before, possible_after)
+    def taken_in(progress: selectors.Progress) -> int:
+        return sum(1 for d in taken if progress.first <= d <= progress.last)
 
     months = []
-    month = first_month
-    while month <= last_month:
-        first, last = month_bounds(month)
-        in_term = [d for d in workdays if max(first, term[0]) <= d <= min(last, term[1])]
-        target = min(policy("MIN_DAYS_IN_VILLAGE_PER_MONTH"), len(in_term))
-        months.append(outlook(_("%(year)s年%(month)s月") % {"year": month.year, "month": month.month},
-                              first, last, target))
-        month = last + datetime.timedelta(days=1)
-    full_year = policy("MIN_DAYS_IN_VILLAGE_PER_YEAR")
-    year_length = (add_months(year_start, 12) - year_start).days
-    target = round(full_year * ((year_end - year_start).days + 1) / year_length)
-    year = outlook(_("驻村第%(n)s年(%(start)s 至 %(end)s)") % {
-        "n": number, "start": year_start.isoformat(), "end": year_end.isoformat()}, year_start, year_end,
-        min(target, full_year))
+    month = leave.starts_on.replace(day=1)
+    while month <= leave.ends_on:
+        progress = selectors.month_progress([dispatch], month, month_days(month, county_id), today)[dispatch.pk]
+        months.append(_outlook(_("%(year)s年%(month)s月") % {"year": month.year, "month": month.month}, progress,
+                               taken_in(progress)))
+        month = selectors.shift_month(month, 1)
+    # The term-year the leave starts in, seen from today (or from its nearer end when today lies outside it).
+    period = selectors.term_year(dispatch, leave.starts_on)
+    seen_from = min(max(today, period.first), period.last)
+    progress = selectors.year_progress([dispatch], seen_from, county_id)[dispatch.pk]
+    year = _outlook(_("驻村第%(n)s年(%(start)s 至 %(end)s)") % {
+        "n": period.index + 1, "start": progress.first.isoformat(), "end": progress.last.isoformat()},
+        progress, taken_in(progress))
     return LeaveImpact(months=months, year=year)

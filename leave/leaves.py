@@ -31,9 +31,6 @@ ACTION_LABELS: dict = {
     "leave.close": gettext_lazy("确认销假"),
 }
 
-#: Ledger rows a higher tier recorded; the leave process does not overwrite them.
-_AUTHORITATIVE_SOURCES = [DaySource.INSPECTION, DaySource.ORG_CORRECTION]
-
 LATE_NOTE = gettext_lazy("逾期未归")
 EARLY_NOTE = gettext_lazy("提前销假")
 
@@ -87,7 +84,8 @@ def _writable(dispatch: Dispatch, days: list[datetime.date]) -> list[datetime.da
     if not days:
         return []
     locked = locked_months(dispatch, days)
-    kept = set(AttendanceDay.objects.filter(dispatch=dispatch, date__in=days, source__in=_AUTHORITATIVE_SOURCES)
+    kept = set(AttendanceDay.objects.filter(dispatch=dispatch, date__in=days,
+                                            source__in=leave_selectors.AUTHORITATIVE_SOURCES)
                .values_list("date", flat=True))
     return [d for d in days if d.replace(day=1) not in locked and d not in kept]
 

@@ -397,38 +397,54 @@ def test_r_m2_the_township_closes_after_the_report_back(w):
 # --- What the leave does to the targets (R-M1) -----------------------------------------------------
 
 
-def test_r_m1_impact_shows_days_present_and_what_the_leave_leaves_possible(w):
+def test_r_m1_impact_counts_as_the_attendance_pages_do_with_and_without_the_leave(w):
+    """The decision page shows the month and term-year progress of the calendar, minus the leave (R-M1)."""
     d = w["d_a"]
-    ledger_write(dispatch=d, statuses=dict.fromkeys([D(2026, 4, 1), D(2026, 4, 2), D(2026, 4, 3)],
-                                                    DayStatus.IN_VILLAGE), source=DaySource.CADRE, by=None)
-    ledger_write(dispatch=d, statuses=dict.fromkeys([D(2026, 4, 13), D(2026, 4, 14), D(2026, 4, 15), D(2026, 4, 16),
-                                                     D(2026, 4, 17), D(2026, 4, 20)], DayStatus.ABSENT),
-                 source=DaySource.TOWNSHIP, by=None)
+    # Present on three working days and on the weekend of 11–12 April: rest days in the village count too.
+    ledger_write(dispatch=d, statuses=dict.fromkeys([D(2026, 4, 1), D(2026, 4, 2), D(2026, 4, 3), D(2026, 4, 11),
+                                                     D(2026, 4, 12)], DayStatus.IN_VILLAGE),
+                 source=DaySource.CADRE, by=None)
+    two = _request(w, D(2026, 4, 7), D(2026, 4, 8))
+    impact = leave_impact(two, today=D(2026, 4, 6))
+    april, year = impact.months[0], impact.year
+    # April 2026 has 21 working days, so it asks 21, not 22; 18 of them are not recorded yet.
+    assert (april.label, april.target, april.present) == ("2026年4月", 21, 5)
+    assert (april.possible_before, april.possible_after, april.leave_days) == (23, 21, 2)
+    assert not april.at_risk_before and not april.at_risk_after
+    # The term-year: 19 unrecorded working days from 5 March to 5 April, then 331 unrecorded days from 6 April.
+    assert (year.starts_on, year.ends_on, year.target, year.present) == (D(2026, 3, 5), D(2027, 3, 4), 250, 5)
+    assert (year.possible_before, year.possible_after) == (5 + 19 + 331, 5 + 19 + 331 - 2)
+    assert not impact.at_risk and not impact.caused_by_leave
+
+    leaves.leave_withdraw(leave=two, by=w["people"]["cadre_a"])
     three = _request(w, D(2026, 4, 7), D(2026, 4, 9))
     impact = leave_impact(three, today=D(2026, 4, 6))
-    april, year = impact.months[0], impact.year
-    assert april.label == "2026年4月" and april.target == 21  # April 2026 has 21 working days: fewer than 22
-    assert (april.present, april.possible_before, april.possible_after) == (3, 24, 21)
-    assert not april.at_risk_after and not impact.at_risk
-    assert (year.starts_on, year.ends_on, year.target) == (D(2026, 3, 5), D(2027, 3, 4), 250)
-    assert (year.present, year.possible_before, year.possible_after) == (3, 365 - 6, 365 - 6 - 3)
-    leaves.leave_withdraw(leave=three, by=w["people"]["cadre_a"])
-    four = _request(w, D(2026, 4, 7), D(2026, 4, 10))
-    impact = leave_impact(four)
     assert impact.months[0].possible_after == 20 and impact.months[0].at_risk_after
-    assert impact.at_risk and impact.caused_by_leave
+    assert impact.at_risk and impact.caused_by_leave and not impact.year.at_risk_after
 
 
-def test_r_m1_impact_covers_each_month_the_leave_touches_and_counts_a_confirmed_month_as_recorded(w):
-    month = AttendanceMonth.objects.create(dispatch=w["d_a"], month=D(2026, 3, 1))
-    month.confirm(by=w["people"]["town_a"], on=timezone.now())
-    month.save()
-    leave = _request(w, D(2026, 4, 29), D(2026, 5, 8))
+def test_r_m1_impact_covers_each_month_the_leave_touches_and_only_its_working_days(w):
+    leave = _request(w, D(2026, 4, 29), D(2026, 5, 8))  # the May Day holiday falls inside
     impact = leave_impact(leave, today=D(2026, 4, 1))
     assert [m.label for m in impact.months] == ["2026年4月", "2026年5月"]
-    assert impact.months[1].possible_before - impact.months[1].possible_after == 8  # 1–8 May, holidays included
-    # March was confirmed with nothing recorded: none of its 27 term days can still count.
-    assert impact.year.possible_before == 365 - 27
+    assert [m.leave_days for m in impact.months] == [2, 3]  # 29–30 April; 6–8 May
+    assert impact.year.leave_days == 5 == leave.days
+
+
+def test_r_m1_impact_counts_a_present_day_the_leave_would_overwrite_but_not_an_inspection(w):
+    d = w["d_a"]
+    ledger_write(dispatch=d, statuses={D(2026, 4, 7): DayStatus.IN_VILLAGE}, source=DaySource.CADRE, by=None)
+    ledger_write(dispatch=d, statuses={D(2026, 4, 8): DayStatus.IN_VILLAGE}, source=DaySource.INSPECTION, by=None)
+    leave = _request(w, D(2026, 4, 7), D(2026, 4, 9))
+    april = leave_impact(leave, today=D(2026, 4, 6)).months[0]
+    assert april.present == 2 and april.leave_days == 2  # the 7th (overwritten) and the 9th (not recorded)
+    leaves.leave_decide(leave=leave, by=w["people"]["town_a"], approve=True)
+    from leave import selectors
+    from leave.calendar import month_days
+
+    after = selectors.month_progress([d], D(2026, 4, 1), month_days(D(2026, 4, 1), d.unit.county_id),
+                                     D(2026, 4, 6))[d.pk]
+    assert after.present + after.possible == april.possible_after
 
 
 # --- At once, on real row locks (PostgreSQL) --------------------------------------------------------
