@@ -1,3 +1,468 @@
-"""Pages: views_attendance."""
+"""Attendance pages: the cadre's month calendar, the township's month grid, the org dept's compliance and calendar.
 
-urlpatterns: list = []
+Every page reads through `leave.selectors` and changes through `leave.attendance`; who may read or act is
+answered by the tier permissions (R-O4): the cadre acts on their own calendar, the township on its cadres
+before confirmation, the org dept corrects, the auditor reads and never acts.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import RedirectView, TemplateView
+
+from dispatch.forms import DateInput
+from dispatch.models import Dispatch
+from leave import attendance, selectors
+from leave.calendar import days_between
+from leave.models import CalendarCorrection, DayStatus
+from workflows.models import County, Township
+from workflows.permissions import (
+    COORDINATE_COUNTY,
+    MANAGE_STATIONED,
+    VIEW_COUNTY,
+    VIEW_TOWNSHIP,
+    acting_on,
+    granted_tier_pks,
+    may,
+    may_view,
+    visible_to,
+)
+from workflows.policy import policy
+from workflows.taskviews import ServiceFormView, add_service_errors
+
+
+def _month_param(month: datetime.date) -> str:
+    return f"{month:%Y-%m}"
+
+
+def calendar_url(dispatch: Dispatch | None = None, month: datetime.date | None = None) -> str:
+    params = []
+    if dispatch is not None:
+        params.append(f"dispatch={dispatch.pk}")
+    if month is not None:
+        params.append(f"month={_month_param(month)}")
+    return reverse("leave:calendar") + ("?" + "&".join(params) if params else "")
+
+
+class AttendancePage(LoginRequiredMixin):
+    """The frame of these pages: links to the ones the user may open, and messages kept on the page."""
+
+    nav_name = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.grants = granted_tier_pks(request.user, {"county": VIEW_COUNTY, "township": VIEW_TOWNSHIP})
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        links = []
+        if selectors.current_dispatch_of(self.request.user) is not None:
+            links.append(("leave:calendar", _("我的考勤")))
+        if self.grants["township"] or self.grants["county"]:
+            links.append(("leave:grid", _("乡镇考勤确认")))
+        if self.grants["county"]:
+            links += [("leave:compliance", _("在村天数达标")), ("leave:holidays", _("节假日更正"))]
+        nav = [{"url": reverse(name), "label": label, "current": name == self.nav_name} for name, label in links]
+        # Messages go into the page, where a refusal stays readable, not into viewflow's passing snackbar.
+        return super().get_context_data(attendance_nav=nav, page_messages=list(messages.get_messages(self.request)),
+                                        messages=(), **kwargs)
+
+
+def _show_error(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+# --- The cadre's month calendar (R-M1, R-M2a) --------------------------------------------------------
+
+
+class DayForm(forms.Form):
+    """One day's status, with an optional note and optional evidence (never required, R-M2a)."""
+
+    day = forms.DateField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(label=gettext_lazy("状态"),
+                               choices=[(s.value, s.label) for s in attendance.settable_statuses(True)
+                                        + [DayStatus.HOLIDAY]])
+    note = forms.CharField(label=gettext_lazy("说明(可选)"), required=False, max_length=attendance.MAX_NOTE)
+    evidence = forms.CharField(label=gettext_lazy("佐证(可选)"), required=False, max_length=attendance.MAX_NOTE,
+                               help_text=gettext_lazy("位置或照片说明,自愿提供,不作要求"))
+
+
+class CalendarView(AttendancePage, TemplateView):
+    """A cadre's month: fill in one click, change a day, submit; with month and term-year progress."""
+
+    template_name = "leave/attendance/calendar.html"
+    nav_name = "leave:calendar"
+
+    def _dispatch_for(self, request) -> Dispatch | None:
+        wanted = request.GET.get("dispatch", "")
+        if not wanted:
+            return selectors.current_dispatch_of(request.user)
+        if not wanted.isdigit():
+            raise PermissionDenied(_("您无权查看该干部的考勤。"))
+        dispatch = (Dispatch.objects.filter(pk=wanted, state__in=selectors.ONCE_STATIONED)
+                    .select_related("cadre", "unit", "village__township").first())
+        if dispatch is None or not may_view(request.user, dispatch):
+            raise PermissionDenied(_("您无权查看该干部的考勤。"))
+        return dispatch
+
+    def _month_for(self, request, dispatch: Dispatch) -> datetime.date:
+        start, end = selectors.term_of(dispatch)
+        today = timezone.localdate()
+        month = selectors.parse_month(request.GET.get("month"), default=min(max(today, start), end))
+        return min(max(month, start.replace(day=1)), end.replace(day=1))
+
+    def get(self, request, *args, **kwargs):
+        self.target = self._dispatch_for(request)
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        dispatch = self._dispatch_for(request)
+        if dispatch is None:
+            raise PermissionDenied(_("您没有驻村考勤。"))
+        is_owner = dispatch.cadre.user_id == request.user.pk
+        if not (is_owner or may(request.user, MANAGE_STATIONED, dispatch)):
+            raise PermissionDenied(_("只有干部本人和所在乡镇党委可以填报考勤。"))
+        month = self._month_for(request, dispatch)
+        action = request.POST.get("action")
+        back = calendar_url(dispatch if not is_owner else None, month)
+        try:
+            if action == "fill":
+                filled = attendance.month_fill_defaults(dispatch=dispatch, month=month, by=request.user)
+                if filled:
+                    messages.success(request, _(
+                        "已按默认填报 %(n)s 天:工作日在村,休息日休息。已登记的日子(如请假)未改动。") % {"n": filled})
+                else:
+                    messages.info(request, _("到今天为止的日子都已填报,无需再按默认填报。"))
+            elif action == "day":
+                form = DayForm(request.POST)
+                if not form.is_valid():
+                    raise ValidationError([e for errors in form.errors.values() for e in errors])
+                data = form.cleaned_data
+                record = attendance.day_set(dispatch=dispatch, day=data["day"], status=data["status"],
+                                            by=request.user, note=data["note"], evidence=data["evidence"])
+                messages.success(request, _("%(date)s 已登记为“%(status)s”。") % {
+                    "date": record.date.isoformat(), "status": record.get_status_display()})
+                back += f"#d-{record.date.isoformat()}"
+            elif action == "submit":
+                attendance.month_submit(dispatch=dispatch, month=month, by=request.user)
+                messages.success(request, _("本月考勤已提交,等待乡镇党委确认。"))
+            else:
+                return HttpResponseBadRequest()
+        except ValidationError as error:
+            _show_error(request, error)
+        return HttpResponseRedirect(back)
+
+    def get_context_data(self, **kwargs):
+        user, dispatch = self.request.user, self.target
+        if dispatch is None:
+            return super().get_context_data(page_title=_("我的考勤"), dispatch=None, **kwargs)
+        month = self._month_for(self.request, dispatch)
+        summary = selectors.cadre_month(dispatch, month)
+        is_owner = dispatch.cadre.user_id == user.pk
+        can_edit = (is_owner or may(user, MANAGE_STATIONED, dispatch)) and not summary.is_locked
+        start, end = selectors.term_of(dispatch)
+        previous, following = selectors.shift_month(month, -1), selectors.shift_month(month, 1)
+        for cell in summary.days:
+            cell.name = selectors.day_name(cell.day)
+            cell.kind = selectors.day_kind(cell.day)
+            cell.choices = attendance.settable_statuses(cell.day.is_workday)
+            cell.editable = (can_edit and cell.in_term and not cell.is_future
+                             and not (cell.record and cell.record.status == DayStatus.LEAVE))
+        title = _("我的考勤") if is_owner else _("%(name)s 的考勤") % {"name": dispatch.cadre.name}
+        return super().get_context_data(
+            page_title=f"{title} · {month:%Y-%m}",
+            dispatch=dispatch, summary=summary, month=month, is_owner=is_owner, can_edit=can_edit,
+            can_submit=is_owner and not summary.is_locked and month <= summary.today,
+            can_correct=may(user, COORDINATE_COUNTY, dispatch),
+            term=(start, end), statuses=selectors.STATUS_CODES.items(),
+            previous=previous if previous >= start.replace(day=1) else None,
+            following=following if following <= end.replace(day=1) else None,
+            back_param="" if is_owner else f"dispatch={dispatch.pk}&",
+            weekdays=WEEKDAYS, rules=_rules(),
+            **kwargs,
+        )
+
+
+WEEKDAYS = [gettext_lazy("一"), gettext_lazy("二"), gettext_lazy("三"), gettext_lazy("四"), gettext_lazy("五"),
+            gettext_lazy("六"), gettext_lazy("日")]
+
+
+def _rules() -> dict:
+    return {"month": policy("MIN_DAYS_IN_VILLAGE_PER_MONTH"), "year": policy("MIN_DAYS_IN_VILLAGE_PER_YEAR")}
+
+
+# --- The township's month grid (R-M2a, R-M3) -----------------------------------------------------------
+
+
+def _township_for(request) -> Township:
+    """`?township=` if the user may see it, else the one they manage, else the first they may see; 403 if none."""
+    user = request.user
+    townships = Township.objects.select_related("county").order_by("code")
+    allowed = visible_to(user, townships)
+    wanted = request.GET.get("township", "")
+    if wanted:
+        township = allowed.filter(pk=wanted).first() if wanted.isdigit() else None
+    else:
+        township = acting_on(user, MANAGE_STATIONED, townships).first() or allowed.first()
+    if township is None:
+        raise PermissionDenied(_("您无权查看该乡镇的考勤。"))
+    return township
+
+
+class CellForm(forms.Form):
+    dispatch = forms.IntegerField(widget=forms.HiddenInput)
+    day = forms.DateField(label=gettext_lazy("日期"), widget=DateInput())
+    status = forms.ChoiceField(label=gettext_lazy("状态"),
+                               choices=[(s.value, s.label) for s in attendance.settable_statuses(True)
+                                        + [DayStatus.HOLIDAY]])
+    note = forms.CharField(label=gettext_lazy("说明(可选)"), required=False, max_length=attendance.MAX_NOTE)
+
+
+class GridView(AttendancePage, TemplateView):
+    """The township's month: its cadres × the days, totals against targets, one button confirms all."""
+
+    template_name = "leave/attendance/grid.html"
+    nav_name = "leave:grid"
+
+    def post(self, request, *args, **kwargs):
+        township = _township_for(request)
+        if not may(request.user, MANAGE_STATIONED, township):
+            raise PermissionDenied(_("只有本乡镇党委可以确认和更改考勤。"))
+        month = selectors.parse_month(request.GET.get("month"))
+        back = f"{reverse('leave:grid')}?township={township.pk}&month={_month_param(month)}"
+        action = request.POST.get("action")
+        try:
+            if action == "confirm":
+                rows = attendance.month_confirm(township=township, month=month, by=request.user)
+                messages.success(request, _("已确认 %(month)s 的考勤(%(n)s 名干部),本月考勤已锁定。") % {
+                    "month": _month_param(month), "n": len(rows)})
+            elif action == "cell":
+                form = CellForm(request.POST)
+                if not form.is_valid():
+                    raise ValidationError([e for errors in form.errors.values() for e in errors])
+                data = form.cleaned_data
+                dispatch = get_object_or_404(Dispatch.objects.select_related("cadre", "unit", "village__township"),
+                                             pk=data["dispatch"], village__township=township)
+                record = attendance.day_set(dispatch=dispatch, day=data["day"], status=data["status"],
+                                            by=request.user, note=data["note"])
+                messages.success(request, _("%(name)s %(date)s 已登记为“%(status)s”。") % {
+                    "name": dispatch.cadre.name, "date": record.date.isoformat(),
+                    "status": record.get_status_display()})
+            else:
+                return HttpResponseBadRequest()
+        except ValidationError as error:
+            _show_error(request, error)
+        return HttpResponseRedirect(back)
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        township = _township_for(self.request)
+        month = selectors.parse_month(self.request.GET.get("month"))
+        grid = selectors.township_month_grid(township, month)
+        can_manage = may(user, MANAGE_STATIONED, township)
+        columns = [{"day": d, "name": selectors.day_name(d), "kind": selectors.day_kind(d),
+                    "weekday": WEEKDAYS[d.date.weekday()]} for d in grid.days]
+        return super().get_context_data(
+            page_title=_("考勤确认") + f" · {township.name} · {month:%Y-%m}",
+            township=township, grid=grid, month=month, columns=columns, can_manage=can_manage,
+            townships=visible_to(user, Township.objects.order_by("code")),
+            previous=selectors.shift_month(month, -1), following=selectors.shift_month(month, 1),
+            statuses=selectors.STATUS_CODES.items(), rules=_rules(),
+            editable_rows=[r for r in grid.rows if not r.is_locked] if can_manage else [],
+            unrecorded_total=sum(r.month.unrecorded for r in grid.rows if not r.is_locked),
+            cell_statuses=attendance.settable_statuses(True) + [DayStatus.HOLIDAY],
+            cell_max=min(grid.days[-1].date, grid.today),
+            **kwargs,
+        )
+
+
+# --- The county's compliance page (R-M1, R-M3) ----------------------------------------------------------
+
+
+def _county_for(request, perm: str | None = None) -> County:
+    """The county the page is about (`?county=` or the user's); 403 when the user holds nothing on it."""
+    counties = County.objects.order_by("code")
+    counties = acting_on(request.user, perm, counties) if perm else visible_to(request.user, counties)
+    wanted = request.GET.get("county", "")
+    county = (counties.filter(pk=wanted) if wanted.isdigit() else counties).first()
+    if county is None:
+        raise PermissionDenied(_("只有县委组织部可以进行此操作。") if perm else _("您无权查看此页面。"))
+    return county
+
+
+class ComplianceView(AttendancePage, TemplateView):
+    """Per township: days in the village against targets, cadres at risk, absences at both ends (R-M1, R-M3)."""
+
+    template_name = "leave/attendance/compliance.html"
+    nav_name = "leave:compliance"
+
+    def get_context_data(self, **kwargs):
+        county = _county_for(self.request)
+        month = selectors.parse_month(self.request.GET.get("month"))
+        report = selectors.county_compliance(county, month)
+        totals = {key: sum(getattr(t, key) for t in report.townships)
+                  for key in ("cadres", "present", "target", "met", "at_risk", "missed", "absences", "unrecorded",
+                              "confirmed")}
+        return super().get_context_data(
+            page_title=_("在村天数达标") + f" · {county.name} · {month:%Y-%m}",
+            county=county, report=report, month=month, totals=totals, rules=_rules(),
+            previous=selectors.shift_month(month, -1), following=selectors.shift_month(month, 1),
+            can_correct=may(self.request.user, COORDINATE_COUNTY, county),
+            **kwargs,
+        )
+
+
+# --- The org dept's corrections (R-M2a) -----------------------------------------------------------------
+
+
+class DayCorrectForm(forms.Form):
+    status = forms.ChoiceField(label=gettext_lazy("更正为"))
+    reason = forms.CharField(label=gettext_lazy("更正理由"), widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=gettext_lazy("必填,记入审计记录。"))
+
+    def __init__(self, *args, is_workday: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [(s.value, s.label) for s in attendance.settable_statuses(is_workday)]
+
+
+class DayCorrectView(AttendancePage, ServiceFormView):
+    """The org dept corrects one day of a cadre, also in a confirmed month, with a reason (R-M2a, R-X1)."""
+
+    form_class = DayCorrectForm
+    template_name = "leave/attendance/correct.html"
+    nav_name = "leave:compliance"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.target = get_object_or_404(Dispatch.objects.select_related("cadre", "unit", "village__township"),
+                                        pk=kwargs["dispatch"], state__in=selectors.ONCE_STATIONED)
+        if not may(request.user, COORDINATE_COUNTY, self.target):
+            raise PermissionDenied(_("只有县委组织部可以更正考勤。"))
+        try:
+            self.day = datetime.date.fromisoformat(kwargs["day"])
+        except ValueError:
+            return HttpResponseBadRequest()
+        self.calendar_day = days_between(self.day, self.day, selectors.county_id_of(self.target))[0]
+        self.record = self.target.days.filter(date=self.day).first()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "is_workday": self.calendar_day.is_workday}
+
+    def get_context_data(self, **kwargs):
+        states = selectors.month_states([self.target.pk], self.day.replace(day=1))
+        return super().get_context_data(
+            page_title=_("更正考勤") + f" · {self.target.cadre.name} · {self.day.isoformat()}",
+            target=self.target, day=self.day, record=self.record, calendar_day=self.calendar_day,
+            day_name=selectors.day_name(self.calendar_day),
+            locked=states[self.target.pk] == "confirmed", back_url=self.get_success_url(), **kwargs)
+
+    def perform(self, form):
+        record = attendance.day_correct(dispatch=self.target, day=self.day, status=form.cleaned_data["status"],
+                                        by=self.request.user, reason=form.cleaned_data["reason"])
+        self.success_message = _("已将 %(name)s %(date)s 更正为“%(status)s”,已记入审计记录。") % {
+            "name": self.target.cadre.name, "date": self.day.isoformat(), "status": record.get_status_display()}
+        return record
+
+    def get_success_url(self):
+        return calendar_url(self.target, self.day.replace(day=1)) + f"#d-{self.day.isoformat()}"
+
+
+class CorrectionForm(forms.Form):
+    day = forms.DateField(label=gettext_lazy("日期"), widget=DateInput())
+    is_workday = forms.TypedChoiceField(label=gettext_lazy("该日为"), coerce=lambda v: v == "1",
+                                        choices=[("1", gettext_lazy("工作日(上班)")), ("0", gettext_lazy("休息日"))],
+                                        widget=forms.RadioSelect)
+    note = forms.CharField(label=gettext_lazy("说明"), max_length=100,
+                           help_text=gettext_lazy("例如:2027年春节放假、国庆节调休上班。"))
+
+
+class HolidaysView(AttendancePage, TemplateView):
+    """The year's official holidays and adjusted working days, the county's corrections, and a form to add one."""
+
+    template_name = "leave/attendance/holidays.html"
+    nav_name = "leave:holidays"
+
+    def _year(self) -> int:
+        wanted = self.request.GET.get("year", "")
+        today = timezone.localdate()
+        return int(wanted) if wanted.isdigit() and 2004 <= int(wanted) <= today.year + 5 else today.year
+
+    def post(self, request, *args, **kwargs):
+        county = _county_for(request)
+        if not may(request.user, COORDINATE_COUNTY, county):
+            raise PermissionDenied(_("只有县委组织部可以更正节假日安排。"))
+        form = CorrectionForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                attendance.calendar_correct(county=county, day=data["day"], is_workday=data["is_workday"],
+                                            note=data["note"], by=request.user)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("已将 %(date)s 更正为%(kind)s。") % {
+                    "date": data["day"].isoformat(), "kind": _("工作日") if data["is_workday"] else _("休息日")})
+                return HttpResponseRedirect(f"{reverse('leave:holidays')}?year={data['day'].year}")
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def get_context_data(self, **kwargs):
+        county = _county_for(self.request)
+        year = self._year()
+        first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+        corrections = list(CalendarCorrection.objects.filter(county=county, date__range=(first, last)))
+        corrected = {c.date for c in corrections}
+        days = days_between(first, last, county.pk)
+        special = [{"day": d, "name": selectors.day_name(d), "kind": selectors.day_kind(d),
+                    "corrected": d.date in corrected}
+                   for d in days if selectors.day_kind(d) in ("holiday", "adjusted") or d.date in corrected]
+        kwargs.setdefault("form", CorrectionForm(initial={"is_workday": "0"}))
+        return super().get_context_data(
+            page_title=_("节假日更正") + f" · {county.name} · {year}",
+            county=county, year=year, corrections=corrections, special=special,
+            published=all(d.official for d in days),
+            workdays=sum(1 for d in days if d.is_workday),
+            can_correct=may(self.request.user, COORDINATE_COUNTY, county),
+            years=[year - 1, year + 1], **kwargs,
+        )
+
+
+# --- Where the app's index sends each role ---------------------------------------------------------------
+
+
+class IndexRedirectView(LoginRequiredMixin, RedirectView):
+    """The cadre to their calendar, the township to its grid, the org dept and the auditor to compliance."""
+
+    def get_redirect_url(self, *args, **kwargs):
+        user = self.request.user
+        if selectors.current_dispatch_of(user) is not None:
+            return reverse("leave:calendar")
+        grants = granted_tier_pks(user, {"township": MANAGE_STATIONED, "county": VIEW_COUNTY})
+        if grants["township"]:
+            return reverse("leave:grid")
+        if grants["county"]:
+            return reverse("leave:compliance")
+        return reverse("home:index")
+
+
+urlpatterns = [
+    path("attendance/calendar/", CalendarView.as_view(), name="calendar"),
+    path("attendance/grid/", GridView.as_view(), name="grid"),
+    path("attendance/compliance/", ComplianceView.as_view(), name="compliance"),
+    path("attendance/correct/<int:dispatch>/<str:day>/", DayCorrectView.as_view(), name="day_correct"),
+    path("attendance/holidays/", HolidaysView.as_view(), name="holidays"),
+]
