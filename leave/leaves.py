@@ -79,11 +79,11 @@ def _audit(leave: LeaveRequest, *, action: str, by: User | None, before: str, re
                        "days": leave.days, **(data or {})})
 
 
-def _writable(dispatch: Dispatch, days: list[datetime.date]) -> list[datetime.date]:
-    """Days the leave may write: not in a confirmed month, not recorded by an inspection or the org dept."""
+def _writable(dispatch: Dispatch, days: list[datetime.date], *, skip_locked: bool = True) -> list[datetime.date]:
+    """Leave out days an inspection or the org dept recorded and, unless told otherwise, days in confirmed months."""
     if not days:
         return []
-    locked = locked_months(dispatch, days)
+    locked = locked_months(dispatch, days) if skip_locked else set()
     kept = set(AttendanceDay.objects.filter(dispatch=dispatch, date__in=days,
                                             source__in=leave_selectors.AUTHORITATIVE_SOURCES)
                .values_list("date", flat=True))
@@ -141,9 +141,14 @@ def leave_request(*, dispatch: Dispatch, starts_on: datetime.date, ends_on: date
 
 
 def _fill_leave_days(leave: LeaveRequest, by: User) -> int:
-    """Approved leave fills the calendar by itself: its working days become leave; holidays stay holidays."""
+    """Approved leave fills the calendar by itself: its working days become leave; holidays stay holidays.
+
+    A month the township confirmed while the leave waited is refused by the ledger, with its message: approving
+    leave the confirmed calendar does not show would leave the two disagreeing.
+    """
     dispatch = leave.dispatch
-    days = _writable(dispatch, workdays_between(leave.starts_on, leave.ends_on, dispatch.unit.county_id))
+    days = _writable(dispatch, workdays_between(leave.starts_on, leave.ends_on, dispatch.unit.county_id),
+                     skip_locked=False)
     return ledger_write(dispatch=dispatch, statuses=dict.fromkeys(days, DayStatus.LEAVE), source=DaySource.LEAVE,
                         by=by, reason=_("请假已批准"), note=_("请假 %(start)s 至 %(end)s") % {
                             "start": leave.starts_on.isoformat(), "end": leave.ends_on.isoformat()})

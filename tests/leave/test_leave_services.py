@@ -289,6 +289,30 @@ def test_r_m2a_approval_overwrites_the_cadres_own_entries_but_not_an_inspection(
         D(2026, 4, 7): DayStatus.LEAVE, D(2026, 4, 8): DayStatus.ABSENT, D(2026, 4, 9): DayStatus.LEAVE}
 
 
+def _confirm(w, month):
+    record = AttendanceMonth.objects.create(dispatch=w["d_a"], month=month)
+    record.confirm(by=w["people"]["town_a"], on=timezone.now())
+    record.save()
+
+
+def test_r_m2a_approval_is_refused_once_the_township_confirmed_the_month_meanwhile(w):
+    leave = _request(w, D(2026, 4, 7), D(2026, 4, 8))
+    _confirm(w, D(2026, 4, 1))
+    with pytest.raises(ValidationError, match="2026-04 的考勤已经乡镇确认锁定"):
+        leaves.leave_decide(leave=leave, by=w["people"]["town_a"], approve=True)
+    assert LeaveRequest.objects.get(pk=leave.pk).state == S.REQUESTED
+    leaves.leave_decide(leave=leave, by=w["people"]["town_a"], approve=False, comment="本月考勤已确认")
+    assert LeaveRequest.objects.get(pk=leave.pk).state == S.REJECTED
+
+
+def test_r_m3_a_late_return_into_a_confirmed_month_keeps_the_confirmed_days_and_still_flags_it(w):
+    leave = _approved(w, D(2026, 4, 28), D(2026, 4, 30))
+    _confirm(w, D(2026, 5, 1))
+    leave = leaves.leave_report_back(leave=leave, returned_on=D(2026, 5, 7), by=w["people"]["cadre_a"])
+    assert LeaveRequest.objects.get(pk=leave.pk).late_days == 1  # 6 May; 1–5 May is the Labour Day holiday
+    assert not AttendanceDay.objects.filter(dispatch=w["d_a"], date__gte=D(2026, 5, 1)).exists()
+
+
 # --- Withdraw, begin, report back, close ------------------------------------------------------------
 
 
