@@ -166,8 +166,7 @@ def month_fill_defaults(*, dispatch: Dispatch, month: datetime.date, by: User) -
         row = _month_row(dispatch, first, lock=True)
         _refuse_locked(row)
         statuses = _defaults_for(dispatch, max(first, start), min(last, end, today))
-        filled = ledger_write(dispatch=dispatch, statuses=statuses, source=source, by=by, overwrite=False,
-                              note=_("按默认填报"))
+        filled = ledger_write(dispatch=dispatch, statuses=statuses, source=source, by=by, overwrite=False)
         if filled:
             audit_record(action="attendance.month_fill", actor=by, obj=row, data={
                 "month": f"{first:%Y-%m}", "filled": filled,

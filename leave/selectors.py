@@ -184,12 +184,14 @@ def month_target(workdays_in_term: int) -> int:
 class Standing:
     MET = "met"
     ON_TRACK = "on_track"
+    PENDING = "pending"  # ended, short of the target until the unrecorded days take their defaults
     AT_RISK = "at_risk"
     MISSED = "missed"
 
     LABELS = {
         MET: _("已达标"),
         ON_TRACK: _("可达标"),
+        PENDING: _("待确认"),
         AT_RISK: _("有风险"),
         MISSED: _("未达标"),
     }
@@ -215,7 +217,7 @@ class Progress:
             return Standing.MET
         if self.present + self.possible < self.target:
             return Standing.MISSED if self.over else Standing.AT_RISK
-        return Standing.ON_TRACK
+        return Standing.PENDING if self.over else Standing.ON_TRACK
 
     @property
     def standing_label(self) -> str:
@@ -331,6 +333,13 @@ def unpublished_years(days: list[Day]) -> list[int]:
 
 # --- The township's month grid (R-M2a) -------------------------------------------------------------
 
+#: The month's state in a word, for the grid's narrow column.
+MONTH_STATE_SHORT = {
+    MonthState.OPEN: pgettext_lazy("考勤月", "填报中"),
+    MonthState.SUBMITTED: pgettext_lazy("考勤月", "已提交"),
+    MonthState.CONFIRMED: pgettext_lazy("考勤月", "已确认"),
+}
+
 
 @dataclass
 class Cell:
@@ -364,6 +373,10 @@ class GridRow:
     @property
     def state_label(self) -> str:
         return MonthState(self.state).label
+
+    @property
+    def state_short(self) -> str:
+        return str(MONTH_STATE_SHORT[self.state])
 
 
 @dataclass

@@ -155,7 +155,7 @@ class CalendarView(AttendancePage, TemplateView):
                                             by=request.user, note=data["note"], evidence=data["evidence"])
                 messages.success(request, _("%(date)s 已登记为“%(status)s”。") % {
                     "date": record.date.isoformat(), "status": record.get_status_display()})
-                back += f"#d-{record.date.isoformat()}"
+                return HttpResponseRedirect(f"{back}#d-{record.date.isoformat()}")
             elif action == "submit":
                 attendance.month_submit(dispatch=dispatch, month=month, by=request.user)
                 messages.success(request, _("本月考勤已提交,等待乡镇党委确认。"))
@@ -163,7 +163,8 @@ class CalendarView(AttendancePage, TemplateView):
                 return HttpResponseBadRequest()
         except ValidationError as error:
             _show_error(request, error)
-        return HttpResponseRedirect(back)
+        # An explicit fragment: the browser would otherwise keep the one of the page the form was on.
+        return HttpResponseRedirect(f"{back}#messages")
 
     def get_context_data(self, **kwargs):
         user, dispatch = self.request.user, self.target
@@ -265,7 +266,7 @@ class GridView(AttendancePage, TemplateView):
                 return HttpResponseBadRequest()
         except ValidationError as error:
             _show_error(request, error)
-        return HttpResponseRedirect(back)
+        return HttpResponseRedirect(f"{back}#messages")
 
     def get_context_data(self, **kwargs):
         user = self.request.user

@@ -34,7 +34,7 @@ def _page(response) -> str:
 def test_r_m2a_cadre_sees_the_month_with_holidays_adjusted_days_and_progress(client, att):
     client.force_login(att["people"]["cadre_a"])
     page = _page(client.get(CALENDAR, {"month": "2026-10"}))
-    for text in ("按默认填报本月", "国庆节", "调休上班", "本月在村天数", "本驻村年度在村天数", "0 / 18", "(可选",
+    for text in ("按默认填报本月", "国庆节", "调休上班", "本月在村天数", "驻村年度在村天数", "0 / 18", "(可选",
                  "位置或照片说明"):
         assert text in page, text
     assert 'data-date="2026-10-10"' in page

@@ -79,6 +79,13 @@ def test_r_m1_days_not_yet_filled_stay_possible_because_confirmation_fills_them(
     assert progress.standing == selectors.Standing.ON_TRACK
 
 
+def test_r_m1_an_ended_month_not_yet_filled_waits_for_confirmation_rather_than_missing(att):
+    """R-M1: confirmation fills unrecorded working days as 在村, so the outcome is pending, not missed."""
+    progress = _month(att["d_a"], JULY, D(2026, 8, 3))
+    assert (progress.present, progress.possible, progress.over) == (0, 23, True)
+    assert progress.standing == selectors.Standing.PENDING and not progress.at_risk
+
+
 def test_r_m1_a_short_month_is_met_on_its_working_days_and_missed_with_one_absence(att, monkeypatch):
     """R-M1: October 2026 asks 18 (its working days); after the month, 17 is missed, not at risk."""
     october = D(2026, 10, 1)
