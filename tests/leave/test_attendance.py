@@ -1,15 +1,19 @@
 """Attendance services: one-click month, day changes, submit, confirm and lock, org dept corrections (R-M2a, R-O4)."""
 
 import datetime
+import threading
+import time
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, connections, transaction
 
+from dispatch.models import Dispatch
 from leave import attendance
 from leave.ledger import ledger_write
 from leave.models import AttendanceDay, AttendanceMonth, DaySource, DayStatus, MonthState
 from tests.leave import approved_leave, attendance_world, freeze, record
-from workflows.models import AuditEvent
+from workflows.models import AuditEvent, Township, User
 
 D = datetime.date
 APRIL = D(2026, 4, 1)
@@ -295,3 +299,48 @@ def test_r_o4_only_the_org_dept_corrects_a_day(att, monkeypatch, role):
                                by=att["people"][role], reason="想改")
     assert AttendanceDay.objects.get(dispatch=att["d_a"], date=D(2026, 4, 8)).status == DayStatus.IN_VILLAGE
     assert AuditEvent.objects.filter(action="attendance.day_correct.refused").count() == 1
+
+
+# --- Confirmation and a late change at once (R-M2a, PostgreSQL) ---------------------------------------------
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs two real PostgreSQL connections and row locks")
+def test_r_m2a_a_day_set_meeting_the_confirmation_waits_and_is_refused_never_slipping_in(transactional_db, world,
+                                                                                          monkeypatch):
+    """The township confirms (and holds its transaction a moment) while the cadre changes a day of the same month."""
+    att = attendance_world(world)
+    freeze(monkeypatch, D(2026, 5, 2))
+    ids = {"dispatch": att["d_a"].pk, "town": att["people"]["town_a"].pk, "cadre": att["people"]["cadre_a"].pk}
+    start = threading.Barrier(2, timeout=10)
+    outcomes: list = [None, None]
+
+    def confirm():
+        with transaction.atomic():
+            rows = attendance.month_confirm(township=Township.objects.get(pk=att["town_a"].pk), month=APRIL,
+                                            by=User.objects.get(pk=ids["town"]))
+            start.wait()
+            time.sleep(0.4)
+        return rows
+
+    def change():
+        start.wait()
+        time.sleep(0.1)
+        return attendance.day_set(dispatch=Dispatch.objects.select_related("cadre", "unit").get(pk=ids["dispatch"]),
+                                  day=D(2026, 4, 8), status=DayStatus.ABSENT, by=User.objects.get(pk=ids["cadre"]))
+
+    def run(n, work):
+        try:
+            outcomes[n] = work()
+        except Exception as exc:  # reported to the test through `outcomes`
+            outcomes[n] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(n, work)) for n, work in enumerate((confirm, change))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert isinstance(outcomes[0], list) and len(outcomes[0]) == 2, outcomes
+    assert isinstance(outcomes[1], ValidationError) and "锁定" in " ".join(outcomes[1].messages), outcomes
+    assert AttendanceDay.objects.get(dispatch_id=ids["dispatch"], date=D(2026, 4, 8)).status == DayStatus.IN_VILLAGE
