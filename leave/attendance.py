@@ -108,10 +108,19 @@ def _month_row(dispatch: Dispatch, month: datetime.date, *, lock: bool) -> Atten
     return row
 
 
+def _locked_message(month: datetime.date) -> str:
+    return _("%(month)s 的考勤已经乡镇确认锁定,如需更改请联系县委组织部。") % {"month": f"{month:%Y-%m}"}
+
+
 def _refuse_locked(row: AttendanceMonth) -> None:
     if row.is_locked:
-        raise ValidationError(_("%(month)s 的考勤已经乡镇确认锁定,如需更改请联系县委组织部。") % {
-            "month": f"{row.month:%Y-%m}"})
+        raise ValidationError(_locked_message(row.month))
+
+
+def _refuse_confirmed(dispatch: Dispatch, month: datetime.date) -> None:
+    """The state check before the permission check; repeated under the month's lock when writing."""
+    if AttendanceMonth.objects.filter(dispatch=dispatch, month=month, state=MonthState.CONFIRMED).exists():
+        raise ValidationError(_locked_message(month))
 
 
 def _one_day(dispatch: Dispatch, day: datetime.date) -> Day:
@@ -159,8 +168,7 @@ def month_fill_defaults(*, dispatch: Dispatch, month: datetime.date, by: User) -
     start, end = _require_term(dispatch, first, last)
     if first > today:
         raise ValidationError(_("该月尚未开始,考勤按日填报。"))
-    if AttendanceMonth.objects.filter(dispatch=dispatch, month=first, state=MonthState.CONFIRMED).exists():
-        _refuse_locked(AttendanceMonth(dispatch=dispatch, month=first, state=MonthState.CONFIRMED))
+    _refuse_confirmed(dispatch, first)
     source = _require_owner_or_township(by, dispatch, action="attendance.month_fill")
     with transaction.atomic():
         row = _month_row(dispatch, first, lock=True)
@@ -190,8 +198,7 @@ def day_set(*, dispatch: Dispatch, day: datetime.date, status: str, by: User, no
         raise ValidationError(_("考勤按日如实登记,不能登记今天以后的日子;外出请办理请假。"))
     _check_status_for_day(status, _one_day(dispatch, day))
     month = day.replace(day=1)
-    if AttendanceMonth.objects.filter(dispatch=dispatch, month=month, state=MonthState.CONFIRMED).exists():
-        _refuse_locked(AttendanceMonth(dispatch=dispatch, month=month, state=MonthState.CONFIRMED))
+    _refuse_confirmed(dispatch, month)
     source = _require_owner_or_township(by, dispatch, action="attendance.day_set")
     with transaction.atomic():
         row = _month_row(dispatch, month, lock=True)
