@@ -45,8 +45,15 @@ def ledger_write(
     if dispatch.stationed_on is None or first < dispatch.stationed_on or (
             dispatch.term_ends_on and last > (dispatch.ended_on or dispatch.term_ends_on)):
         raise ValidationError(_("日期不在驻村期内。"))
+    # Lock the months being written (in order, so writers cannot deadlock): a day cannot slip into a
+    # month while the township confirms it, whichever service writes it.
+    months = sorted({d.replace(day=1) for d in statuses})
+    for month in months:
+        AttendanceMonth.objects.get_or_create(dispatch=dispatch, month=month)
+    month_rows = list(AttendanceMonth.objects.select_for_update().filter(dispatch=dispatch, month__in=months)
+                      .order_by("month"))
     if not allow_locked:
-        locked = locked_months(dispatch, list(statuses))
+        locked = {row.month for row in month_rows if row.state == MonthState.CONFIRMED}
         if locked:
             raise ValidationError(_("%(months)s 的考勤已经乡镇确认锁定,如需更改请联系县委组织部。") % {
                 "months": "、".join(f"{m:%Y-%m}" for m in sorted(locked))})

@@ -96,7 +96,7 @@ def test_r_m6_the_finding_overrides_the_cadres_own_entry_and_is_audited_from_to(
 def test_r_m6_an_inspection_overrides_even_a_month_the_township_confirmed(ins):
     ledger_write(dispatch=ins["d_a"], statuses={WORKDAY: DayStatus.IN_VILLAGE}, source=DaySource.CADRE,
                  by=ins["people"]["cadre_a"])
-    month = AttendanceMonth.objects.create(dispatch=ins["d_a"], month=D(2026, 4, 1))
+    month, _ = AttendanceMonth.objects.get_or_create(dispatch=ins["d_a"], month=D(2026, 4, 1))
     month.confirm(by=ins["people"]["town_a"], on=timezone.now())
     month.save()
     assert AttendanceMonth.objects.get(pk=month.pk).state == MonthState.CONFIRMED
