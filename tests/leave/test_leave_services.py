@@ -127,7 +127,7 @@ def test_r_m2_an_early_return_frees_the_days_after_it(w):
 
 
 def test_r_m2a_request_for_a_period_in_a_confirmed_month_is_refused(w):
-    month = AttendanceMonth.objects.create(dispatch=w["d_a"], month=D(2026, 3, 1))
+    month, _ = AttendanceMonth.objects.get_or_create(dispatch=w["d_a"], month=D(2026, 3, 1))
     month.confirm(by=w["people"]["town_a"], on=timezone.now())
     month.save()
     assert AttendanceMonth.objects.get(pk=month.pk).is_locked
@@ -290,7 +290,7 @@ def test_r_m2a_approval_overwrites_the_cadres_own_entries_but_not_an_inspection(
 
 
 def _confirm(w, month):
-    record = AttendanceMonth.objects.create(dispatch=w["d_a"], month=month)
+    record, _ = AttendanceMonth.objects.get_or_create(dispatch=w["d_a"], month=month)
     record.confirm(by=w["people"]["town_a"], on=timezone.now())
     record.save()
 
