@@ -39,6 +39,7 @@ from workflows.permissions import (
     NOMINATE_CADRES,
 )
 from workflows.policy import policy
+from workflows.text import join_list
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -446,7 +447,7 @@ def dispatch_station(*, dispatch: Dispatch, by: User, on: datetime.date) -> Disp
         missing = dispatch.missing_stationing_items()
         if not dispatch.has_completed_training():
             missing.insert(0, _("岗前培训结业"))
-        require_state(dispatch, dispatch.station, _("尚不能到村:还缺 %(items)s。") % {"items": "、".join(missing)})
+        require_state(dispatch, dispatch.station, _("尚不能到村:还缺 %(items)s。") % {"items": join_list(missing)})
         if dispatch.insurance_ends_on < on or dispatch.insurance_starts_on > on:
             raise ValidationError(_("到村日期不在意外伤害保险期内。"))
         before = dispatch.state

@@ -27,6 +27,7 @@ from workflows.models import County, Unit, Village, VillageCategory, income_cate
 from workflows.permissions import COORDINATE_COUNTY, acting_on, may, may_view, visible_to
 from workflows.policy import policy
 from workflows.taskviews import ServiceFormView, add_service_errors
+from workflows.text import join_list, with_tags
 
 #: Categories that oblige full coverage (R-S6); the others are covered wherever possible.
 TARGET_CATEGORIES = {VillageCategory.WEAK_LEADERSHIP, VillageCategory.ECONOMICALLY_WEAK,
@@ -45,8 +46,8 @@ def _categories(village: Village, own_income) -> list[dict]:
 
 
 def _village_label(village: Village) -> str:
-    tags = "、".join(str(c["label"]) for c in _categories(village, village.latest_own_income))
-    return f"{village.township.name} · {village.name}" + (f"【{tags}】" if tags else "")
+    tags = join_list(c["label"] for c in _categories(village, village.latest_own_income))
+    return with_tags(f"{village.township.name} · {village.name}", tags)
 
 
 def _call_service(form: forms.Form, call) -> bool:

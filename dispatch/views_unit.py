@@ -19,6 +19,7 @@ from dispatch.models import Dispatch, DispatchState, Exclusion
 from workflows.models import AuditEvent, Unit
 from workflows.permissions import NOMINATE_CADRES, acting_on, may, may_view
 from workflows.taskviews import ServiceFormView
+from workflows.text import join_list, with_tags
 
 
 def _units_user_nominates_for(user):
@@ -46,8 +47,8 @@ class NominateForm(forms.Form):
     @staticmethod
     def _cadre_label(cadre) -> str:
         marks = [str(_("后备")) if cadre.is_reserve else "", str(_("重点培养")) if cadre.is_key_cultivation else ""]
-        marks = "、".join(m for m in marks if m)
-        return f"{cadre.name}({cadre.post_title or cadre.get_rank_display()}){'【' + marks + '】' if marks else ''}"
+        return with_tags(f"{cadre.name}({cadre.post_title or cadre.get_rank_display()})",
+                         join_list(m for m in marks if m))
 
 
 class NominateView(ServiceFormView):

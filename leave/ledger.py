@@ -11,6 +11,7 @@ from dispatch.models import Dispatch
 from leave.models import AttendanceDay, AttendanceMonth, DayStatus, MonthState
 from workflows.audit import audit_record
 from workflows.models import User
+from workflows.text import join_list
 
 
 def locked_months(dispatch: Dispatch, dates: list[datetime.date]) -> set[datetime.date]:
@@ -56,7 +57,7 @@ def ledger_write(
         locked = {row.month for row in month_rows if row.state == MonthState.CONFIRMED}
         if locked:
             raise ValidationError(_("%(months)s 的考勤已经乡镇确认锁定,如需更改请联系县委组织部。") % {
-                "months": "、".join(f"{m:%Y-%m}" for m in sorted(locked))})
+                "months": join_list(f"{m:%Y-%m}" for m in sorted(locked))})
     existing = {d.date: d for d in AttendanceDay.objects.filter(dispatch=dispatch, date__in=list(statuses))}
     changed, to_create, to_update, log = 0, [], [], []
     for day, status in sorted(statuses.items()):

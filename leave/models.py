@@ -299,7 +299,7 @@ class InspectionFinding(models.Model):
         constraints = [models.UniqueConstraint(fields=["inspection", "dispatch"], name="one_finding_per_cadre")]
 
     def __str__(self) -> str:
-        return f"{self.dispatch.cadre}:{'在岗' if self.present else '不在岗'}"
+        return f"{self.dispatch.cadre}:{_('在岗') if self.present else _('不在岗')}"
 
 
 class CircularKind(models.TextChoices):

@@ -15,6 +15,7 @@ from workflows import selectors
 from workflows.flows import open_tasks_for
 from workflows.models import AuditEvent, Cadre, Township, Unit, Village
 from workflows.permissions import VIEW_PERM_OF_TIER, granted_tier_pks, may_view
+from workflows.text import join_list
 
 
 def _has_any_view_grant(user) -> bool:
@@ -162,7 +163,7 @@ class VillageViewset(TierScopedViewset):
         return selectors.villages_for(user)
 
     def category_labels(self, obj):
-        return "、".join(str(c.label) for c in obj.categories(own_income=obj.latest_own_income)) or "—"
+        return join_list(c.label for c in obj.categories(own_income=obj.latest_own_income)) or "—"
     category_labels.short_description = _("类别")
 
     def latest_own_income(self, obj):
