@@ -5,6 +5,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
@@ -12,6 +14,22 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make around it
 # are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+class _OneRequestAtATime(WSGIServer):
+    """The live server answers one request at a time.
+
+    With SQLite in memory, the live server's threads share one database connection; two requests in
+    flight at once (the page and a late asset, say) can then block each other for good. One request at
+    a time is plenty for a test browser.
+    """
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connections_override = connections_override
+
+
+LiveServerThread.server_class = _OneRequestAtATime
 
 
 def pytest_collection_modifyitems(config, items):
