@@ -82,11 +82,12 @@ def _build(scale: int) -> dict:
 
 PAGES = {
     "org": ["/home/", "/dispatch/", "/dispatch/org/coverage/", "/dispatch/org/pairings/", "/org/village/",
-            "/org/cadre/"],
+            "/org/cadre/", "/leave/attendance/compliance/", "/leave/visits/overview/"],
     "auditor": ["/home/", "/dispatch/org/coverage/"],
     "head": ["/home/", "/dispatch/", "/dispatch/nominate/"],
-    "town": ["/home/", "/dispatch/township/team/", "/org/village/"],
-    "cadre": ["/home/", "/dispatch/"],
+    "town": ["/home/", "/dispatch/township/team/", "/org/village/", "/leave/attendance/grid/",
+             "/leave/leave/township/"],
+    "cadre": ["/home/", "/dispatch/", "/leave/attendance/calendar/", "/leave/leave/"],
 }
 
 
