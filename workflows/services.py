@@ -29,8 +29,7 @@ def _check_may_manage_posts(by: User | None, tier: Tier) -> None:
 
 
 def _forget_cached_perms(user: User) -> None:
-    for attr in ("_guardian_perms_cache", "_perm_cache", "_user_perm_cache", "_viewflow_per_object_perm_cache",
-                 "_holds_a_role"):
+    for attr in ("_guardian_perms_cache", "_perm_cache", "_user_perm_cache", "_viewflow_per_object_perm_cache"):
         user.__dict__.pop(attr, None)
 
 

@@ -29,16 +29,6 @@ def _is_cadre(user) -> bool:
     return bool(user and user.is_authenticated) and Cadre.objects.filter(user=user).exists()
 
 
-def holds_a_role(user) -> bool:
-    """Anyone with a post or a cadre record; anonymous visitors pass so that pages send them to sign in."""
-    if not (user and user.is_authenticated):
-        return True
-    # Asked once per menu item on every page: remember the answer for this request's user object.
-    if not hasattr(user, "_holds_a_role"):
-        user._holds_a_role = _has_any_view_grant(user) or _is_cadre(user)
-    return user._holds_a_role
-
-
 class HomeView(LoginRequiredMixin, TemplateView):
     """Each post the user holds gets a section with that post's work."""
 
@@ -206,7 +196,10 @@ class OrganisationApp(Application):
     viewsets = [UnitViewset(), TownshipViewset(), VillageViewset(), CadreViewset()]
 
     def has_view_permission(self, user, obj=None):
-        return holds_a_role(user)
+        # Let anonymous visitors through to the views, whose login_required sends them to sign in.
+        if not (user and user.is_authenticated):
+            return True
+        return _has_any_view_grant(user) or _is_cadre(user)
 
 
 
