@@ -221,6 +221,10 @@ class Dispatch(models.Model):
         return [str(self._meta.get_field(name).verbose_name) for name in required
                 if getattr(self, name) in (None, "")]
 
+    def awaits_training_completion(self) -> bool:
+        """In a training batch with no completion recorded yet (R-S8)."""
+        return self.state == DispatchState.TRAINING and self.training_completed_on is None
+
     def has_stationing_checklist(self) -> bool:
         return not self.missing_stationing_items()
 

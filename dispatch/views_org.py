@@ -22,7 +22,7 @@ from django.views.generic import TemplateView
 
 from dispatch import selectors, services
 from dispatch.forms import DateInput
-from dispatch.models import Dispatch, DispatchState, Pairing, TrainingBatch
+from dispatch.models import Dispatch, Pairing, TrainingBatch
 from workflows.models import County, Unit, Village, VillageCategory, income_categories
 from workflows.permissions import COORDINATE_COUNTY, acting_on, may, may_view, visible_to
 from workflows.policy import policy
@@ -384,8 +384,7 @@ class TrainingBatchView(OrgPage, TemplateView):
         context = {"batch": batch, "members": members, "can_coordinate": self.can_coordinate}
         if self.can_coordinate:
             context["candidates"] = selectors.approved_awaiting_training(batch.county)
-            context["completable"] = [d for d in members
-                                      if d.state == DispatchState.TRAINING and d.training_completed_on is None]
+            context["completable"] = [d for d in members if d.awaits_training_completion()]
             context.setdefault("enrol_form", EnrolForm(batch=batch))
             context.setdefault("completion_form", CompletionForm(batch=batch, initial={"completed_on": batch.ends_on}))
         context.update(kwargs)
