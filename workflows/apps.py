@@ -11,5 +11,7 @@ class WorkflowsConfig(AppConfig):
 
     def ready(self):
         from workflows.policy import audit_policy_changes
+        from workflows.services import post_grants_sync
 
         post_migrate.connect(audit_policy_changes, sender=self)
+        post_migrate.connect(post_grants_sync, sender=self)

@@ -31,6 +31,7 @@ ACTION_LABELS: dict[str, Any] = {
     "post.appoint": gettext_lazy("任命职务"),
     "post.end": gettext_lazy("免去职务"),
     "post.refused": gettext_lazy("越权任免被拒绝"),
+    "post.grants_sync": gettext_lazy("按角色补授职务权限"),
     "policy.change": gettext_lazy("政策参数变更"),
     "county.import": gettext_lazy("导入全县基础数据"),
 }

@@ -73,6 +73,7 @@ class Unit(models.Model):
             (perms.VIEW_UNIT, _("查看本单位记录")),
             (perms.NOMINATE_CADRES, _("推荐本单位干部")),
             (perms.APPROVE_NOMINATIONS, _("审批本单位推荐")),
+            (perms.APPRAISE_AS_UNIT, _("考评本单位驻村干部")),
         ]
 
     def __str__(self) -> str:
@@ -107,6 +108,7 @@ class Township(models.Model):
             (perms.VIEW_TOWNSHIP, _("查看本乡镇记录")),
             (perms.MANAGE_STATIONED, _("管理驻本乡镇干部")),
             (perms.DECIDE_LEAVE, _("审批驻本乡镇干部请假")),
+            (perms.APPRAISE_AS_TOWNSHIP, _("考评驻本乡镇干部、组织村民评议")),
         ]
 
     def __str__(self) -> str:

@@ -26,6 +26,8 @@ APPROVE_NOMINATIONS = "approve_nominations"
 VIEW_TOWNSHIP = "view_township_records"
 MANAGE_STATIONED = "manage_stationed_cadres"
 DECIDE_LEAVE = "decide_leave"
+APPRAISE_AS_UNIT = "appraise_unit_cadres"
+APPRAISE_AS_TOWNSHIP = "appraise_township_cadres"
 
 #: The tier model each codename is declared on.
 PERM_TIER = {
@@ -38,6 +40,8 @@ PERM_TIER = {
     VIEW_TOWNSHIP: "township",
     MANAGE_STATIONED: "township",
     DECIDE_LEAVE: "township",
+    APPRAISE_AS_UNIT: "unit",
+    APPRAISE_AS_TOWNSHIP: "township",
 }
 
 #: The view permission of each tier: holding it lets one read every record of that tier.
@@ -47,9 +51,9 @@ VIEW_PERM_OF_TIER = {"county": VIEW_COUNTY, "unit": VIEW_UNIT, "township": VIEW_
 ROLE_PERMISSIONS = {
     "org_dept": [VIEW_COUNTY, COORDINATE_COUNTY, REVIEW_AUDIT],
     "auditor": [VIEW_COUNTY, REVIEW_AUDIT],
-    "unit_head": [VIEW_UNIT, NOMINATE_CADRES, APPROVE_NOMINATIONS],
-    "unit_deputy": [VIEW_UNIT, NOMINATE_CADRES],
-    "township_committee": [VIEW_TOWNSHIP, MANAGE_STATIONED, DECIDE_LEAVE],
+    "unit_head": [VIEW_UNIT, NOMINATE_CADRES, APPROVE_NOMINATIONS, APPRAISE_AS_UNIT],
+    "unit_deputy": [VIEW_UNIT, NOMINATE_CADRES, APPRAISE_AS_UNIT],
+    "township_committee": [VIEW_TOWNSHIP, MANAGE_STATIONED, DECIDE_LEAVE, APPRAISE_AS_TOWNSHIP],
 }
 
 _TIER_MODELS = {"county": "County", "unit": "Unit", "township": "Township"}

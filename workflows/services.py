@@ -88,3 +88,33 @@ def post_end(*, post: Post, by: User | None, reason: str = "") -> Post:
         )
     _forget_cached_perms(post.user)
     return post
+
+
+def post_grants_sync(using: str = "default", **kwargs) -> int:
+    """Grant every active post what its role grants now, after a release adds a permission (post_migrate)."""
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+    from guardian.models import UserObjectPermission
+
+    tiers = {"county": County, "unit": Unit, "township": Township}
+    content_types = ContentType.objects.db_manager(using).get_for_models(*tiers.values())
+    permissions = {p.codename: p for p in Permission.objects.using(using).filter(
+        content_type__in=content_types.values())}
+    held = set(UserObjectPermission.objects.using(using).values_list(
+        "user_id", "permission__codename", "content_type_id", "object_pk"))
+    missing = []
+    for post in Post.objects.using(using).active():
+        tier_name = ROLE_TIER[Role(post.role)]
+        content_type = content_types[tiers[tier_name]]
+        tier_pk = str(getattr(post, f"{tier_name}_id"))
+        for codename in ROLE_PERMISSIONS[post.role]:
+            if codename in permissions and (post.user_id, codename, content_type.pk, tier_pk) not in held:
+                held.add((post.user_id, codename, content_type.pk, tier_pk))
+                missing.append(UserObjectPermission(user_id=post.user_id, permission=permissions[codename],
+                                                    content_type=content_type, object_pk=tier_pk))
+    if missing:
+        with transaction.atomic(using=using):
+            UserObjectPermission.objects.using(using).bulk_create(missing)
+            audit_record(action="post.grants_sync", actor=None, reason=_("按当前角色权限补授在任职务的权限"),
+                         data={"granted": sorted({(g.user_id, g.permission.codename, g.object_pk) for g in missing})})
+    return len(missing)
