@@ -7,3 +7,13 @@ from django.utils.translation import gettext_lazy as _
 class AppraisalConfig(AppConfig):
     name = "appraisal"
     verbose_name = _("考评")
+
+    def ready(self):
+        from appraisal.services import ACTION_LABELS
+        from workflows.audit import register_actions
+
+        register_actions({
+            **ACTION_LABELS,
+            "dispatch.appraise": _("考评审定,驻村期结束"),
+            "appraisal_round.open.refused": _("越权发起考评被拒绝"),
+        })

@@ -189,6 +189,8 @@ POLICY_DEFAULTS = {
     "EXCELLENT_SHARE_CAP_PERCENT": 0,
     # R-A3: years an incompetent grade bars promotion.
     "NO_PROMOTION_YEARS_AFTER_INCOMPETENT": 3,
+    # R-A5: most ballot codes issued for one village at a time.
+    "BALLOT_CODES_MAX_PER_ISSUE": 500,
 }
 
 
@@ -211,4 +213,21 @@ def _policy_from_env() -> dict:
 POLICY = _policy_from_env()
 
 # The flows whose human tasks appear in each user's to-do list on the home page.
-WORKFLOW_FLOWS = ["dispatch.flows.DispatchFlow", "dispatch.flows.RecallFlow", "leave.flows.LeaveFlow"]
+WORKFLOW_FLOWS = ["dispatch.flows.DispatchFlow", "dispatch.flows.RecallFlow", "leave.flows.LeaveFlow",
+                  "appraisal.flows.AppraisalFlow"]
+
+# ---------------------------------------------------------------------------------------------
+# The villagers' public ballot page (R-A5).
+# ---------------------------------------------------------------------------------------------
+# Key from which ballot codes are derived (so a sheet can be reprinted); only their digests are stored.
+BALLOT_CODE_KEY = os.environ.get("BALLOT_CODE_KEY", SECRET_KEY)
+# Wrong or spent codes allowed per address before the page stops answering for a while. Only failures
+# count: a village meeting voting from one network is never slowed down by its own good codes.
+BALLOT_FAILED_ATTEMPTS_RATE = os.environ.get("BALLOT_FAILED_ATTEMPTS_RATE", "10/10m")
+# The address printed on ballot slips and encoded in their QR codes, e.g. https://zzb.example.gov.cn;
+# empty means the address the sheet was printed from.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+# Behind a reverse proxy, the header that carries the client's address (e.g. HTTP_X_REAL_IP).
+RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None
+# A CJK font for PDFs (ballot sheets, certificates); by default Debian's fonts-noto-cjk.
+PDF_FONT_PATH = os.environ.get("PDF_FONT_PATH") or None

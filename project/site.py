@@ -3,6 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
 
+from appraisal import urls as appraisal_urls
+from appraisal.flows import AppraisalFlow
 from dispatch import urls as dispatch_urls
 from dispatch.flows import DispatchFlow, RecallFlow
 from leave import urls as leave_urls
@@ -28,6 +30,11 @@ site = Site(
             title=_("驻村管理"), icon="event_available", app_name="leave", menu_template_name=None,
             urlpatterns=leave_urls.urlpatterns,
             viewsets=[TierFlowViewset(LeaveFlow, app_name="flow")],
+        ),
+        Application(
+            title=_("考评"), icon="grading", app_name="appraisal", menu_template_name=None,
+            urlpatterns=appraisal_urls.urlpatterns,
+            viewsets=[TierFlowViewset(AppraisalFlow, app_name="flow")],
         ),
         OrganisationApp(),
     ],

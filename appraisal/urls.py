@@ -1,0 +1,5 @@
+"""The appraisal pages, gathered from the page modules of each area; the villagers' ballot lives at /vote/."""
+
+from appraisal import views_org, views_record
+
+urlpatterns = [*views_org.urlpatterns, *views_record.urlpatterns]
