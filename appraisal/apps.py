@@ -16,4 +16,5 @@ class AppraisalConfig(AppConfig):
             **ACTION_LABELS,
             "dispatch.appraise": _("考评审定,驻村期结束"),
             "appraisal_round.open.refused": _("越权发起考评被拒绝"),
+            "certificate.issue": _("出具驻村工作经历证明"),
         })

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appraisal.models import Grade
+from dispatch.forms import DateInput
 from workflows.policy import policy
 
 
@@ -29,8 +30,8 @@ class ReasonForm(forms.Form):
 class RoundOpenForm(forms.Form):
     title = forms.CharField(label=_("考评名称"), max_length=80)
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
-    term_ends_from = forms.DateField(label=_("期满日期自"), widget=forms.DateInput(attrs={"type": "date"}))
-    term_ends_to = forms.DateField(label=_("期满日期至"), widget=forms.DateInput(attrs={"type": "date"}))
+    term_ends_from = forms.DateField(label=_("期满日期自"), widget=DateInput())
+    term_ends_to = forms.DateField(label=_("期满日期至"), widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,7 +51,7 @@ class BallotIssueForm(forms.Form):
 
 
 class PaperSessionForm(forms.Form):
-    held_on = forms.DateField(label=_("评议日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(label=_("评议日期"), widget=DateInput())
     ballots = forms.IntegerField(label=_("收回票数"), min_value=1)
     excellent = forms.IntegerField(label=_("优秀"), min_value=0, initial=0)
     competent = forms.IntegerField(label=_("称职"), min_value=0, initial=0)
@@ -68,4 +69,4 @@ class BallotCodeForm(forms.Form):
 
 
 class PromotionQueryForm(forms.Form):
-    on = forms.DateField(label=_("拟提拔日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(label=_("拟提拔日期"), widget=DateInput())

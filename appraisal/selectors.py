@@ -219,18 +219,19 @@ def may_be_promoted(cadre: Cadre, *, on: datetime.date) -> PromotionAnswer:
             until = add_years(appraisal.finalised_on, years)
             if on < until:
                 return PromotionAnswer(False, False, _(
-                    "%(date)s 「%(round)s」考核为不称职,%(years)s 年内不予提拔,%(until)s 起方可提拔。") % {
+                    "%(date)s「%(round)s」考核为不称职,%(years)s 年内不予提拔,%(until)s起方可提拔。") % {
                     "date": _chinese_date(appraisal.finalised_on), "round": appraisal.round.title, "years": years,
                     "until": _chinese_date(until)}, until)
-    excellent = next((a for a in finalised if a.final_grade == Grade.EXCELLENT), None)
-    if excellent is not None:
-        return PromotionAnswer(True, True, _("%(date)s 「%(round)s」考核为优秀,同等条件下优先选拔使用。") % {
-            "date": _chinese_date(excellent.finalised_on), "round": excellent.round.title})
-    experience = experience_of(cadre)
-    if experience:
-        days = sum(e.days_in_village for e in experience)
+    latest = finalised[0] if finalised else None
+    if latest is not None and latest.final_grade == Grade.EXCELLENT:
+        return PromotionAnswer(True, True, _("%(date)s「%(round)s」考核为优秀,同等条件下优先选拔使用。") % {
+            "date": _chinese_date(latest.finalised_on), "round": latest.round.title})
+    # A term served to its appraisal, and not found incompetent, is the stationing experience promotions prefer.
+    served = [a for a in finalised if a.final_grade != Grade.INCOMPETENT]
+    if served:
         return PromotionAnswer(True, True, _(
-            "有驻村蹲点工作经历(在村 %(days)s 天),提任时同等条件下优先使用。") % {"days": days})
+            "有驻村蹲点工作经历(%(round)s,考核为%(grade)s),提任时同等条件下优先使用。") % {
+            "round": served[0].round.title, "grade": Grade(served[0].final_grade).label})
     return PromotionAnswer(True, False, _("没有影响提拔的考核结果。"))
 
 
