@@ -177,10 +177,11 @@ def _check_score(score, comment: str) -> tuple[int, str]:
 def township_score_enter(*, appraisal: Appraisal, score: int, comment: str, by: User) -> Appraisal:
     """The township committee scores a cadre stationed in its township, once (R-A1)."""
     score, comment = _check_score(score, comment)
+    # Outside the transaction, so that the audit record of a refusal is not rolled back with it (R-X1).
+    require_perm(by, APPRAISE_AS_TOWNSHIP, appraisal, action="appraisal.score_township")
     with transaction.atomic():
         appraisal = _locked(appraisal)
         require_state(appraisal, appraisal.score_as_township, _("乡镇已经评过分。"))
-        require_perm(by, APPRAISE_AS_TOWNSHIP, appraisal, action="appraisal.score_township")
         before = appraisal.state
         appraisal.score_as_township(score=score, comment=comment, by=by, at=timezone.now())
         appraisal.save()
@@ -193,10 +194,10 @@ def township_score_enter(*, appraisal: Appraisal, score: int, comment: str, by: 
 def unit_score_enter(*, appraisal: Appraisal, score: int, comment: str, by: User) -> Appraisal:
     """The dispatching unit scores its own cadre, once (R-A1)."""
     score, comment = _check_score(score, comment)
+    require_perm(by, APPRAISE_AS_UNIT, appraisal, action="appraisal.score_unit")
     with transaction.atomic():
         appraisal = _locked(appraisal)
         require_state(appraisal, appraisal.score_as_unit, _("单位已经评过分。"))
-        require_perm(by, APPRAISE_AS_UNIT, appraisal, action="appraisal.score_unit")
         before = appraisal.state
         appraisal.score_as_unit(score=score, comment=comment, by=by, at=timezone.now())
         appraisal.save()
@@ -298,9 +299,8 @@ def ballot_cast(*, code: str, choices: dict[int, str]) -> None:
                      data={"village": batch.village.name, "township": batch.village.township.name})
 
 
-def _tier_open_appraisal(appraisal: Appraisal, by: User, action: str) -> Appraisal:
+def _tier_open_appraisal(appraisal: Appraisal) -> Appraisal:
     appraisal = _locked(appraisal)
-    require_perm(by, APPRAISE_AS_TOWNSHIP, appraisal, action=action)
     if _lock_round_shared(appraisal.round_id) != RoundState.OPEN or appraisal.state != AppraisalState.OPEN:
         raise ValidationError(_("村民评议已经结束,计票不能再录入或更改。"))
     return appraisal
@@ -320,8 +320,9 @@ def paper_session_enter(*, appraisal: Appraisal, held_on: datetime.date, excelle
         raise ValidationError(_("收回票数为 0,无需录入。"))
     if held_on > timezone.localdate():
         raise ValidationError(_("评议日期不能晚于今天。"))
+    require_perm(by, APPRAISE_AS_TOWNSHIP, appraisal, action="paper_session.enter")
     with transaction.atomic():
-        appraisal = _tier_open_appraisal(appraisal, by, "paper_session.enter")
+        appraisal = _tier_open_appraisal(appraisal)
         session = PaperSession.objects.create(
             appraisal=appraisal, held_on=held_on, ballots=ballots_collected, excellent=excellent, competent=competent,
             basically_competent=basically_competent, incompetent=incompetent, invalid=invalid, note=note.strip(),
@@ -338,8 +339,9 @@ def paper_session_void(*, session: PaperSession, reason: str, by: User) -> Paper
     """The township voids a wrongly entered session while the vote is open, with a reason (R-A5)."""
     if not reason.strip():
         raise ValidationError(_("请填写作废理由。"))
+    require_perm(by, APPRAISE_AS_TOWNSHIP, session.appraisal, action="paper_session.void")
     with transaction.atomic():
-        _tier_open_appraisal(session.appraisal, by, "paper_session.void")
+        _tier_open_appraisal(session.appraisal)
         session = PaperSession.objects.select_for_update().get(pk=session.pk)
         if session.voided_at is not None:
             raise ValidationError(_("该次计票已经作废。"))
@@ -416,12 +418,12 @@ def appraisal_finalise(*, appraisal: Appraisal, grade: str, by: User, reason: st
     if grade not in Grade.values:
         raise ValidationError(_("请选择考评等次。"))
     reason = (reason or "").strip()
+    require_perm(by, COORDINATE_COUNTY, appraisal, action="appraisal.finalise")
     with transaction.atomic():
         # The round row serialises finalisations, so two excellent grades cannot both take the last place.
         AppraisalRound.objects.select_for_update().filter(pk=appraisal.round_id).exists()
         appraisal = _locked(appraisal)
         require_state(appraisal, appraisal.finalise)
-        require_perm(by, COORDINATE_COUNTY, appraisal, action="appraisal.finalise")
         if grade != appraisal.proposed_grade and not reason:
             raise ValidationError(_("审定等次与拟定等次(%(proposed)s)不同,须写明理由。") % {
                 "proposed": Grade(appraisal.proposed_grade).label})
@@ -457,10 +459,10 @@ def appraisal_reopen(*, appraisal: Appraisal, reason: str, by: User) -> Appraisa
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("请填写重新审定的理由。"))
+    require_perm(by, COORDINATE_COUNTY, appraisal, action="appraisal.reopen")
     with transaction.atomic():
         appraisal = _locked(appraisal)
         require_state(appraisal, appraisal.reopen)
-        require_perm(by, COORDINATE_COUNTY, appraisal, action="appraisal.reopen")
         before, was = appraisal.state, appraisal.final_grade
         appraisal.reopen(reason=reason)
         appraisal.save()
@@ -476,10 +478,10 @@ def appraisal_cancel(*, appraisal: Appraisal, reason: str, by: User) -> Appraisa
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("请填写撤销理由。"))
+    require_perm(by, COORDINATE_COUNTY, appraisal, action="appraisal.cancel")
     with transaction.atomic():
         appraisal = _locked(appraisal)
         require_state(appraisal, appraisal.cancel)
-        require_perm(by, COORDINATE_COUNTY, appraisal, action="appraisal.cancel")
         before = appraisal.state
         appraisal.cancel(reason=reason)
         appraisal.save()
