@@ -3,7 +3,9 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 from dispatch.models import Pairing
 from tests.factories import (
@@ -17,6 +19,13 @@ from tests.factories import (
 )
 from workflows import triggers
 from workflows.models import Role
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request that asked for English leaves English active in the thread; the next test starts in Chinese."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

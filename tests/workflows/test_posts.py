@@ -6,7 +6,7 @@ from guardian.models import UserObjectPermission
 
 from tests.factories import UserFactory, appoint
 from workflows.models import AuditEvent, Post, Role
-from workflows.permissions import APPROVE_NOMINATIONS, NOMINATE_CADRES, VIEW_UNIT, may
+from workflows.permissions import APPRAISE_AS_UNIT, APPROVE_NOMINATIONS, NOMINATE_CADRES, VIEW_UNIT, may
 from workflows.services import post_appoint, post_end
 
 
@@ -59,11 +59,11 @@ def test_r_o4_auditor_cannot_appoint_or_remove(two_tiers):
 
 
 def test_r_o4_grants_are_per_tier_not_per_record(two_tiers):
-    """A unit head holds three grants on the unit object and none on any record."""
+    """A unit head holds four grants on the unit object and none on any record."""
     head = two_tiers["people"]["head_a"]
     grants = UserObjectPermission.objects.filter(user=head)
     assert sorted(grants.values_list("permission__codename", flat=True)) == sorted(
-        [VIEW_UNIT, NOMINATE_CADRES, APPROVE_NOMINATIONS])
+        [VIEW_UNIT, NOMINATE_CADRES, APPROVE_NOMINATIONS, APPRAISE_AS_UNIT])
     assert set(grants.values_list("object_pk", flat=True)) == {str(two_tiers["unit_a"].pk)}
 
 
@@ -77,7 +77,8 @@ def test_r_x1_appointment_and_removal_are_audited_with_the_grants(two_tiers):
     ended = AuditEvent.objects.filter(action="post.end", data__user="newhead").get()
     assert appointed.actor == org and appointed.to_state == Role.UNIT_HEAD
     assert appointed.unit == two_tiers["unit_b"] and appointed.county == two_tiers["county"]
-    assert sorted(appointed.data["granted"]) == sorted([VIEW_UNIT, NOMINATE_CADRES, APPROVE_NOMINATIONS])
+    assert sorted(appointed.data["granted"]) == sorted([VIEW_UNIT, NOMINATE_CADRES, APPROVE_NOMINATIONS,
+                                                        APPRAISE_AS_UNIT])
     assert ended.reason == "试用期满未任" and ended.from_state == Role.UNIT_HEAD
     assert sorted(ended.data["revoked"]) == sorted(appointed.data["granted"])
 
