@@ -19,7 +19,7 @@ from leave.models import LeaveRequest, LeaveState
 from workflows.models import Cadre, Township
 from workflows.permissions import DECIDE_LEAVE, acting_on, may, visible_to
 from workflows.policy import policy
-from workflows.taskviews import ServiceFormView, TaskFormView
+from workflows.taskviews import ServiceFormView, TaskFormView, safe_back
 
 
 def _task_urls(user) -> dict[int, str]:
@@ -191,7 +191,7 @@ class ReportBackTaskView(_LeaveTaskView):
         return leave
 
     def get_success_url(self):
-        return self.request.GET.get("back") or reverse("leave:leave")
+        return safe_back(self.request, reverse("leave:leave"))
 
 
 class CloseTaskView(_LeaveTaskView):

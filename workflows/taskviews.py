@@ -8,7 +8,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import FormView
+
+
+def safe_back(request, default: str) -> str:
+    """Where a page's ?back= asks to return to, if it is on this site; never another host or a script URL."""
+    back = request.GET.get("back", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                                require_https=request.is_secure()):
+        return back
+    return default
 
 
 def add_service_errors(form, error: ValidationError) -> None:
@@ -27,10 +37,11 @@ class ServiceFormView(LoginRequiredMixin, FormView):
         raise NotImplementedError
 
     def get_success_url(self):
-        return self.request.GET.get("back") or reverse("home:index")
+        return safe_back(self.request, reverse("home:index"))
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("page_title", self.page_title)
+        kwargs.setdefault("back_url", safe_back(self.request, "/"))
         return super().get_context_data(**kwargs)
 
     def form_valid(self, form):
