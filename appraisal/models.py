@@ -140,6 +140,8 @@ class Appraisal(models.Model):
     reopen_reason = models.TextField(_("重新审定的理由"), blank=True)
     cancel_reason = models.TextField(_("撤销理由"), blank=True)
 
+    #: What __str__ reads, selected with the object wherever it is listed by name (to-do lists).
+    str_related = ("dispatch__cadre", "round")
     tier_paths = {
         "unit": "dispatch__unit_id",
         "township": "dispatch__village__township_id",

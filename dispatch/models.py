@@ -180,6 +180,8 @@ class Dispatch(models.Model):
     ended_on = models.DateField(_("结束日期"), null=True, blank=True)
     end_reason = models.TextField(_("结束原因"), blank=True)
 
+    #: What __str__ reads, selected with the object wherever it is listed by name (to-do lists).
+    str_related = ("cadre", "village")
     tier_paths = {
         "unit": "unit_id",
         "township": "village__township_id",
@@ -363,6 +365,8 @@ class Recall(models.Model):
     decision_comment = models.TextField(_("组织部意见"), blank=True)
     recalled_on = models.DateField(_("召回日期"), null=True, blank=True)
 
+    #: What __str__ reads, selected with the object wherever it is listed by name (to-do lists).
+    str_related = ("dispatch__cadre",)
     tier_paths = {
         "unit": "dispatch__unit_id",
         "township": "dispatch__village__township_id",

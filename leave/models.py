@@ -167,6 +167,8 @@ class LeaveRequest(models.Model):
     returned_on = models.DateField(_("实际返岗日期"), null=True, blank=True)
     late_days = models.PositiveSmallIntegerField(_("逾期未归(工作日)"), default=0)
 
+    #: What __str__ reads, selected with the object wherever it is listed by name (to-do lists).
+    str_related = ("dispatch__cadre",)
     tier_paths = AttendanceDay.tier_paths
 
     class Meta:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Model, Q
@@ -79,7 +80,9 @@ class AlreadyDone(Exception):
 
 def _finished_redirect(request, task: Task, message: str) -> HttpResponseRedirect:
     messages.warning(request, message)
-    return HttpResponseRedirect(request.GET.get("back") or reverse("home:index"))
+    from workflows.taskviews import safe_back
+
+    return HttpResponseRedirect(safe_back(request, reverse("home:index")))
 
 
 def _wrap_tier_task_view(flow_task, origin_view):
@@ -190,6 +193,15 @@ def cancel_process_of(flow_class, artifact: Model) -> None:
         flow_class.instance.cancel(process)
 
 
+def _artifacts_by_name() -> GenericPrefetch:
+    """Prefetch each task's artifact with what its __str__ reads (`str_related`): one query per kind, no more."""
+    from django.apps import apps
+
+    return GenericPrefetch("process__artifact", [
+        model._default_manager.select_related(*model.str_related)
+        for model in apps.get_models() if hasattr(model, "str_related")])
+
+
 def open_tasks_for(user, flow_classes: list) -> list[Task]:
     """Human tasks the user may take or has taken, across flows, oldest first (two queries)."""
     if not (user and user.is_authenticated):
@@ -198,7 +210,7 @@ def open_tasks_for(user, flow_classes: list) -> list[Task]:
     queue = tasks.filter(status=STATUS.NEW).user_queue(user).values("pk")
     result = list(
         tasks.filter(Q(pk__in=queue) | Q(status=STATUS.ASSIGNED, owner=user))
-        .select_related("process").prefetch_related("process__artifact").order_by("created")
+        .select_related("process").prefetch_related(_artifacts_by_name()).order_by("created")
     )
     # Node URLs exist once the site's URLconf is built; outside a request it may not be yet.
     import_module(settings.ROOT_URLCONF)
