@@ -256,6 +256,8 @@ def ballots_issue(*, round_: AppraisalRound, village: Village, count: int, by: U
 def ballot_sheet_codes(*, batch: BallotBatch, by: User) -> list[str]:
     """The batch's codes not used yet, for printing; who printed them is audited (R-A5)."""
     _require_may_issue(by, batch.village, action="ballots.print")
+    if batch.round.state != RoundState.OPEN:
+        raise ValidationError(_("本次考评的村民评议已经结束,投票卡不再有用。"))
     numbers = list(batch.codes.filter(used=False).order_by("number").values_list("number", flat=True))
     audit_record(action="ballots.print", actor=by, obj=batch,
                  data={"round": batch.round.title, "village": batch.village.name, "printed": len(numbers)})

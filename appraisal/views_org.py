@@ -414,7 +414,11 @@ class BatchPdfView(AppraisalPage):
         except pdf.PdfFontMissing as missing:
             messages.error(request, str(missing))
             return HttpResponseRedirect(back)
-        codes = services.ballot_sheet_codes(batch=batch, by=request.user)
+        try:
+            codes = services.ballot_sheet_codes(batch=batch, by=request.user)
+        except ValidationError as error:
+            _errors_to_messages(request, error)
+            return HttpResponseRedirect(back)
         if not codes:
             messages.warning(request, _("该批投票码已全部使用,无需打印。"))
             return HttpResponseRedirect(back)

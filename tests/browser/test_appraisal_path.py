@@ -1,0 +1,132 @@
+"""The year-end appraisal through the pages: villagers vote on a phone, township and unit score from their to-do
+lists, the org dept closes the vote and finalises, the cadre downloads the certificate (R-A1, R-A2, R-A4, R-A5)."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from appraisal import services
+from appraisal.models import Appraisal, AppraisalState, Grade, OnlineTally
+from dispatch.models import Dispatch, DispatchState, Pairing
+from tests.browser.conftest import log_in, screenshot
+from tests.dispatch.test_team import stationed
+
+pytestmark = pytest.mark.browser
+PASSWORD = "pass-for-tests-1"
+
+
+def _open_task(page, title):
+    page.goto(f"{page.base_url}/home/")
+    row = page.locator("[data-testid=tasks] tr", has_text=title)
+    row.get_by_role("link").first.click()
+    page.wait_for_load_state("networkidle")
+
+
+def _submit(page):
+    page.locator("form.vf-form button[type=submit]").first.click()
+    page.wait_for_load_state("networkidle")
+
+
+def _vote(phone_page, code: str, grade_label: str, shot: str | None = None) -> None:
+    phone_page.goto(f"{phone_page.base_url}{reverse('vote:ballot')}?c={code}")
+    phone_page.locator("button[type=submit]").click()
+    phone_page.wait_for_load_state("networkidle")
+    phone_page.get_by_label(grade_label).first.check()
+    if shot:
+        screenshot(phone_page, shot)
+    phone_page.locator("button[type=submit]").click()
+    phone_page.wait_for_load_state("networkidle")
+
+
+def test_r_a5_villagers_vote_scores_are_entered_the_org_dept_finalises_and_the_certificate_downloads(
+        page, phone_page, transactional_db, world):
+    """R-A1, R-A2, R-A4, R-A5: the whole year-end round through the browser."""
+    Pairing.objects.create(unit=world["unit_a"], village=world["village_a"], year=2025)
+    dispatch = stationed(world["cadre_a"], world["village_a"], on=datetime.date(2025, 3, 5))
+    org, town = world["people"]["org"], world["people"]["town_a"]
+
+    # The org dept opens the round from its page.
+    log_in(page, "org", PASSWORD)
+    page.goto(f"{page.base_url}{reverse('appraisal:rounds')}")
+    page.fill("input[name=title]", "2026年度驻村干部考评")
+    page.fill("input[name=year]", "2026")
+    page.fill("input[name=term_ends_from]", "2026-01-01")
+    page.fill("input[name=term_ends_to]", "2026-12-31")
+    screenshot(page, "appraisal-1-open-round")
+    page.locator("form button[type=submit]", has_text="发起").first.click()
+    page.wait_for_load_state("networkidle")
+    appraisal = Appraisal.objects.get(dispatch=dispatch)
+    round_ = appraisal.round
+
+    # The township issues ballot codes for the village (the sheet is a PDF of slips).
+    batch = services.ballots_issue(round_=round_, village=world["village_a"], count=3, by=town)
+    codes = services.ballot_sheet_codes(batch=batch, by=town)
+
+    # Villagers vote on their phones, without an account; a code votes once.
+    _vote(phone_page, codes[0], "优秀", shot="appraisal-2-phone-ballot")
+    assert "投票成功" in phone_page.inner_text("body") or phone_page.locator("[data-testid=thanks]").count() == 1
+    screenshot(phone_page, "appraisal-3-phone-thanks")
+    _vote(phone_page, codes[1], "称职")
+    phone_page.goto(f"{phone_page.base_url}{reverse('vote:ballot')}?c={codes[0]}")
+    phone_page.locator("button[type=submit]").click()
+    phone_page.wait_for_load_state("networkidle")
+    assert "投票码无效、已使用,或本次评议已经结束。" in phone_page.inner_text("[data-testid=message]")
+    screenshot(phone_page, "appraisal-4-phone-used-code")
+    tallies = dict(OnlineTally.objects.filter(appraisal=appraisal).values_list("grade", "count"))
+    assert tallies == {Grade.EXCELLENT: 1, Grade.COMPETENT: 1, Grade.BASICALLY_COMPETENT: 0, Grade.INCOMPETENT: 0}
+
+    # The township scores from its to-do list, seeing the term's attendance.
+    page.context.clear_cookies()
+    log_in(page, "town_a", PASSWORD)
+    _open_task(page, "乡镇评分")
+    page.fill("input[name=score]", "92")
+    page.fill("textarea[name=comment]", "扎根村里,带领群众发展大棚蔬菜,成效明显。")
+    screenshot(page, "appraisal-5-township-score")
+    _submit(page)
+
+    # The unit head scores their own cadre.
+    page.context.clear_cookies()
+    log_in(page, "head_a", PASSWORD)
+    _open_task(page, "派出单位评分")
+    page.fill("input[name=score]", "90")
+    page.fill("textarea[name=comment]", "驻村期间工作认真,按时报告。")
+    _submit(page)
+    appraisal = Appraisal.objects.get(pk=appraisal.pk)
+    assert (appraisal.township_score, appraisal.unit_score) == (92, 90)
+
+    # The org dept closes the vote on the round page: the grade is proposed at once.
+    page.context.clear_cookies()
+    log_in(page, "org", PASSWORD)
+    page.goto(f"{page.base_url}{reverse('appraisal:round_detail', args=[round_.pk])}")
+    screenshot(page, "appraisal-6-round-progress")
+    page.locator("[data-testid=close-round]").click()
+    page.wait_for_load_state("networkidle")
+    page.locator("[data-testid=confirm-close]").click()
+    page.wait_for_load_state("networkidle")
+    appraisal = Appraisal.objects.get(pk=appraisal.pk)
+    # 92×40% + 90×30% + (100+80)/2×30% = 36.8 + 27 + 27 = 90.80 → excellent.
+    assert appraisal.state == AppraisalState.PROPOSED
+    assert str(appraisal.combined_score) == "90.80" and appraisal.proposed_grade == Grade.EXCELLENT
+
+    # The org dept finalises from its to-do list, the parts side by side; a change would need a reason.
+    _open_task(page, "审定考评等次")
+    assert "90.80" in page.inner_text("[data-testid=combined]")
+    screenshot(page, "appraisal-7-finalise")
+    _submit(page)
+    appraisal = Appraisal.objects.get(pk=appraisal.pk)
+    assert appraisal.state == AppraisalState.FINALISED and appraisal.final_grade == Grade.EXCELLENT
+    assert Dispatch.objects.get(pk=dispatch.pk).state == DispatchState.APPRAISED
+
+    # The cadre sees the record and downloads the certificate.
+    page.context.clear_cookies()
+    log_in(page, "cadre_a", PASSWORD)
+    page.goto(f"{page.base_url}{reverse('appraisal:my_record')}")
+    assert "优秀" in page.inner_text("[data-testid=experience]")
+    screenshot(page, "appraisal-8-record")
+    with page.expect_download() as download:
+        page.locator("[data-testid=certificate-link]").click()
+    path = download.value.path()
+    with open(path, "rb") as pdf:
+        assert pdf.read(4) == b"%PDF"
+    assert org.pk != town.pk
