@@ -55,6 +55,7 @@ DEMO_LOGINS: list[dict[str, str]] = [
     {"username": "fenguan1", "password": DEMO_PASSWORD, "role": gettext_noop("单位分管领导"), "where": "县农业农村局"},
     {"username": "xiangzhen1", "password": DEMO_PASSWORD, "role": gettext_noop("乡镇党委"), "where": "菜园镇"},
     {"username": "ganbu1", "password": DEMO_PASSWORD, "role": gettext_noop("干部(后备干部)"), "where": "县农业农村局"},
+    {"username": "ganbu2", "password": DEMO_PASSWORD, "role": gettext_noop("干部(已完成驻村)"), "where": "县教育局"},
     {"username": "shenji", "password": DEMO_PASSWORD, "role": gettext_noop("审计员"), "where": COUNTY_NAME},
 ]
 
@@ -118,6 +119,8 @@ _UNIT_HEADS = {"县农业农村局": "danwei1", "县教育局": "danwei2"}
 _UNIT_DEPUTIES = {"县农业农村局": "fenguan1"}
 _TOWNSHIP_COMMITTEES = {"410523101": "xiangzhen1"}
 _DEMO_CADRE_UNIT = ("ganbu1", "县农业农村局")
+#: A cadre whose term ended last year, appraised excellent (appraisal/demo.py): one this year's round leaves free.
+_DEMO_DONE_CADRE_UNIT = ("ganbu2", "县教育局")
 _DEMO_TOWNSHIP = "410523101"
 
 # Shares of villages with each recorded category, and of cadres selected first (R-O3, R-S3).
@@ -217,6 +220,7 @@ class _Plan:
     cadres: list[_CadrePlan] = field(default_factory=list)
     posts: list[_PostPlan] = field(default_factory=list)
     pairings: list[tuple[str, str]] = field(default_factory=list)  # (unit name, village code)
+    renamed: dict[str, str] = field(default_factory=dict)  # generated username -> demo login, for older demos
 
 
 @dataclass
@@ -475,9 +479,23 @@ def _plan(today: datetime.date) -> _Plan:
     plan.villages = _plan_villages(rng, threshold)
     plan.people, plan.posts = _plan_posts(names)
     plan.cadres = _plan_cadres(rng, names, today)
-    plan.people += [c.person for c in plan.cadres]
     plan.pairings = _plan_pairings(rng, plan.villages, threshold)
+    _name_done_cadre(plan, threshold)
+    plan.people += [c.person for c in plan.cadres]
     return plan
+
+
+def _name_done_cadre(plan: _Plan, threshold: int) -> None:
+    """Give the appraised-cadre login to the unit's last plain cadre that this year's round leaves free."""
+    username, unit_name = _DEMO_DONE_CADRE_UNIT
+    round_plan = _plan_round(plan, threshold)
+    used = {d.username for d in round_plan.dispatches} | {round_plan.applicant}
+    free = [i for i, c in enumerate(plan.cadres) if c.unit_name == unit_name and c.person.username not in used]
+    plain = [i for i in free if not plan.cadres[i].is_reserve and not plan.cadres[i].is_key_cultivation]
+    i = (plain or free)[-1]
+    cadre = plan.cadres[i]
+    plan.renamed[cadre.person.username] = username
+    plan.cadres[i] = dataclasses.replace(cadre, person=dataclasses.replace(cadre.person, username=username))
 
 
 def _missing(model: type[Model], key: str, wanted: list[str]) -> set[str]:
@@ -534,6 +552,11 @@ def demo_county_build(*, today: datetime.date | None = None) -> DemoResult:
         created["units"] = len(missing)
         units = {u.name: u for u in Unit.objects.filter(code__in=unit_codes)}
 
+        # A demo built before a login was added keeps its cadre: the user is renamed, not created again.
+        for old, new in plan.renamed.items():
+            legacy = User.objects.filter(username=old)
+            if legacy.exists() and not User.objects.filter(username=new).exists():
+                legacy.update(username=new, password=make_password(DEMO_PASSWORD))
         created["users"] = _ensure_users(plan.people)
         users = {u.username: u for u in User.objects.filter(username__in=[p.username for p in plan.people])}
 
@@ -564,6 +587,11 @@ def demo_county_build(*, today: datetime.date | None = None) -> DemoResult:
         created["pairings"] = len(pairings)
 
         created.update(_build_round(county, plan, today))
+
+        from appraisal.demo import appraisal_demo_build
+
+        for key, count in appraisal_demo_build(county=county, today=today).items():
+            created[key] = created.get(key, 0) + count
     return DemoResult(county=county, created=created)
 
 

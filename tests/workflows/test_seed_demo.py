@@ -122,13 +122,13 @@ def test_r_o3_demo_villages_carry_every_category_with_economic_ones_derived_from
 
 def test_every_demo_login_authenticates_and_holds_its_post(demo):
     assert [login["username"] for login in DEMO_LOGINS] == [
-        "zuzhibu", "danwei1", "danwei2", "fenguan1", "xiangzhen1", "ganbu1", "shenji"]
+        "zuzhibu", "danwei1", "danwei2", "fenguan1", "xiangzhen1", "ganbu1", "ganbu2", "shenji"]
     for login in DEMO_LOGINS:
         assert login["password"] == DEMO_PASSWORD == "Demo@2026"
         user = authenticate(username=login["username"], password=login["password"])
         assert user is not None, login["username"]
         posts = list(Post.objects.active().filter(user=user))
-        if login["username"] == "ganbu1":
+        if login["username"] in ("ganbu1", "ganbu2"):
             assert posts == []
             continue
         role, tier = EXPECTED_POSTS[login["username"]]
@@ -213,7 +213,9 @@ def test_r_s1_demo_round_has_dispatches_in_every_state_but_appraised(demo):
     # Most paired villages have their cadre; a handful are still on the way.
     assert states[DispatchState.STATIONED] >= 0.75 * Pairing.objects.filter(year=year).count()
     assert states[DispatchState.NOMINATED] >= 3
-    assert _dispatches().exclude(year=year).count() == 0
+    # Earlier years' dispatches are the appraisal demo's cadres (appraisal/demo.py), each in a round.
+    earlier = _dispatches().exclude(year=year)
+    assert earlier.exists() and not earlier.filter(appraisals__isnull=True).exists()
 
 
 def _expected_flow(dispatch):

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from appraisal.demo import appraisal_demo_counts
 from workflows.demo import DEMO_LOGINS, demo_county_build, demo_county_counts
 from workflows.models import VillageCategory
 
@@ -52,6 +53,7 @@ class Command(BaseCommand):
             ("  " + _("重点培养"), counts["key_cultivation"]),
             (_("%(year)s 年单位结对村") % {"year": today.year}, counts["pairings"]),
             ("  " + _("尚未结对的重点村"), counts["uncovered_targets"]),
+            *appraisal_demo_counts(result.county),
             (_("在任职务"), counts["posts"]),
             (_("审计记录"), counts["audit_events"]),
         ]
