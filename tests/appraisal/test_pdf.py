@@ -106,6 +106,7 @@ def certificate() -> CertificateData:
     )
 
 
+@pytest.mark.cjk_font
 def test_ballot_sheet_prints_every_code_with_its_village_r_a5():
     slips = [slip(number) for number in range(10)]
 
@@ -124,6 +125,7 @@ def test_ballot_sheet_prints_every_code_with_its_village_r_a5():
     assert font_files(pdf) and all(key in ("/FontFile2", "/FontFile3") for key in font_files(pdf))
 
 
+@pytest.mark.cjk_font
 def test_certificate_shows_every_chinese_glyph_r_a4():
     data = certificate()
 
@@ -154,6 +156,7 @@ def test_certificate_shows_every_chinese_glyph_r_a4():
     assert "/FontFile3" in font_files(pdf) or "/FontFile2" in font_files(pdf)
 
 
+@pytest.mark.cjk_font
 def test_certificate_without_birth_date_or_gender_leaves_the_parenthesis_out():
     data = certificate()
     data = CertificateData(**{**data.__dict__, "gender": "", "birth_date": None, "unit": "", "post_title": ""})
@@ -163,6 +166,7 @@ def test_certificate_without_birth_date_or_gender_leaves_the_parenthesis_out():
     assert "兹证明 张三 同志参加选派干部驻村蹲点工作" in text.replace("\n", "")
 
 
+@pytest.mark.cjk_font
 def test_chinese_font_is_the_simplified_chinese_face_of_the_collection():
     chinese_font.cache_clear()
 
@@ -174,6 +178,7 @@ def test_chinese_font_is_the_simplified_chinese_face_of_the_collection():
     assert "Mono" not in name
 
 
+@pytest.mark.cjk_font
 def test_missing_font_raises_pdf_font_missing_with_a_chinese_message(settings):
     chinese_font()  # fill the cache: overriding the setting must empty it
     settings.PDF_FONT_PATH = "/nonexistent.ttf"
@@ -185,6 +190,7 @@ def test_missing_font_raises_pdf_font_missing_with_a_chinese_message(settings):
         ballot_sheet_pdf(title="", slips=[slip(1)], vote_address="https://x.example/vote/")
 
 
+@pytest.mark.cjk_font
 def test_qr_code_drawn_is_the_one_segno_makes_of_the_slip_url():
     matrix = segno.make(URL, error="m").matrix
     dark = {(column, row) for row, line in enumerate(matrix) for column, black in enumerate(line) if black}

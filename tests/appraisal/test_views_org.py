@@ -4,6 +4,7 @@ tallies, and the task pages of the appraisal flow (R-A1, R-A2, R-A5, R-O4)."""
 import datetime
 import io
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -478,6 +479,7 @@ def test_after_the_vote_closes_no_codes_are_issued_r_a5(client, round_world):
     assert BallotBatch.objects.count() == 1
 
 
+@pytest.mark.cjk_font
 def test_ballot_sheet_downloads_as_a_pdf_r_a5(client, round_world):
     w = round_world
     batch = services.ballots_issue(round_=w["round"], village=w["village_a"], count=3, by=w["people"]["town_a"])

@@ -154,6 +154,7 @@ def test_promotion_query_is_the_countys_only_r_a3(client, world, who):
 # --- The certificate (R-A4) ------------------------------------------------------------------------
 
 
+@pytest.mark.cjk_font
 def test_owner_and_org_dept_get_the_certificate_as_pdf_and_it_is_audited_r_a4(client, graded):
     w = graded
     year = timezone.localdate().year
