@@ -77,17 +77,26 @@ def _build(scale: int) -> dict:
         post_appoint(user=user, role=role, tier=tier, by=None)
         roles[username] = user
     roles["cadre"] = cadres[0].user
+    # A year-end round holding every stationed cadre, opened through the service (one flow per appraisal).
+    from appraisal import services as appraisal_services
+
+    term_end = stationed_on.replace(year=year + 1) - datetime.timedelta(days=1)
+    round_ = appraisal_services.round_open(county=county, title="基准考评", year=year, term_ends_from=term_end,
+                                           term_ends_to=term_end, by=roles["org"])
+    roles["round"] = round_.pk
     return roles
 
 
 PAGES = {
     "org": ["/home/", "/dispatch/", "/dispatch/org/coverage/", "/dispatch/org/pairings/", "/org/village/",
-            "/org/cadre/", "/leave/attendance/compliance/", "/leave/visits/overview/"],
-    "auditor": ["/home/", "/dispatch/org/coverage/"],
-    "head": ["/home/", "/dispatch/", "/dispatch/nominate/"],
+            "/org/cadre/", "/leave/attendance/compliance/", "/leave/visits/overview/", "/appraisal/rounds/",
+            "/appraisal/rounds/{round}/", "/appraisal/rounds/{round}/appraisals/",
+            "/appraisal/rounds/{round}/ballots/"],
+    "auditor": ["/home/", "/dispatch/org/coverage/", "/appraisal/rounds/{round}/"],
+    "head": ["/home/", "/dispatch/", "/dispatch/nominate/", "/appraisal/rounds/{round}/appraisals/"],
     "town": ["/home/", "/dispatch/township/team/", "/org/village/", "/leave/attendance/grid/",
-             "/leave/leave/township/"],
-    "cadre": ["/home/", "/dispatch/", "/leave/attendance/calendar/", "/leave/leave/"],
+             "/leave/leave/township/", "/appraisal/rounds/{round}/appraisals/", "/appraisal/rounds/{round}/ballots/"],
+    "cadre": ["/home/", "/dispatch/", "/leave/attendance/calendar/", "/leave/leave/", "/appraisal/record/"],
 }
 
 
@@ -101,6 +110,7 @@ def _measure(roles: dict) -> dict:
         client = Client()
         client.force_login(roles[role])
         for url in urls:
+            url = url.format(round=roles["round"])
             times, queries, status = [], 0, None
             for _ in range(5):
                 with CaptureQueriesContext(connection) as ctx:
