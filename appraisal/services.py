@@ -174,37 +174,37 @@ def _check_score(score, comment: str) -> tuple[int, str]:
     return score, comment.strip()
 
 
-def township_score_enter(*, appraisal: Appraisal, score: int, comment: str, by: User) -> Appraisal:
-    """The township committee scores a cadre stationed in its township, once (R-A1)."""
+#: Who scores, by the flow node that asks them: permission, transition, and the message when already scored.
+_SCORERS = {
+    "score_township": (APPRAISE_AS_TOWNSHIP, "score_as_township", gettext_lazy("乡镇已经评过分。")),
+    "score_unit": (APPRAISE_AS_UNIT, "score_as_unit", gettext_lazy("单位已经评过分。")),
+}
+
+
+def _score_enter(node: str, *, appraisal: Appraisal, score: int, comment: str, by: User) -> Appraisal:
+    perm, transition, already = _SCORERS[node]
     score, comment = _check_score(score, comment)
     # Outside the transaction, so that the audit record of a refusal is not rolled back with it (R-X1).
-    require_perm(by, APPRAISE_AS_TOWNSHIP, appraisal, action="appraisal.score_township")
+    require_perm(by, perm, appraisal, action=f"appraisal.{node}")
     with transaction.atomic():
         appraisal = _locked(appraisal)
-        require_state(appraisal, appraisal.score_as_township, _("乡镇已经评过分。"))
+        require_state(appraisal, getattr(appraisal, transition), str(already))
         before = appraisal.state
-        appraisal.score_as_township(score=score, comment=comment, by=by, at=timezone.now())
+        getattr(appraisal, transition)(score=score, comment=comment, by=by, at=timezone.now())
         appraisal.save()
-        _audit(appraisal, action="appraisal.score_township", by=by, before=before, reason=comment,
-               data={"score": score})
-        _complete_task(appraisal, "score_township", by)
+        _audit(appraisal, action=f"appraisal.{node}", by=by, before=before, reason=comment, data={"score": score})
+        _complete_task(appraisal, node, by)
     return appraisal
+
+
+def township_score_enter(*, appraisal: Appraisal, score: int, comment: str, by: User) -> Appraisal:
+    """The township committee scores a cadre stationed in its township, once (R-A1)."""
+    return _score_enter("score_township", appraisal=appraisal, score=score, comment=comment, by=by)
 
 
 def unit_score_enter(*, appraisal: Appraisal, score: int, comment: str, by: User) -> Appraisal:
     """The dispatching unit scores its own cadre, once (R-A1)."""
-    score, comment = _check_score(score, comment)
-    require_perm(by, APPRAISE_AS_UNIT, appraisal, action="appraisal.score_unit")
-    with transaction.atomic():
-        appraisal = _locked(appraisal)
-        require_state(appraisal, appraisal.score_as_unit, _("单位已经评过分。"))
-        before = appraisal.state
-        appraisal.score_as_unit(score=score, comment=comment, by=by, at=timezone.now())
-        appraisal.save()
-        _audit(appraisal, action="appraisal.score_unit", by=by, before=before, reason=comment,
-               data={"score": score})
-        _complete_task(appraisal, "score_unit", by)
-    return appraisal
+    return _score_enter("score_unit", appraisal=appraisal, score=score, comment=comment, by=by)
 
 
 # --- Villagers' vote (R-A5) ------------------------------------------------------------------------

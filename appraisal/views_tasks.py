@@ -18,28 +18,27 @@ class _AppraisalTaskView(TaskFormView):
                                         **kwargs)
 
 
-class TownshipScoreTaskView(_AppraisalTaskView):
+class _ScoreTaskView(_AppraisalTaskView):
+    form_class = forms.ScoreForm
+    service = None
+
+    def perform(self, form):
+        appraisal = self.service(appraisal=self.artifact, score=form.cleaned_data["score"],
+                                 comment=form.cleaned_data["comment"], by=self.request.user)
+        self.success_message = gettext("已为 %(name)s 评分。") % {"name": appraisal.dispatch.cadre.name}
+        return appraisal
+
+
+class TownshipScoreTaskView(_ScoreTaskView):
     """The township committee scores a cadre stationed in its township (R-A1)."""
 
-    form_class = forms.ScoreForm
-
-    def perform(self, form):
-        appraisal = services.township_score_enter(appraisal=self.artifact, score=form.cleaned_data["score"],
-                                                  comment=form.cleaned_data["comment"], by=self.request.user)
-        self.success_message = gettext("已为 %(name)s 评分。") % {"name": appraisal.dispatch.cadre.name}
-        return appraisal
+    service = staticmethod(services.township_score_enter)
 
 
-class UnitScoreTaskView(_AppraisalTaskView):
+class UnitScoreTaskView(_ScoreTaskView):
     """The dispatching unit scores its own cadre (R-A1)."""
 
-    form_class = forms.ScoreForm
-
-    def perform(self, form):
-        appraisal = services.unit_score_enter(appraisal=self.artifact, score=form.cleaned_data["score"],
-                                              comment=form.cleaned_data["comment"], by=self.request.user)
-        self.success_message = gettext("已为 %(name)s 评分。") % {"name": appraisal.dispatch.cadre.name}
-        return appraisal
+    service = staticmethod(services.unit_score_enter)
 
 
 class FinaliseTaskView(_AppraisalTaskView):
