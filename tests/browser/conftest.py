@@ -92,3 +92,17 @@ def log_in(page, username: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+def open_first_task(page, title: str) -> None:
+    """Open the first task with this title from the home page's to-do list."""
+    page.goto(f"{page.base_url}/home/")
+    row = page.locator("[data-testid=tasks] tr", has_text=title)
+    row.get_by_role("link").first.click()
+    page.wait_for_load_state("networkidle")
+
+
+def submit(page) -> None:
+    """Submit the page's main form and wait for the answer."""
+    page.locator("form.vf-form button[type=submit]").first.click()
+    page.wait_for_load_state("networkidle")

@@ -9,23 +9,11 @@ from django.urls import reverse
 from appraisal import services
 from appraisal.models import Appraisal, AppraisalState, Grade, OnlineTally
 from dispatch.models import Dispatch, DispatchState, Pairing
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import log_in, open_first_task, screenshot, submit
 from tests.dispatch.test_team import stationed
 
 pytestmark = pytest.mark.browser
 PASSWORD = "pass-for-tests-1"
-
-
-def _open_task(page, title):
-    page.goto(f"{page.base_url}/home/")
-    row = page.locator("[data-testid=tasks] tr", has_text=title)
-    row.get_by_role("link").first.click()
-    page.wait_for_load_state("networkidle")
-
-
-def _submit(page):
-    page.locator("form.vf-form button[type=submit]").first.click()
-    page.wait_for_load_state("networkidle")
 
 
 def _vote(phone_page, code: str, grade_label: str, shot: str | None = None) -> None:
@@ -79,19 +67,19 @@ def test_r_a5_villagers_vote_scores_are_entered_the_org_dept_finalises_and_the_c
     # The township scores from its to-do list, seeing the term's attendance.
     page.context.clear_cookies()
     log_in(page, "town_a", PASSWORD)
-    _open_task(page, "乡镇评分")
+    open_first_task(page, "乡镇评分")
     page.fill("input[name=score]", "92")
     page.fill("textarea[name=comment]", "扎根村里,带领群众发展大棚蔬菜,成效明显。")
     screenshot(page, "appraisal-5-township-score")
-    _submit(page)
+    submit(page)
 
     # The unit head scores their own cadre.
     page.context.clear_cookies()
     log_in(page, "head_a", PASSWORD)
-    _open_task(page, "派出单位评分")
+    open_first_task(page, "派出单位评分")
     page.fill("input[name=score]", "90")
     page.fill("textarea[name=comment]", "驻村期间工作认真,按时报告。")
-    _submit(page)
+    submit(page)
     appraisal = Appraisal.objects.get(pk=appraisal.pk)
     assert (appraisal.township_score, appraisal.unit_score) == (92, 90)
 
@@ -110,10 +98,10 @@ def test_r_a5_villagers_vote_scores_are_entered_the_org_dept_finalises_and_the_c
     assert str(appraisal.combined_score) == "90.80" and appraisal.proposed_grade == Grade.EXCELLENT
 
     # The org dept finalises from its to-do list, the parts side by side; a change would need a reason.
-    _open_task(page, "审定考评等次")
+    open_first_task(page, "审定考评等次")
     assert "90.80" in page.inner_text("[data-testid=combined]")
     screenshot(page, "appraisal-7-finalise")
-    _submit(page)
+    submit(page)
     appraisal = Appraisal.objects.get(pk=appraisal.pk)
     assert appraisal.state == AppraisalState.FINALISED and appraisal.final_grade == Grade.EXCELLENT
     assert Dispatch.objects.get(pk=dispatch.pk).state == DispatchState.APPRAISED

@@ -3,17 +3,10 @@
 import pytest
 
 from dispatch.models import Dispatch, DispatchState
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import log_in, open_first_task, screenshot, submit
 
 pytestmark = pytest.mark.browser
 PASSWORD = "pass-for-tests-1"
-
-
-def _open_first_task(page, title):
-    page.goto(f"{page.base_url}/home/")
-    row = page.locator("[data-testid=tasks] tr", has_text=title)
-    row.get_by_role("link").first.click()
-    page.wait_for_load_state("networkidle")
 
 
 def _choose(page, name, value):
@@ -21,11 +14,6 @@ def _choose(page, name, value):
     field = page.locator(f"vf-field-select[name={name}]")
     field.locator(".mdc-select__anchor").click()
     field.locator(f"li[role=option][data-value='{value}']").click()
-
-
-def _submit(page):
-    page.locator("form.vf-form button[type=submit]").first.click()
-    page.wait_for_load_state("networkidle")
 
 
 def test_r_s1_one_cadre_from_nomination_to_stationed_through_the_pages(page, transactional_db, world):
@@ -40,7 +28,7 @@ def test_r_s1_one_cadre_from_nomination_to_stationed_through_the_pages(page, tra
     _choose(page, "village", village.pk)
     page.fill("textarea[name=note]", "熟悉农业农村工作,群众基础好")
     screenshot(page, "dispatch-1-nominate")
-    _submit(page)
+    submit(page)
     assert "已推荐" in page.inner_text("body")
     dispatch = Dispatch.objects.get(cadre=cadre)
 
@@ -48,11 +36,11 @@ def test_r_s1_one_cadre_from_nomination_to_stationed_through_the_pages(page, tra
     page.context.clear_cookies()
     log_in(page, "head_a", PASSWORD)
     assert "待办事项(1)" in page.inner_text("main")
-    _open_first_task(page, "审批推荐")
+    open_first_task(page, "审批推荐")
     page.check("input[name=decision][value=approve]")
     page.fill("textarea[name=comment]", "同意选派")
     screenshot(page, "dispatch-2-approve")
-    _submit(page)
+    submit(page)
     assert Dispatch.objects.get(pk=dispatch.pk).state == DispatchState.APPROVED
 
     # The org dept opens a training batch, enrols the cadre and records completion (R-S8).
@@ -63,7 +51,7 @@ def test_r_s1_one_cadre_from_nomination_to_stationed_through_the_pages(page, tra
     page.fill("input[name=name]", "2026年第一期驻村干部岗前培训班")
     page.fill("input[name=starts_on]", "2026-03-01")
     page.fill("input[name=ends_on]", "2026-03-03")
-    _submit(page)
+    submit(page)
     page.check(f"#enrol-{dispatch.pk}")
     page.get_by_role("button", name="安排参训").click()
     page.wait_for_load_state("networkidle")
@@ -77,7 +65,7 @@ def test_r_s1_one_cadre_from_nomination_to_stationed_through_the_pages(page, tra
     # The unit records insurance, party-relation transfer and allowance (R-S9).
     page.context.clear_cookies()
     log_in(page, "deputy_a", PASSWORD)
-    _open_first_task(page, "落实保险")
+    open_first_task(page, "落实保险")
     page.fill("input[name=insurer]", "中国人寿汤阴支公司")
     page.fill("input[name=insurance_policy_no]", "PA2026-0001")
     page.fill("input[name=insurance_starts_on]", "2026-03-01")
@@ -85,14 +73,14 @@ def test_r_s1_one_cadre_from_nomination_to_stationed_through_the_pages(page, tra
     page.fill("input[name=party_relation_transferred_on]", "2026-03-04")
     page.fill("input[name=living_allowance_yuan]", "600")
     screenshot(page, "dispatch-4-arrangements")
-    _submit(page)
+    submit(page)
 
     # The township takes the cadre in; the term starts (R-S7).
     page.context.clear_cookies()
     log_in(page, "town_a", PASSWORD)
-    _open_first_task(page, "接收干部到村")
+    open_first_task(page, "接收干部到村")
     page.fill("input[name=stationed_on]", "2026-03-05")
-    _submit(page)
+    submit(page)
     stationed = Dispatch.objects.get(pk=dispatch.pk)
     assert stationed.state == DispatchState.STATIONED
 

@@ -6,24 +6,12 @@ import pytest
 from django.urls import reverse
 
 from leave.models import AttendanceDay, DayStatus, LeaveRequest, LeaveState
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import log_in, open_first_task, screenshot, submit
 from tests.dispatch.test_team import stationed
 
 pytestmark = pytest.mark.browser
 PASSWORD = "pass-for-tests-1"
 LEAVE_DAYS = [datetime.date(2026, 4, 7), datetime.date(2026, 4, 8), datetime.date(2026, 4, 9)]
-
-
-def _open_first_task(page, title):
-    page.goto(f"{page.base_url}/home/")
-    row = page.locator("[data-testid=tasks] tr", has_text=title)
-    row.get_by_role("link").first.click()
-    page.wait_for_load_state("networkidle")
-
-
-def _submit(page):
-    page.locator("form.vf-form button[type=submit]").first.click()
-    page.wait_for_load_state("networkidle")
 
 
 def test_r_m2_a_cadre_requests_leave_the_township_approves_the_cadre_reports_back(page, transactional_db, world):
@@ -36,7 +24,7 @@ def test_r_m2_a_cadre_requests_leave_the_township_approves_the_cadre_reports_bac
     page.fill("input[name=ends_on]", "2026-04-09")
     page.fill("textarea[name=reason]", "母亲住院手术,需陪护三天")
     screenshot(page, "leave-1-request")
-    _submit(page)
+    submit(page)
     assert "请假申请已提交(3 个工作日)" in page.inner_text("body")
     assert "已申请,待审批" in page.inner_text("[data-testid=my-leaves]")
     leave = LeaveRequest.objects.get(dispatch=dispatch)
@@ -45,21 +33,21 @@ def test_r_m2_a_cadre_requests_leave_the_township_approves_the_cadre_reports_bac
     page.context.clear_cookies()
     log_in(page, "town_a", PASSWORD)
     assert "待办事项(1)" in page.inner_text("main")
-    _open_first_task(page, "审批请假")
+    open_first_task(page, "审批请假")
     assert "2026年4月" in page.inner_text("[data-testid=leave-impact]")
     page.check("input[name=decision][value=approve]")
     page.fill("textarea[name=comment]", "同意,注意安全,按时返岗")
     screenshot(page, "leave-2-approve")
-    _submit(page)
+    submit(page)
     assert LeaveRequest.objects.get(pk=leave.pk).state == LeaveState.APPROVED
 
     # The cadre reports back (销假) from their own to-do list, on time.
     page.context.clear_cookies()
     log_in(page, "cadre_a", PASSWORD)
-    _open_first_task(page, "销假")
+    open_first_task(page, "销假")
     page.fill("input[name=returned_on]", "2026-04-10")
     screenshot(page, "leave-3-report-back")
-    _submit(page)
+    submit(page)
     assert LeaveRequest.objects.get(pk=leave.pk).state == LeaveState.REPORTED_BACK
 
     # The approved days are in the ledger without anyone entering them (R-M2a).
@@ -80,8 +68,8 @@ def test_r_m2_a_cadre_requests_leave_the_township_approves_the_cadre_reports_bac
     # The township confirms the report-back; its list shows the leave as closed.
     page.context.clear_cookies()
     log_in(page, "town_a", PASSWORD)
-    _open_first_task(page, "确认销假")
-    _submit(page)
+    open_first_task(page, "确认销假")
+    submit(page)
     assert LeaveRequest.objects.get(pk=leave.pk).state == LeaveState.CLOSED
     page.goto(f"{page.base_url}{reverse('leave:leave_list')}")
     assert "已办结" in page.inner_text("[data-testid=recent-leaves]")
