@@ -10,6 +10,7 @@ from dispatch.flows import DispatchFlow, RecallFlow
 from leave import urls as leave_urls
 from leave.flows import LeaveFlow
 from workflows.flows import TierFlowViewset
+from workflows import views_audit, views_dashboard
 from workflows.views import HomeView, OrganisationApp
 
 site = Site(
@@ -35,6 +36,14 @@ site = Site(
             title=_("考评"), icon="grading", app_name="appraisal", menu_template_name=None,
             urlpatterns=appraisal_urls.urlpatterns,
             viewsets=[TierFlowViewset(AppraisalFlow, app_name="flow")],
+        ),
+        Application(
+            title=_("总览"), icon="insights", app_name="dashboard", menu_template_name=None,
+            urlpatterns=views_dashboard.urlpatterns,
+        ),
+        Application(
+            title=_("审计"), icon="policy", app_name="audit", menu_template_name=None,
+            urlpatterns=views_audit.urlpatterns,
         ),
         OrganisationApp(),
     ],
