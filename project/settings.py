@@ -231,5 +231,9 @@ BALLOT_FAILED_ATTEMPTS_RATE = os.environ.get("BALLOT_FAILED_ATTEMPTS_RATE", "10/
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
 # Behind a reverse proxy, the header that carries the client's address (e.g. HTTP_X_REAL_IP).
 RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None
+# The cache holds the ballot page's failed-attempt counters: in production it must be shared by every
+# worker process (Redis), or each process would allow the rate on its own.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+          if os.environ.get("REDIS_URL") else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # A CJK font for PDFs (ballot sheets, certificates); by default Debian's fonts-noto-cjk.
 PDF_FONT_PATH = os.environ.get("PDF_FONT_PATH") or None

@@ -9,8 +9,8 @@ from dispatch import urls as dispatch_urls
 from dispatch.flows import DispatchFlow, RecallFlow
 from leave import urls as leave_urls
 from leave.flows import LeaveFlow
-from workflows.flows import TierFlowViewset
 from workflows import views_audit, views_dashboard
+from workflows.flows import TierFlowViewset
 from workflows.views import HomeView, OrganisationApp
 
 site = Site(
