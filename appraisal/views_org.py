@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import RedirectView
 
-from appraisal import ballots, forms, selectors, services
+from appraisal import ballots, exports, forms, selectors, services
 from appraisal.models import (
     Appraisal,
     AppraisalRound,
@@ -29,6 +29,7 @@ from appraisal.models import (
     Grade,
     PaperSession,
 )
+from workflows.exports import export_response, file_name, wanted_format
 from workflows.guards import require_perm
 from workflows.models import County, Village
 from workflows.permissions import (
@@ -241,17 +242,30 @@ class RoundAppraisalsView(RoundPage):
             rows = [a for a in rows if a.state == state]
         else:
             state = ""
+        for appraisal in rows:
+            appraisal.own_township = appraisal.dispatch.village.township_id in self.grants["township"]
+            appraisal.own_unit = appraisal.dispatch.unit_id in self.grants["unit"]
+        fmt = wanted_format(request)
+        if fmt is not None:
+            return self.export(fmt, rows, state)
         links = _task_links(user)
         for appraisal in rows:
             appraisal.tasks = links.get(appraisal.pk, [])
-            appraisal.own_township = appraisal.dispatch.village.township_id in self.grants["township"]
-            appraisal.own_unit = appraisal.dispatch.unit_id in self.grants["unit"]
             appraisal.can_reopen = self.can_coordinate and appraisal.state == AppraisalState.FINALISED
             appraisal.can_cancel = self.can_coordinate and appraisal.state in CANCELLABLE
         filters = [{"state": value, "label": label, "n": counts.get(value, 0)}
                    for value, label in AppraisalState.choices if counts.get(value)]
         return self.render({"rows": rows, "state": state, "filters": filters, "total": sum(counts.values()),
                             "can_coordinate": self.can_coordinate})
+
+    def export(self, fmt: str, rows: list[Appraisal], state: str) -> HttpResponse:
+        """The same rows as a file: the finalisation queue for the county's readers, else the score queue."""
+        if self.grants["county"]:
+            table, title = exports.finalisation_queue(rows), _("干部名单与审定")
+        else:
+            table, title = exports.score_queue(rows), _("干部评分")
+        label = AppraisalState(state).label if state else ""
+        return export_response(fmt, table, file_name(title, self.round.title, label, timezone.localdate()))
 
 
 class _AppraisalReasonView(AppraisalPage):

@@ -20,9 +20,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
-from dispatch import selectors, services
+from dispatch import exports, selectors, services
 from dispatch.forms import DateInput
 from dispatch.models import Dispatch, Pairing, TrainingBatch
+from workflows.exports import ExportMixin, file_name
 from workflows.models import County, Unit, Village, VillageCategory, income_categories
 from workflows.permissions import COORDINATE_COUNTY, acting_on, may, may_view, visible_to
 from workflows.policy import policy
@@ -146,10 +147,15 @@ def _unit_rows(county: County, year: int, today: datetime.date) -> list[dict]:
     return rows
 
 
-class PairingsView(CountyPage, TemplateView):
+class PairingsView(ExportMixin, CountyPage, TemplateView):
     """Per unit: paired villages, quota and deadline, sent and pending, sanction; the org dept's forms."""
 
     template_name = "dispatch/org/pairings.html"
+
+    def export_tables(self, request, *args, **kwargs):
+        year = _year(request)
+        rows = _unit_rows(self.county, year, timezone.localdate())
+        return exports.pairings(rows), file_name(_("结对与选派任务"), year)
 
     def get_context_data(self, **kwargs):
         year, today = _year(self.request), timezone.localdate()
@@ -241,18 +247,34 @@ class EligibilityForm(forms.Form):
         self.fields["unit"].queryset = units
 
 
-class EligibilityView(OrgPage, TemplateView):
-    """May a unit be considered for the two awards on a date, and if not, why (R-S5)."""
+class EligibilityView(ExportMixin, OrgPage, TemplateView):
+    """May a unit be considered for the two awards on a date, and if not, why (R-S5).
+
+    Its list, the units in a sanction period today, is what `?format=xlsx|csv` gives.
+    """
 
     template_name = "dispatch/org/eligibility.html"
 
-    def get_context_data(self, **kwargs):
-        user, params, today = self.request.user, self.request.GET, timezone.localdate()
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
         # The org dept and the auditor see every unit of the county; a unit's leaders only their own.
-        units = visible_to(user, Unit.objects.select_related("county").order_by("code"))
-        unit_list = list(units)
-        if not unit_list:
+        self.units = visible_to(request.user, Unit.objects.select_related("county").order_by("code"))
+        self.unit_list = list(self.units)
+        if not self.unit_list:
             raise PermissionDenied(_("您无权查看此页面。"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def _sanctions(self, today):
+        return visible_to(self.request.user, selectors.sanctions_in_force(on=today))
+
+    def export_tables(self, request, *args, **kwargs):
+        today = timezone.localdate()
+        return exports.sanctions(self._sanctions(today), today), file_name(_("评先评优资格"), today)
+
+    def get_context_data(self, **kwargs):
+        params, today = self.request.GET, timezone.localdate()
+        units, unit_list = self.units, self.unit_list
         wanted = params.get("unit", "")
         if wanted.isdigit() and int(wanted) not in {u.pk for u in unit_list} and Unit.objects.filter(
                 pk=wanted).exists():
@@ -268,8 +290,7 @@ class EligibilityView(OrgPage, TemplateView):
             unit, on = form.cleaned_data["unit"], form.cleaned_data["on"]
             eligible, sanction = selectors.unit_is_award_eligible(unit, on=on)
             result = {"unit": unit, "on": on, "eligible": eligible, "sanction": sanction}
-        sanctions = visible_to(user, selectors.sanctions_in_force(on=today))
-        return super().get_context_data(form=form, result=result, sanctions=sanctions, today=today,
+        return super().get_context_data(form=form, result=result, sanctions=self._sanctions(today), today=today,
                                         policy_years=policy("QUOTA_SANCTION_YEARS"), org_nav=len(unit_list) > 1,
                                         **kwargs)
 
@@ -277,13 +298,13 @@ class EligibilityView(OrgPage, TemplateView):
 # --- Coverage (R-S6) ------------------------------------------------------------------------------
 
 
-class CoverageView(CountyPage, TemplateView):
+class CoverageView(ExportMixin, CountyPage, TemplateView):
     """Per township, the target and wherever-possible villages and how many have a stationed cadre (R-S6)."""
 
     template_name = "dispatch/org/coverage.html"
 
-    def get_context_data(self, **kwargs):
-        year = _year(self.request)
+    def coverage(self, year: int) -> dict:
+        """The page's tables: per township with totals, and the uncovered villages of both kinds."""
         rows = selectors.coverage_by_township(self.county, year)
         for row in rows:
             row["uncovered"] = row["targets"] - row["targets_covered"]
@@ -293,8 +314,15 @@ class CoverageView(CountyPage, TemplateView):
         possible = list(selectors.uncovered_wherever_possible(self.county, year))
         for village in uncovered + possible:
             village.tags = _categories(village, village.latest_own_income)
-        return super().get_context_data(year=year, years=[year - 1, year, year + 1], rows=rows, totals=totals,
-                                        uncovered=uncovered, possible=possible, **kwargs)
+        return {"rows": rows, "totals": totals, "uncovered": uncovered, "possible": possible}
+
+    def export_tables(self, request, *args, **kwargs):
+        year = _year(request)
+        return exports.coverage(**self.coverage(year)), file_name(_("重点村覆盖情况"), year)
+
+    def get_context_data(self, **kwargs):
+        year = _year(self.request)
+        return super().get_context_data(year=year, years=[year - 1, year, year + 1], **self.coverage(year), **kwargs)
 
 
 # --- Pre-service training (R-S8) ------------------------------------------------------------------

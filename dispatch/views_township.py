@@ -15,8 +15,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from dispatch import selectors, services
-from dispatch.models import ACTIVE_STATES, Application, ApplicationState, Dispatch, WorkGroup
+from dispatch import exports, selectors, services
+from dispatch.models import ACTIVE_STATES, Application, ApplicationState, Dispatch, TeamLeader, WorkGroup
+from workflows.exports import export_response, file_name, wanted_format
 from workflows.models import Cadre, Township, Unit
 from workflows.permissions import MANAGE_STATIONED, NOMINATE_CADRES, acting_on, may, visible_to
 from workflows.policy import policy
@@ -70,7 +71,19 @@ class TeamView(LoginRequiredMixin, View):
     template_name = "dispatch/township/team.html"
 
     def get(self, request, *args, **kwargs):
-        return self.render(_township_for(request))
+        township = _township_for(request)
+        fmt = wanted_format(request)
+        if fmt is not None:
+            today = timezone.localdate()
+            return export_response(fmt, exports.team(*self.team(township, today.year)),
+                                   file_name(gettext("驻村工作队"), township.name, today))
+        return self.render(township)
+
+    @staticmethod
+    def team(township: Township, year: int) -> tuple[list[Dispatch], TeamLeader | None, list[WorkGroup]]:
+        """The page's rows: the stationed cadres, the team leader and the year's work groups."""
+        return (list(selectors.stationed_in_township(township)), selectors.team_leader_of(township),
+                list(selectors.work_groups_of(township, year)))
 
     def post(self, request, *args, **kwargs):
         township = _township_for(request)
@@ -111,9 +124,7 @@ class TeamView(LoginRequiredMixin, View):
         user = self.request.user
         can_manage = may(user, MANAGE_STATIONED, township)
         year = timezone.localdate().year
-        stationed = list(selectors.stationed_in_township(township))
-        leader = selectors.team_leader_of(township)
-        groups = list(selectors.work_groups_of(township, year))
+        stationed, leader, groups = self.team(township, year)
         cadres_by_village: dict[int, list[str]] = {}
         for d in stationed:
             cadres_by_village.setdefault(d.village_id, []).append(d.cadre.name)

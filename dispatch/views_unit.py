@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, ListView
 
-from dispatch import selectors, services
+from dispatch import exports, selectors, services
 from dispatch.forms import RecallProposeForm
 from dispatch.models import Dispatch, DispatchState, Exclusion
+from workflows.exports import ExportMixin, file_name
 from workflows.models import AuditEvent, Unit
 from workflows.permissions import NOMINATE_CADRES, acting_on, may, may_view
 from workflows.taskviews import ServiceFormView
@@ -93,8 +94,11 @@ class NominateView(ServiceFormView):
         return reverse("dispatch:list")
 
 
-class DispatchListView(LoginRequiredMixin, ListView):
-    """Every dispatch the user may see, newest round first; reserve cadres first within a unit (R-S3)."""
+class DispatchListView(ExportMixin, LoginRequiredMixin, ListView):
+    """Every dispatch the user may see, newest round first; reserve cadres first within a unit (R-S3).
+
+    `?format=xlsx|csv` gives the same filtered rows, every page of them (R-O4).
+    """
 
     template_name = "dispatch/dispatch_list.html"
     paginate_by = 50
@@ -110,6 +114,11 @@ class DispatchListView(LoginRequiredMixin, ListView):
         return super().get_context_data(
             states=DispatchState.choices, current_state=self.request.GET.get("state", ""),
             can_nominate=_units_user_nominates_for(self.request.user).exists(), **kwargs)
+
+    def export_tables(self, request, *args, **kwargs):
+        state = request.GET.get("state")
+        label = DispatchState(state).label if state in DispatchState.values else ""
+        return exports.dispatch_list(self.get_queryset()), file_name(_("选派干部"), label, timezone.localdate())
 
 
 class DispatchDetailView(LoginRequiredMixin, DetailView):

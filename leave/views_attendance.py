@@ -23,9 +23,10 @@ from django.views.generic import RedirectView, TemplateView
 
 from dispatch.forms import DateInput
 from dispatch.models import Dispatch
-from leave import attendance, selectors
+from leave import attendance, exports, selectors
 from leave.calendar import days_between
 from leave.models import CalendarCorrection, DayStatus
+from workflows.exports import ExportMixin, file_name
 from workflows.models import County, Township
 from workflows.permissions import (
     COORDINATE_COUNTY,
@@ -232,11 +233,17 @@ class CellForm(forms.Form):
     note = forms.CharField(label=gettext_lazy("说明(可选)"), required=False, max_length=attendance.MAX_NOTE)
 
 
-class GridView(AttendancePage, TemplateView):
+class GridView(ExportMixin, AttendancePage, TemplateView):
     """The township's month: its cadres × the days, totals against targets, one button confirms all."""
 
     template_name = "leave/attendance/grid.html"
     nav_name = "leave:grid"
+
+    def export_tables(self, request, *args, **kwargs):
+        township = _township_for(request)
+        month = selectors.parse_month(request.GET.get("month"))
+        grid = selectors.township_month_grid(township, month)
+        return exports.month_grid(grid), file_name(_("驻村干部月度考勤"), township.name, f"{month:%Y-%m}")
 
     def post(self, request, *args, **kwargs):
         township = _township_for(request)
@@ -304,19 +311,30 @@ def _county_for(request, perm: str | None = None) -> County:
     return county
 
 
-class ComplianceView(AttendancePage, TemplateView):
+class ComplianceView(ExportMixin, AttendancePage, TemplateView):
     """Per township: days in the village against targets, cadres at risk, absences at both ends (R-M1, R-M3)."""
 
     template_name = "leave/attendance/compliance.html"
     nav_name = "leave:compliance"
 
-    def get_context_data(self, **kwargs):
-        county = _county_for(self.request)
-        month = selectors.parse_month(self.request.GET.get("month"))
+    @staticmethod
+    def report(county: County, month: datetime.date) -> tuple[selectors.CountyCompliance, dict]:
+        """The page's figures: the county's report and its totals over the townships."""
         report = selectors.county_compliance(county, month)
         totals = {key: sum(getattr(t, key) for t in report.townships)
                   for key in ("cadres", "present", "target", "met", "at_risk", "missed", "absences", "unrecorded",
                               "confirmed")}
+        return report, totals
+
+    def export_tables(self, request, *args, **kwargs):
+        county = _county_for(request)
+        month = selectors.parse_month(request.GET.get("month"))
+        return exports.compliance(*self.report(county, month)), file_name(_("驻村干部考勤达标情况"), f"{month:%Y-%m}")
+
+    def get_context_data(self, **kwargs):
+        county = _county_for(self.request)
+        month = selectors.parse_month(self.request.GET.get("month"))
+        report, totals = self.report(county, month)
         return super().get_context_data(
             page_title=_("在村天数达标") + f" · {county.name} · {month:%Y-%m}",
             county=county, report=report, month=month, totals=totals, rules=_rules(),

@@ -14,8 +14,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from leave import forms, leave_selectors, leaves
+from leave import exports, forms, leave_selectors, leaves
 from leave.models import LeaveRequest, LeaveState
+from workflows.exports import export_response, file_name, wanted_format
 from workflows.models import Cadre, Township
 from workflows.permissions import DECIDE_LEAVE, acting_on, may, visible_to
 from workflows.policy import policy
@@ -112,6 +113,10 @@ class LeaveListView(LoginRequiredMixin, View):
         if township is None:
             raise PermissionDenied(_("您无权查看该乡镇的请假。"))
         open_rows, recent = leave_selectors.township_leaves(user, township)
+        fmt = wanted_format(request)
+        if fmt is not None:
+            return export_response(fmt, exports.leave_list(open_rows, recent),
+                                   file_name(gettext("请假管理"), township.name, timezone.localdate()))
         task_urls = _task_urls(user)
         for leave in [*open_rows, *recent]:
             leave.task_url = task_urls.get(leave.pk)

@@ -18,8 +18,9 @@ from django.views.generic import TemplateView
 
 from dispatch.forms import DateInput
 from dispatch.models import Dispatch, DispatchState
-from leave import oversight
+from leave import exports, oversight
 from leave.models import Circular, CircularKind, Inspection, InspectionKind, VisitorRole
+from workflows.exports import ExportMixin, file_name
 from workflows.models import County, Post, Township, Unit
 from workflows.permissions import (
     COORDINATE_COUNTY,
@@ -162,7 +163,7 @@ class VisitsView(OversightPage, TemplateView):
         return self.render_to_response(self.get_context_data(form=form))
 
 
-class VisitsOverviewView(OversightPage, TemplateView):
+class VisitsOverviewView(ExportMixin, OversightPage, TemplateView):
     """The county's stationed cadres whose leaders' visit is due or missing, for the org dept (R-M5)."""
 
     nav_name = "leave:visits_overview"
@@ -171,8 +172,19 @@ class VisitsOverviewView(OversightPage, TemplateView):
     def check_access(self, request, *args, **kwargs) -> None:
         self.county = _county_for(request)
 
+    def export_tables(self, request, *args, **kwargs):
+        context = self.overview(timezone.localdate())
+        status = context["status"]
+        label = oversight.WindowStatus.LABELS[status] if status in oversight.WindowStatus.FLAGGED else ""
+        return (exports.visits_overview(context["flagged"], context["units"]),
+                file_name(_("单位领导调研情况"), label, context["today"]))
+
     def get_context_data(self, **kwargs):
-        today = timezone.localdate()
+        return super().get_context_data(**self.overview(timezone.localdate()), warning=policy("VISIT_WARNING_DAYS"),
+                                        months=policy("DEPUTY_VISIT_INTERVAL_MONTHS"), **kwargs)
+
+    def overview(self, today) -> dict:
+        """The page's rows: the flagged windows (of the status asked for), and their counts by status and unit."""
         rows = oversight.visits_flagged(county=self.county, on=today)
         flagged = [(row, window) for row in rows for window in row.flagged]
         status = self.request.GET.get("status", "")
@@ -187,9 +199,8 @@ class VisitsOverviewView(OversightPage, TemplateView):
             entry = by_unit.setdefault(unit.pk, {"unit": unit, "missing": 0, "due": 0})
             entry[window.status] += 1
         units = sorted(by_unit.values(), key=lambda e: (-e["missing"], -e["due"], e["unit"].code))
-        return super().get_context_data(county=self.county, today=today, flagged=flagged, counts=counts,
-                                        units=units, status=status, warning=policy("VISIT_WARNING_DAYS"),
-                                        months=policy("DEPUTY_VISIT_INTERVAL_MONTHS"), **kwargs)
+        return {"county": self.county, "today": today, "flagged": flagged, "counts": counts, "units": units,
+                "status": status}
 
 
 # --- Inspections (R-M6) ---------------------------------------------------------------------------
@@ -221,7 +232,7 @@ class InspectionForm(forms.Form):
                 for d in self.dispatches if data.get(f"finding_{d.pk}")]
 
 
-class InspectionsView(OversightPage, TemplateView):
+class InspectionsView(ExportMixin, OversightPage, TemplateView):
     """The county's inspections, newest first, with how many cadres were found present and absent (R-M6)."""
 
     nav_name = "leave:inspections"
@@ -230,9 +241,15 @@ class InspectionsView(OversightPage, TemplateView):
     def check_access(self, request, *args, **kwargs) -> None:
         self.county = _county_for(request)
 
+    def inspections(self):
+        return oversight.inspections_for(self.request.user).filter(county=self.county)
+
+    def export_tables(self, request, *args, **kwargs):
+        return exports.inspections(self.inspections()), file_name(_("明查暗访"), timezone.localdate())
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            county=self.county, inspections=oversight.inspections_for(self.request.user).filter(county=self.county),
+            county=self.county, inspections=self.inspections(),
             can_coordinate=may(self.request.user, COORDINATE_COUNTY, self.county), **kwargs)
 
 

@@ -166,3 +166,31 @@ def export_response(fmt: str, tables: Table | list[Table], filename: str) -> Htt
     if fmt == "csv":
         return download(csv_bytes(tables[0]), f"{filename}.csv", "text/csv; charset=utf-8")
     return download(xlsx_bytes(tables), f"{filename}.xlsx", XLSX_TYPE)
+
+
+#: Characters Windows does not allow in a file name.
+_BAD_FILE_CHARS = str.maketrans({c: " " for c in '\\/:*?"<>|'})
+
+
+def file_name(*parts: Any) -> str:
+    """A download's name from its parts, e.g. ("驻村干部月度考勤", "菜园镇", "2026-11"), joined by "-"."""
+    return "-".join(str(part).translate(_BAD_FILE_CHARS).strip() for part in parts if part not in (None, ""))
+
+
+class ExportMixin:
+    """A page that answers `?format=xlsx` or `?format=csv` on its own URL with the tables built from its own rows.
+
+    The page's permission checks (in `dispatch`) run first, so an export is refused wherever the page is.
+    `export_tables` returns the tables and the file name (without extension) for the same request. A view that
+    defines its own `get` overrides this one: there, `get` asks `wanted_format` and calls `export_response` itself.
+    """
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        fmt = wanted_format(request)
+        if fmt is None:
+            return super().get(request, *args, **kwargs)
+        tables, filename = self.export_tables(request, *args, **kwargs)
+        return export_response(fmt, tables, filename)
+
+    def export_tables(self, request: HttpRequest, *args: Any, **kwargs: Any) -> tuple[Table | list[Table], str]:
+        raise NotImplementedError

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import datetime
+import unicodedata
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import models
 from django.db.models import Count, Q
 from django.urls import path
+from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from viewflow.urls import Application, ReadonlyModelViewset
+from viewflow.views.list import ListModelView, ModelFieldColumn
 
 from workflows import selectors
+from workflows.exports import Column, Table, export_response, file_name, wanted_format
 from workflows.flows import open_tasks_for
-from workflows.models import AuditEvent, Cadre, Township, Unit, Village
+from workflows.models import Cadre, Township, Unit, Village, income_categories
 from workflows.permissions import VIEW_PERM_OF_TIER, granted_tier_pks, may_view
 from workflows.text import join_list
 
@@ -70,10 +79,11 @@ class HomeView(LoginRequiredMixin, TemplateView):
         }
 
     def _section_auditor(self, post):
+        events = selectors.audit_events_for(post.user, [post.county_id])
         return {
             "template": "workflows/home/auditor.html",
-            "event_count": AuditEvent.objects.count(),
-            "events": selectors.recent_audit_events(10),
+            "event_count": events.count(),
+            "events": selectors.recent_audit_events(events, 10),
         }
 
     def _section_unit_head(self, post):
@@ -100,8 +110,76 @@ class HomeView(LoginRequiredMixin, TemplateView):
         }
 
 
+def _display_width(text: str) -> int:
+    """Characters a spreadsheet column needs for the text: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _kind_of(values: list) -> str:
+    """The export column kind of a list's values, from the first one given."""
+    value = next((v for v in values if v not in (None, "")), None)
+    if isinstance(value, bool):
+        return "text"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, (Decimal, float)):
+        return "decimal"
+    if isinstance(value, datetime.datetime):
+        return "datetime"
+    if isinstance(value, datetime.date):
+        return "date"
+    return "text"
+
+
+class TierListView(ListModelView):
+    """viewflow's list of a tier, which also answers `?format=xlsx|csv` with the rows it lists (R-O4).
+
+    The rows are the list's own queryset, filtered, searched and ordered as on the page, every page of them; the
+    columns are the list's, or the viewset's `export_columns`, each value through `export_<column>` when the
+    viewset has one (a number where the page shows formatted text).
+    """
+
+    template_name = "workflows/tier_list.html"
+
+    def get(self, request, *args, **kwargs):
+        fmt = wanted_format(request)
+        if fmt is None:
+            return super().get(request, *args, **kwargs)
+        title = self.model._meta.verbose_name_plural
+        return export_response(fmt, self.export_table(str(title)), file_name(title, timezone.localdate()))
+
+    def export_value(self, obj, column):
+        exporter = getattr(self.viewset, f"export_{column.attr_name}", None)
+        if exporter is not None:
+            return exporter(obj)
+        value = column.get_value(obj)
+        if isinstance(column, ModelFieldColumn) and column.model_field.flatchoices:
+            return dict(column.model_field.flatchoices).get(value, value)
+        if isinstance(value, bool):
+            return gettext("是") if value else gettext("否")
+        if isinstance(value, models.Model):
+            return str(value)
+        return value
+
+    def export_table(self, title: str) -> Table:
+        names = getattr(self.viewset, "export_columns", None) or self.get_columns()
+        columns = [self.get_column_def(name) for name in names]
+        rows = [[self.export_value(obj, column) for column in columns] for obj in self.get_queryset()]
+        table = Table(title, [])
+        for index, column in enumerate(columns):
+            values = [row[index] for row in rows]
+            kind = _kind_of(values)
+            widest = max((_display_width(str(v)) for v in values if kind == "text"), default=0)
+            width = {"date": 12, "datetime": 17}.get(kind, min(max(widest + 2, 8), 40))
+            table.columns.append(Column(str(column.header()), width, kind))
+        table.rows = rows
+        return table
+
+
 class TierScopedViewset(ReadonlyModelViewset):
     """A read-only list and detail that shows only rows inside the user's tiers."""
+
+    list_view_class = TierListView
 
     def get_queryset(self, request):
         return self.scoped(request.user)
@@ -162,8 +240,12 @@ class VillageViewset(TierScopedViewset):
     def scoped(self, user):
         return selectors.villages_for(user)
 
+    export_columns = (*list_columns, "income_year")
+
     def category_labels(self, obj):
-        return join_list(c.label for c in obj.categories(own_income=obj.latest_own_income)) or "—"
+        # From the annotated income: a village with no income record must not cost a query of its own.
+        categories = obj.recorded_categories() + income_categories(obj.latest_own_income)
+        return join_list(c.label for c in categories) or "—"
     category_labels.short_description = _("类别")
 
     def latest_own_income(self, obj):
@@ -171,6 +253,13 @@ class VillageViewset(TierScopedViewset):
             return "—"
         return f"{obj.latest_own_income:,.0f}({obj.latest_income_year})"
     latest_own_income.short_description = _("最近年度村集体自有收入(元)")
+
+    def export_latest_own_income(self, obj):
+        return obj.latest_own_income
+
+    def income_year(self, obj):
+        return obj.latest_income_year
+    income_year.short_description = _("年度")
 
 
 class CadreViewset(TierScopedViewset):
