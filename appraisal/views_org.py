@@ -105,6 +105,7 @@ class AppraisalPage(LoginRequiredMixin, View):
                                                     if self.grants["county"] else _("干部评分"))]
             if self.shows_ballots:
                 links.append(("round_ballots", _("村民评议投票码")))
+            links.append(("round_report", _("考评结果汇总表")))
             nav = [{"url": reverse(f"appraisal:{name}", args=[self.round.pk]), "label": label,
                     "current": name == self.nav_name} for name, label in links]
         # Messages go into the page, where a refusal stays readable, not into viewflow's passing snackbar.

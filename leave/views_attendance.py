@@ -72,7 +72,7 @@ class AttendancePage(LoginRequiredMixin):
         if selectors.current_dispatch_of(self.request.user) is not None:
             links.append(("leave:calendar", _("我的考勤")))
         if self.grants["township"] or self.grants["county"]:
-            links.append(("leave:grid", _("乡镇考勤确认")))
+            links += [("leave:grid", _("乡镇考勤确认")), ("leave:attendance_report", _("考勤月报"))]
         if self.grants["county"]:
             links += [("leave:compliance", _("在村天数达标")), ("leave:holidays", _("节假日更正"))]
         nav = [{"url": reverse(name), "label": label, "current": name == self.nav_name} for name, label in links]
