@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 
 from workflows.models import AuditEvent, Cadre, Post, Township, Unit, User, Village, VillageIncome
-from workflows.permissions import visible_to
+from workflows.permissions import REVIEW_AUDIT, granted_tier_pks, visible_to
 
 
 def villages_with_income(queryset: QuerySet[Village] | None = None) -> QuerySet[Village]:
@@ -73,5 +73,20 @@ def villages_for(user: User) -> QuerySet[Village]:
     return villages_with_income(visible_to(user, Village.objects.all()))
 
 
-def recent_audit_events(limit: int = 10) -> list[AuditEvent]:
-    return list(AuditEvent.objects.select_related("actor", "content_type").order_by("-seq")[:limit])
+def recent_audit_events(events: QuerySet[AuditEvent] | None = None, limit: int = 10) -> list[AuditEvent]:
+    events = AuditEvent.objects.all() if events is None else events
+    return list(events.select_related("actor", "content_type").order_by("-seq")[:limit])
+
+
+def review_counties(user: User) -> list[int]:
+    """The counties whose audit trail this user may review: the org dept's and the auditor's (R-X1)."""
+    return granted_tier_pks(user, {"county": REVIEW_AUDIT})["county"]
+
+
+def audit_events_for(user: User, counties: list[int] | None = None) -> QuerySet[AuditEvent]:
+    """Events a reviewer may read: those of their counties' tiers and those tied to no tier, such as policy changes."""
+    counties = review_counties(user) if counties is None else counties
+    if not counties:
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.filter(Q(county_id__in=counties) | Q(county__isnull=True)).select_related(
+        "actor", "content_type", "unit", "township")

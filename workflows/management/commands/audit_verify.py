@@ -3,14 +3,17 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from workflows.audit import audit_verify
+from workflows.audit import verify_chain
 
 
 class Command(BaseCommand):
     help = "Verify the audit trail's hash chain; exit status 1 names the first broken event."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--database", default="default", help="The database whose trail to verify.")
+
     def handle(self, *args, **options):
-        report = audit_verify()
+        report = verify_chain(options["database"])
         if not report.ok:
             raise CommandError(_("审计链校验失败(已检查 %(n)s 条):%(problem)s") % {
                 "n": report.checked, "problem": report.problem})
