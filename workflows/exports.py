@@ -86,14 +86,17 @@ def xlsx_bytes(tables: list[Table]) -> bytes:
             cell.font, cell.fill = bold, header_fill
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
             cell.border = Border(bottom=thin)
-        for row in table.rows:
-            sheet.append([_cell_value(v) for v in row])
-            for cell in sheet[sheet.max_row]:
-                if isinstance(cell.value, str) and cell.value.startswith("="):
-                    cell.data_type = "s"  # text someone typed, never a formula
+        # Cells are reached by their row number: sheet.max_row walks every cell, which made long tables quadratic.
+        for row_number, row in enumerate(table.rows, start=2):
+            values = [_cell_value(v) for v in row]
+            sheet.append(values)
+            for column_number, value in enumerate(values, start=1):
+                if isinstance(value, str) and value.startswith("="):
+                    sheet.cell(row=row_number, column=column_number).data_type = "s"  # typed text, never a formula
         if table.totals is not None:
             sheet.append([_cell_value(v) for v in table.totals])
-            for cell in sheet[sheet.max_row]:
+            for column_number in range(1, len(table.columns) + 1):
+                cell = sheet.cell(row=len(table.rows) + 2, column=column_number)
                 cell.font = bold
                 cell.border = Border(top=thin)
         for index, column in enumerate(table.columns, start=1):

@@ -165,7 +165,7 @@ def decorate(events: list[AuditEvent]) -> list[AuditEvent]:
 
 
 def action_choices(events: QuerySet[AuditEvent]) -> list[tuple[str, str]]:
-    """Every action registered or found in the reviewer's trail, by its label."""
+    """Every action registered or found in the reviewer's trail, by code (so a process's actions stay together)."""
     found = set(events.order_by().values_list("action", flat=True).distinct())
     actions = sorted(found | set(ACTION_LABELS), key=lambda a: (a.endswith(".refused"), a))
     return [("", _("全部动作")), (REFUSED, _("所有越权操作被拒绝"))] + [(a, action_label(a)) for a in actions]

@@ -332,6 +332,7 @@ def test_r_x1_a_dispatch_timeline_includes_its_leave_and_recall(client, world):
     assert {e.action for e in own} & {"leave.request", "recall.propose"} == set()
     html = client.get(url).content.decode()
     assert reverse("dispatch:detail", args=[dispatch.pk]) in html
+    assert "岗前培训 → 驻村中" in html and "到村日期" in html  # states and data keys in words
 
 
 def test_r_x1_timeline_of_an_unknown_kind_or_object_is_not_found(client, trail):
