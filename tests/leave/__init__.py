@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.db import transaction
 from django.utils import timezone
 
 from dispatch.models import Dispatch, Pairing
@@ -26,9 +27,10 @@ def days(start: datetime.date, end: datetime.date) -> list[datetime.date]:
 
 def record(dispatch: Dispatch, start: datetime.date, end: datetime.date, status: str, *,
            source: str = DaySource.CADRE, allow_locked: bool = False) -> None:
-    """Write one status over a range of days through the ledger, as the other processes do."""
-    ledger_write(dispatch=dispatch, statuses=dict.fromkeys(days(start, end), status), source=source, by=None,
-                 allow_locked=allow_locked)
+    """Write one status over a range of days through the ledger, as the other processes do (in a transaction)."""
+    with transaction.atomic():
+        ledger_write(dispatch=dispatch, statuses=dict.fromkeys(days(start, end), status), source=source, by=None,
+                     allow_locked=allow_locked)
 
 
 def approved_leave(dispatch: Dispatch, start: datetime.date, end: datetime.date) -> None:
