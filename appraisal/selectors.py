@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from appraisal.models import Appraisal, AppraisalRound, AppraisalState, BallotBatch, BallotCode, Grade
+from appraisal.models import LIVE_STATES, Appraisal, AppraisalRound, AppraisalState, BallotBatch, BallotCode, Grade
 from dispatch.models import Dispatch, DispatchState
 from leave.models import PRESENT_STATUSES, AttendanceDay, DayStatus
 from workflows.models import Cadre, User
@@ -120,8 +120,7 @@ class RoundProgress:
 def round_progress(round_: AppraisalRound, appraisals: QuerySet[Appraisal]) -> RoundProgress:
     """Per township: scores in, ballots issued and cast, grades proposed and finalised (four queries)."""
     township_field = "dispatch__village__township"
-    live = Q(state__in=[AppraisalState.OPEN, AppraisalState.COLLECTED, AppraisalState.PROPOSED,
-                        AppraisalState.FINALISED])
+    live = Q(state__in=LIVE_STATES)
     rows = (appraisals.filter(round=round_).values(f"{township_field}_id", f"{township_field}__name",
                                                    f"{township_field}__code")
             .annotate(cadres=Count("pk", filter=live),
@@ -191,6 +190,28 @@ def experience_of(cadre: Cadre) -> list[Experience]:
     return [Experience(d, d.stationed_on, d.ended_on or (d.term_ends_on if d.state != DispatchState.STATIONED
                                                            else None),
                        counts[d.pk].present, appraisals.get(d.pk)) for d in dispatches]
+
+
+@dataclass(frozen=True)
+class StationingSpan:
+    """The stationing terms added up, against the year(s) selecting organs expect (R-A4)."""
+
+    days: int
+    years_expected: int
+    meets: bool
+
+
+def stationing_span(experience: list[Experience], *, today: datetime.date) -> StationingSpan:
+    """Add the terms' lengths (a term still running counts to today) and compare with the years expected."""
+    days = sum(max(0, ((e.ends_on or today) - e.starts_on).days + 1) for e in experience)
+    # A year of stationing is 365 days whether or not it spans a 29 February.
+    years = policy("STATIONING_EXPERIENCE_YEARS_EXPECTED")
+    return StationingSpan(days, years, days >= 365 * years)
+
+
+def certified(experience: list[Experience]) -> list[Experience]:
+    """What a certificate may state: terms with a finalised grade or that have ended, not one still running."""
+    return [e for e in experience if e.grade or e.ends_on is not None]
 
 
 def add_years(day: datetime.date, years: int) -> datetime.date:

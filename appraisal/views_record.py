@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -29,8 +28,6 @@ from workflows.permissions import VIEW_COUNTY, granted_tier_pks, may, may_view, 
 
 register_actions({"certificate.issue": _("出具驻村工作经历证明")})
 
-#: Provincial and city organs selecting civil servants ask for at least this many years of stationing (R-A4).
-STATIONING_YEARS_EXPECTED = 1
 #: Most cadres one promotion search answers for; a name that matches more asks for a fuller name.
 SEARCH_LIMIT = 20
 
@@ -57,27 +54,6 @@ def _cadre_for(user: User, cadre_pk: int) -> Cadre:
 
 
 # --- What the record says --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StationingSpan:
-    """The stationing terms added up, against the year(s) selecting organs expect (R-A4)."""
-
-    days: int
-    years_expected: int
-    meets: bool
-
-
-def stationing_span(experience: list[selectors.Experience], *, today: datetime.date) -> StationingSpan:
-    """Add the terms' lengths (a term still running counts to today) and compare with the years expected."""
-    days = sum(max(0, ((e.ends_on or today) - e.starts_on).days + 1) for e in experience)
-    # A year of stationing is 365 days whether or not it spans a 29 February.
-    return StationingSpan(days, STATIONING_YEARS_EXPECTED, days >= 365 * STATIONING_YEARS_EXPECTED)
-
-
-def certified(experience: list[selectors.Experience]) -> list[selectors.Experience]:
-    """What a certificate may state: terms with a finalised grade or that have ended, not one still running."""
-    return [e for e in experience if e.grade or e.ends_on is not None]
 
 
 def certificate_data(cadre: Cadre, rows: list[selectors.Experience], *, issued_on: datetime.date) -> CertificateData:
@@ -135,12 +111,12 @@ def _record_page(request: HttpRequest, cadre: Cadre, *, own: bool) -> HttpRespon
         "own": own,
         "experience": experience,
         "total_days_in_village": sum(e.days_in_village for e in experience),
-        "span": stationing_span(experience, today=today),
+        "span": selectors.stationing_span(experience, today=today),
         "form": form,
         "on": on,
         "answer": selectors.may_be_promoted(cadre, on=on),
         "can_certify": may_certify(request.user, cadre),
-        "certifiable": bool(certified(experience)),
+        "certifiable": bool(selectors.certified(experience)),
         "county_reader": bool(_county_pks(request.user)),
     }
     return render(request, "appraisal/record/record.html", context)
@@ -196,7 +172,7 @@ class CertificateView(LoginRequiredMixin, View):
         cadre = get_object_or_404(Cadre.objects.select_related("unit__county"), pk=cadre_pk)
         if not may_certify(request.user, cadre):
             raise PermissionDenied(_("只有干部本人和县委组织部可以出具驻村工作经历证明。"))
-        rows = certified(selectors.experience_of(cadre))
+        rows = selectors.certified(selectors.experience_of(cadre))
         back = reverse("appraisal:cadre_record", args=[cadre.pk])
         if not rows:
             return self._message(request, cadre, back, gettext(

@@ -191,6 +191,8 @@ POLICY_DEFAULTS = {
     "EXCELLENT_SHARE_CAP_PERCENT": 0,
     # R-A3: years an incompetent grade bars promotion.
     "NO_PROMOTION_YEARS_AFTER_INCOMPETENT": 3,
+    # R-A4: years of stationing that provincial and city organs expect of civil servants they select.
+    "STATIONING_EXPERIENCE_YEARS_EXPECTED": 1,
     # R-A5: most ballot codes issued for one village at a time.
     "BALLOT_CODES_MAX_PER_ISSUE": 500,
 }
