@@ -47,6 +47,13 @@ def pytest_collection_modifyitems(config, items):
 SUITE_NOW = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _suite_clock_for_shared_fixtures():
+    """Module- and session-scoped fixtures (a demo county built once, say) are built on the suite's clock too."""
+    with time_machine.travel(SUITE_NOW, tick=True):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _suite_clock():
     """Start every test at SUITE_NOW; the clock ticks on so that timeouts and rate windows still work."""
