@@ -16,6 +16,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
+from django_filters import ModelChoiceFilter
 from viewflow.urls import Application, ReadonlyModelViewset
 from viewflow.views.list import ListModelView, ModelFieldColumn
 
@@ -140,6 +141,20 @@ class TierListView(ListModelView):
     """
 
     template_name = "workflows/tier_list.html"
+
+    def get_filterset(self, filterset_class, queryset):
+        """Offer in each related filter only what the user's own rows hold: never another tier's names (R-O4)."""
+        filterset = super().get_filterset(filterset_class, queryset)
+        for field_filter in filterset.filters.values():
+            if isinstance(field_filter, ModelChoiceFilter):
+                related = field_filter.queryset.model
+                field_filter.queryset = related._default_manager.filter(
+                    pk__in=queryset.order_by().values(field_filter.field_name))
+        return filterset
+
+    def is_strict_filter(self):
+        # A filter value the page does not offer (another tier's unit, say) lists nothing, not every row.
+        return self.filterset.is_bound
 
     def get(self, request, *args, **kwargs):
         fmt = wanted_format(request)
