@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.generic import RedirectView
 
 from appraisal import ballots, exports, forms, selectors, services
 from appraisal.models import (
@@ -31,7 +30,7 @@ from appraisal.models import (
 )
 from workflows.exports import export_response, file_name, wanted_format
 from workflows.guards import require_perm
-from workflows.models import County, Village
+from workflows.models import Cadre, County, Village
 from workflows.permissions import (
     APPRAISE_AS_TOWNSHIP,
     COORDINATE_COUNTY,
@@ -43,6 +42,7 @@ from workflows.permissions import (
 )
 from workflows.policy import policy
 from workflows.taskviews import add_service_errors
+from workflows.views import LandingRedirectView
 
 #: States from which the org dept may take a cadre out of the round (R-A1).
 CANCELLABLE = {AppraisalState.OPEN, AppraisalState.COLLECTED, AppraisalState.PROPOSED}
@@ -85,10 +85,16 @@ class AppraisalPage(LoginRequiredMixin, View):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.grants = granted_tier_pks(request.user, VIEW_PERM_OF_TIER)
-        if not any(self.grants.values()):
+        if not self.admits(request.user, self.grants):
             raise PermissionDenied(_("您无权查看考评。"))
         self.load(request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
+
+    @staticmethod
+    def admits(user, grants: dict | None = None) -> bool:
+        """Whether these pages open to the user at all: to anyone holding a tier (R-O4)."""
+        grants = granted_tier_pks(user, VIEW_PERM_OF_TIER) if grants is None else grants
+        return any(grants.values())
 
     def load(self, request, *args, **kwargs) -> None:
         """Find what the page is about; raise PermissionDenied outside the user's tier, Http404 for no such thing."""
@@ -523,8 +529,22 @@ class PaperSessionsView(AppraisalPage):
                 "form": form if editable else None}
 
 
+class IndexRedirectView(LandingRedirectView):
+    """Those holding a tier to the rounds; a cadre to their own record (R-A4); nobody else has a page here."""
+
+    refusal = gettext_lazy("您无权查看考评。")
+
+    @staticmethod
+    def landing(user) -> str | None:
+        if AppraisalPage.admits(user):
+            return "appraisal:rounds"
+        if user.is_authenticated and Cadre.objects.filter(user=user).exists():
+            return "appraisal:my_record"
+        return None
+
+
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="appraisal:rounds"), name="index"),
+    path("", IndexRedirectView.as_view(), name="index"),
     path("rounds/", RoundsView.as_view(), name="rounds"),
     path("rounds/<int:pk>/", RoundDetailView.as_view(), name="round_detail"),
     path("rounds/<int:pk>/close/", RoundCloseView.as_view(), name="round_close"),

@@ -19,7 +19,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import RedirectView, TemplateView
+from django.views.generic import TemplateView
 
 from dispatch.forms import DateInput
 from dispatch.models import Dispatch
@@ -33,6 +33,7 @@ from workflows.permissions import (
     MANAGE_STATIONED,
     VIEW_COUNTY,
     VIEW_TOWNSHIP,
+    VIEW_UNIT,
     acting_on,
     granted_tier_pks,
     may,
@@ -41,6 +42,7 @@ from workflows.permissions import (
 )
 from workflows.policy import policy
 from workflows.taskviews import ServiceFormView, add_service_errors
+from workflows.views import LandingRedirectView
 
 
 def _month_param(month: datetime.date) -> str:
@@ -463,19 +465,25 @@ class HolidaysView(AttendancePage, TemplateView):
 # --- Where the app's index sends each role ---------------------------------------------------------------
 
 
-class IndexRedirectView(LoginRequiredMixin, RedirectView):
-    """The cadre to their calendar, the township to its grid, the org dept and the auditor to compliance."""
+class IndexRedirectView(LandingRedirectView):
+    """The cadre to their calendar, the township to its grid, the org dept and the auditor to compliance, the unit
+    to its visits; anyone else has no page here, and the menu does not show the area to them."""
 
-    def get_redirect_url(self, *args, **kwargs):
-        user = self.request.user
-        if selectors.current_dispatch_of(user) is not None:
-            return reverse("leave:calendar")
-        grants = granted_tier_pks(user, {"township": MANAGE_STATIONED, "county": VIEW_COUNTY})
+    refusal = gettext_lazy("您没有可以打开的驻村管理页面。")
+
+    @staticmethod
+    def landing(user) -> str | None:
+        # The tiers' pages first: the grants are read once for the whole menu, the cadre's dispatch is a query.
+        grants = granted_tier_pks(user, {"township": MANAGE_STATIONED, "county": VIEW_COUNTY, "unit": VIEW_UNIT})
         if grants["township"]:
-            return reverse("leave:grid")
+            return "leave:grid"
         if grants["county"]:
-            return reverse("leave:compliance")
-        return reverse("home:index")
+            return "leave:compliance"
+        if selectors.current_dispatch_of(user) is not None:
+            return "leave:calendar"
+        if grants["unit"]:
+            return "leave:visits"
+        return None
 
 
 urlpatterns = [

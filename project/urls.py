@@ -17,3 +17,6 @@ urlpatterns = [
     path("vote/", include((views_public.urlpatterns, "vote"))),
     path("", site.urls),
 ]
+
+#: A refusal keeps the site's frame and a way back (the lockscreen page viewflow ships has neither).
+handler403 = "project.errors.permission_denied"

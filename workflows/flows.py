@@ -21,7 +21,7 @@ from viewflow.fsm import TransitionNotAllowed
 from viewflow.workflow import flow, lock
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.flow import FlowViewset
-from viewflow.workflow.flow.views import DashboardProcessListView, DashboardTaskListView
+from viewflow.workflow.flow.views import DashboardProcessListView, DashboardTaskListView, FlowChartView
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
@@ -230,6 +230,21 @@ class _OrderedTaskListView(DashboardTaskListView):
         return super().queryset.order_by("-created")
 
 
+class _TierChartView(FlowChartView):
+    """The flow's chart for anyone who may see the flow; one process's chart only as its process page (R-O4)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        process_pk = kwargs.get("process_pk")
+        if process_pk is not None:
+            process = self.flow_class.process_class._default_manager.filter(
+                pk=process_pk, flow_class=self.flow_class).first()
+            if process is None:
+                raise Http404
+            if not self.flow_class.instance.has_view_permission(request.user, obj=process):
+                raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
 class TierFlowViewset(FlowViewset):
     """A flow's URLs: task pages for whoever the task's tier admits; process lists for the county tier only.
 
@@ -238,6 +253,7 @@ class TierFlowViewset(FlowViewset):
 
     process_list_view_class = _OrderedProcessListView
     task_list_view_class = _OrderedTaskListView
+    chart_view_class = _TierChartView
     process_cancel_path = None
 
     def has_view_permission(self, user, obj=None):

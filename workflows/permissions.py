@@ -9,6 +9,8 @@ list (`visible_to`), so a page, an export and the API cannot disagree.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model, Q, QuerySet
@@ -109,21 +111,53 @@ def may_view(user: User | None, obj: Model) -> bool:
     return any(_granted(user, VIEW_PERM_OF_TIER[tier], tier, pk) for tier, pk in pks.items() if tier != "owner")
 
 
+#: While set (`one_grants_query`): every tier grant of one user, read once, answering `granted_tier_pks` for them.
+_grants_snapshot: ContextVar[tuple[int, list[tuple[int, str, str]]] | None] = ContextVar("tier_grants", default=None)
+
+
+def _grant_rows(user: User, content_type_ids, codenames=None) -> list[tuple[int, str, str]]:
+    from guardian.models import UserObjectPermission
+
+    rows = UserObjectPermission.objects.filter(user=user, content_type_id__in=content_type_ids)
+    if codenames is not None:
+        rows = rows.filter(permission__codename__in=codenames)
+    return list(rows.values_list("content_type_id", "object_pk", "permission__codename"))
+
+
+@contextmanager
+def one_grants_query(user: User):
+    """Answer every `granted_tier_pks(user, …)` inside the block from one query of the user's tier grants.
+
+    For a page that asks many checks at once (the site menu asks each area's own check): the checks stay the
+    pages' own, and cost one query instead of one each. Grants changed inside the block are not seen.
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    if not (user and user.is_authenticated and user.is_active):
+        yield
+        return
+    content_types = ContentType.objects.get_for_models(*(tier_model(t) for t in _TIER_MODELS))
+    token = _grants_snapshot.set((user.pk, _grant_rows(user, [ct.pk for ct in content_types.values()])))
+    try:
+        yield
+    finally:
+        _grants_snapshot.reset(token)
+
+
 def granted_tier_pks(user: User, perm_by_tier: dict[str, str]) -> dict[str, list[Any]]:
     """Return, per tier, the primary keys on which the user holds that tier's permission (one query)."""
     from django.contrib.contenttypes.models import ContentType
-    from guardian.models import UserObjectPermission
 
     result: dict[str, list[Any]] = {tier: [] for tier in perm_by_tier}
     if not (user and user.is_authenticated and user.is_active):
         return result
     content_types = ContentType.objects.get_for_models(*(tier_model(t) for t in perm_by_tier))
     tier_of_ct = {content_types[tier_model(t)].pk: t for t in perm_by_tier}
-    rows = UserObjectPermission.objects.filter(
-        user=user,
-        content_type_id__in=tier_of_ct,
-        permission__codename__in=set(perm_by_tier.values()),
-    ).values_list("content_type_id", "object_pk", "permission__codename")
+    snapshot = _grants_snapshot.get()
+    if snapshot is not None and snapshot[0] == user.pk:
+        rows = [row for row in snapshot[1] if row[0] in tier_of_ct]
+    else:
+        rows = _grant_rows(user, tier_of_ct, set(perm_by_tier.values()))
     for ct_id, object_pk, codename in rows:
         tier = tier_of_ct[ct_id]
         if perm_by_tier[tier] == codename:

@@ -8,14 +8,16 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Q
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import TemplateView
+from django.views.generic import RedirectView, TemplateView
+from django_filters import ModelChoiceFilter
 from viewflow.urls import Application, ReadonlyModelViewset
 from viewflow.views.list import ListModelView, ModelFieldColumn
 
@@ -36,6 +38,26 @@ def _has_any_view_grant(user) -> bool:
 
 def _is_cadre(user) -> bool:
     return bool(user and user.is_authenticated) and Cadre.objects.filter(user=user).exists()
+
+
+class LandingRedirectView(LoginRequiredMixin, RedirectView):
+    """An area's index: the first of its pages the user may open; the menu shows the area only when there is one.
+
+    `landing(user)` gives that page's URL name, or None. It is the one answer to "may this user open the area?":
+    the site's menu asks it (`project.site`), and this view follows it or refuses.
+    """
+
+    refusal = _("您没有可以打开的页面。")
+
+    @staticmethod
+    def landing(user) -> str | None:
+        raise NotImplementedError
+
+    def get_redirect_url(self, *args, **kwargs):
+        name = self.landing(self.request.user)
+        if name is None:
+            raise PermissionDenied(self.refusal)
+        return reverse(name)
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -140,6 +162,20 @@ class TierListView(ListModelView):
     """
 
     template_name = "workflows/tier_list.html"
+
+    def get_filterset(self, filterset_class, queryset):
+        """Offer in each related filter only what the user's own rows hold: never another tier's names (R-O4)."""
+        filterset = super().get_filterset(filterset_class, queryset)
+        for field_filter in filterset.filters.values():
+            if isinstance(field_filter, ModelChoiceFilter):
+                related = field_filter.queryset.model
+                field_filter.queryset = related._default_manager.filter(
+                    pk__in=queryset.order_by().values(field_filter.field_name))
+        return filterset
+
+    def is_strict_filter(self):
+        # A filter value the page does not offer (another tier's unit, say) lists nothing, not every row.
+        return self.filterset.is_bound
 
     def get(self, request, *args, **kwargs):
         fmt = wanted_format(request)
@@ -283,6 +319,29 @@ class OrganisationApp(Application):
     icon = "account_tree"
     app_name = "org"
     viewsets = [UnitViewset(), TownshipViewset(), VillageViewset(), CadreViewset()]
+
+    def landing(self, user) -> str | None:
+        """The first list the user may read: the units for a tier's reader, their own record for a cadre."""
+        for viewset in self.viewsets:
+            if viewset.has_view_permission(user):
+                return f"org:{viewset.app_name}:index"
+        return None
+
+    @property
+    def index_path(self):
+        app = self
+
+        class OrganisationIndex(LandingRedirectView):
+            refusal = _("您无权查看组织架构。")
+
+            @staticmethod
+            def landing(user):
+                return app.landing(user)
+
+        return path("", OrganisationIndex.as_view(), name="index")
+
+    def in_menu_for(self, user) -> bool:
+        return self.landing(user) is not None
 
     def has_view_permission(self, user, obj=None):
         # Let anonymous visitors through to the views, whose login_required sends them to sign in.

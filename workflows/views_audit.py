@@ -289,6 +289,11 @@ class ReviewView(LoginRequiredMixin, TemplateView):
 
     template_name = "workflows/audit/review.html"
 
+    @staticmethod
+    def admits(user) -> bool:
+        """Whether the page opens to the user: the org dept's and the auditors' (R-X1); the menu asks it too."""
+        return bool(selectors.review_counties(user))
+
     def get(self, request, *args, **kwargs):
         self.counties = _reviewer_counties(request.user)
         scoped = selectors.audit_events_for(request.user, self.counties)

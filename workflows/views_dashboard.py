@@ -46,6 +46,11 @@ class DashboardView(LoginRequiredMixin, TemplateView):
 
     template_name = "workflows/dashboard.html"
 
+    @staticmethod
+    def admits(user) -> bool:
+        """Whether the page opens to the user: the org dept's and the auditors' (R-O4); the menu asks it too."""
+        return bool(dashboard.dashboard_counties(user))
+
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()

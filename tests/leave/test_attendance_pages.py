@@ -283,12 +283,21 @@ def test_r_o4_holidays_page_read_by_the_county_changed_by_the_org_dept(client, a
 
 @pytest.mark.parametrize(("role", "target"), [
     ("cadre_a", "leave:calendar"), ("town_a", "leave:grid"), ("org", "leave:compliance"),
-    ("auditor", "leave:compliance"), ("head_a", "home:index"), ("outsider", "home:index"),
+    ("auditor", "leave:compliance"), ("head_a", "leave:visits"),
 ])
 def test_r_o4_the_index_sends_each_role_to_its_page(client, att, role, target):
     client.force_login(att["people"][role])
     response = client.get(reverse("leave:index"))
     assert response.status_code == 302 and response["Location"] == reverse(target)
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_r_o4_the_index_refuses_someone_with_no_page_here(client, att):
+    """No post and no stationing: the menu does not show the area, and its index says so inside the frame."""
+    client.force_login(att["people"]["outsider"])
+    response = client.get(reverse("leave:index"))
+    assert response.status_code == 403
+    assert "您没有可以打开的驻村管理页面。" in response.content.decode()
 
 
 # --- Scale: a fixed number of queries (R-M2a) ----------------------------------------------------------------

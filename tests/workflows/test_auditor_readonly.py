@@ -273,7 +273,9 @@ def _flow_kwargs(name: str) -> list[dict] | None:
     parts = name[len(prefix) + 1:].split(":")
     processes = flow_class.process_class._default_manager.filter(flow_class=flow_class).order_by("pk")
     if len(parts) == 1:
-        return [{"process_pk": p.pk} for p in processes[:2]]
+        # A running process (its page offers what may happen next) and a finished one, of every flow.
+        chosen = [processes.filter(finished__isnull=True).first(), processes.filter(finished__isnull=False).first()]
+        return [{"process_pk": p.pk} for p in chosen if p is not None]
     node = getattr(flow_class.instance, parts[0], None)
     tasks = Task.objects.filter(process__flow_class=flow_class, flow_task=node).order_by("pk")
     chosen = [t for t in (tasks.filter(finished__isnull=True).first(), tasks.filter(finished__isnull=False).first())
@@ -659,3 +661,13 @@ def test_r_o4_every_service_refuses_the_auditor_and_leaves_only_a_refusal(county
     assert not not_plausible, "calls that fail even for their rightful caller:\n" + "\n".join(not_plausible)
     assert not let_through, "the auditor was not refused:\n" + "\n".join(let_through)
     assert len(refused) == len(calls)
+
+
+def test_the_walk_reaches_a_running_and_a_finished_process_of_every_flow(county):
+    from django.utils.module_loading import import_string
+
+    for prefix, dotted in FLOWS.items():
+        flow_class = import_string(dotted)
+        pks = [kwargs["process_pk"] for kwargs in _flow_kwargs(f"{prefix}:process_detail")]
+        processes = flow_class.process_class._default_manager.filter(pk__in=pks)
+        assert {p.finished is None for p in processes} == {True, False}, prefix
