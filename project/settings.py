@@ -77,8 +77,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
-            # viewflow's tags with forms that show each error once (see the module's docstring).
-            "libraries": {"viewflow": "workflows.templatetags.viewflow_forms"},
         },
     },
 ]
