@@ -429,8 +429,7 @@ def dispatch_complete_training(*, dispatches: Iterable[Dispatch], completed_on: 
             if dispatch.state != DispatchState.TRAINING:
                 raise ValidationError(_("%(name)s 不在岗前培训中。") % {"name": dispatch.cadre.name})
             if dispatch.training_batch and completed_on < dispatch.training_batch.starts_on:
-                raise ValidationError(_("结业日期 %(day)s 早于开班日期 %(start)s,不能记录结业。") % {
-                    "day": completed_on.isoformat(), "start": dispatch.training_batch.starts_on.isoformat()})
+                raise ValidationError(_("结业日期不能早于开班日期。"))
             dispatch.training_completed_on = completed_on
             dispatch.save(update_fields=["training_completed_on"])
             audit_record(action="dispatch.training_completed", actor=by, obj=dispatch,

@@ -30,7 +30,8 @@ def _units_user_nominates_for(user):
 class NominateForm(forms.Form):
     cadre = forms.ModelChoiceField(
         label=_("干部"), queryset=None, help_text=_("后备干部、重点培养干部排在前面,应优先选派。"))
-    village = forms.ModelChoiceField(label=_("驻点村"), queryset=None)
+    village = forms.ModelChoiceField(label=_("驻点村"), queryset=None, error_messages={
+        "invalid_choice": _("所选的村现在不能推荐(本年度可能刚有干部被推荐到该村),请从列表中重新选择。")})
     note = forms.CharField(label=_("推荐理由"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     exclusion = forms.ChoiceField(
         label=_("“宁可不派”情形"), required=False, choices=[("", _("无"))] + list(Exclusion.choices),
