@@ -67,6 +67,10 @@ class QuotaSanction(models.Model):
     sent = models.PositiveSmallIntegerField(_("实际选派"))
     starts_on = models.DateField(_("起始日期"))
     ends_on = models.DateField(_("终止日期"))
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("撤销人"))
+    revoke_reason = models.TextField(_("撤销理由"), blank=True)
 
     tier_paths = {"unit": "unit_id", "county": "unit__county_id"}
 
@@ -77,6 +81,10 @@ class QuotaSanction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.starts_on}–{self.ends_on}"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
 
 
 class TrainingBatch(models.Model):

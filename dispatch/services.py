@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime
 from collections.abc import Iterable
 from decimal import Decimal
@@ -29,6 +28,7 @@ from dispatch.models import (
     TrainingBatch,
     WorkGroup,
 )
+from dispatch.selectors import add_months
 from workflows.audit import audit_record
 from workflows.guards import require_perm, require_state
 from workflows.models import Cadre, County, Post, Role, Township, Unit, User, Village
@@ -40,12 +40,6 @@ from workflows.permissions import (
 )
 from workflows.policy import policy
 from workflows.text import join_list
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def term_end(stationed_on: datetime.date) -> datetime.date:
@@ -133,58 +127,91 @@ def pairing_remove(*, pairing: Pairing, by: User) -> None:
         pairing.delete()
 
 
-def quota_set(*, unit: Unit, year: int, cadres: int, deadline: datetime.date, by: User) -> Quota:
-    """The org dept sets a unit's yearly quota and deadline (R-S5)."""
+def quota_set(*, unit: Unit, year: int, cadres: int, deadline: datetime.date, by: User,
+              confirm_past_deadline: bool = False) -> Quota:
+    """The org dept sets a unit's yearly quota and deadline; a deadline already past only when confirmed (R-S5)."""
     require_perm(by, COORDINATE_COUNTY, unit.county, action="quota.set")
     if cadres < 1:
         raise ValidationError(_("选派名额至少为 1 名。"))
+    today = timezone.localdate()
+    past = deadline < today
     with transaction.atomic():
         quota = Quota.objects.select_for_update().filter(unit=unit, year=year).first()
         if quota is not None and quota.enforced_at is not None:
             raise ValidationError(_("该年度选派任务已到期核查,不能再修改。"))
+        if past and not confirm_past_deadline:
+            raise ValidationError(
+                _("截止日期 %(deadline)s 已经过去(今天是 %(today)s)。保存后该任务即可到期核查,未完成的单位将被记录处理;"
+                  "如确需补录,请勾选“确认截止日期已过”后再保存。") % {
+                    "deadline": deadline.isoformat(), "today": today.isoformat()},
+                code="deadline_past")
         before = f"{quota.cadres} / {quota.deadline}" if quota else ""
         if quota is None:
             quota = Quota(unit=unit, year=year)
         quota.cadres, quota.deadline = cadres, deadline
         quota.save()
-        audit_record(action="quota.set", actor=by, obj=quota, from_state=before, to_state=f"{cadres} / {deadline}")
+        audit_record(action="quota.set", actor=by, obj=quota, from_state=before, to_state=f"{cadres} / {deadline}",
+                     data={"past_deadline_confirmed": True} if past else None)
     return quota
 
 
-def quota_enforce(*, on: datetime.date, by: User | None = None, county: County | None = None) -> list[QuotaSanction]:
-    """At each passed deadline, sanction every unit that sent fewer cadres than its quota (R-S5)."""
+def quota_enforce(*, on: datetime.date, by: User | None = None, county: County | None = None,
+                  confirmed: Iterable[int] | None = None) -> list[QuotaSanction]:
+    """At each passed deadline, sanction every unit that sent fewer cadres than its quota (R-S5).
+
+    A person confirms the list they were shown (`confirmed`: the quota ids the confirmation page listed); if
+    the quotas due are no longer exactly those, nothing is recorded and they are told to look again.
+    """
     if by is not None:
         # A person enforces in their own county; only the scheduler (by=None) runs across counties.
         if county is None:
             raise PermissionDenied(_("请指定要核查的县。"))
         require_perm(by, COORDINATE_COUNTY, county, action="quota.enforce")
-    due = Quota.objects.filter(deadline__lt=on, enforced_at__isnull=True).select_related("unit")
-    if county is not None:
-        due = due.filter(unit__county=county)
     sanctions = []
-    years = policy("QUOTA_SANCTION_YEARS")
     with transaction.atomic():
         # Count under the lock, for exactly the quotas locked: a quota falling due in between is counted too.
-        due = list(due.select_for_update(of=("self",)))
-        sent = selectors.sent_counts(year_unit_pairs=[(q.year, q.unit_id) for q in due])
-        for quota in due:
+        due = list(selectors.quotas_due(on=on, county=county).select_for_update(of=("self",)))
+        if confirmed is not None and {q.pk for q in due} != set(confirmed):
+            raise ValidationError(_("待核查的选派任务已有变化(可能已由他人核查,或有任务刚刚设定或修改),"
+                                    "本次未记录任何处理。请核对新的清单后再确认。"), code="stale")
+        for check in selectors.quota_checks(due):
+            quota = check.quota
             quota.enforced_at = timezone.now()
             quota.save(update_fields=["enforced_at"])
-            count = sent.get((quota.year, quota.unit_id), 0)
-            if count >= quota.cadres:
-                audit_record(action="quota.met", actor=by, obj=quota, data={"sent": count, "quota": quota.cadres})
+            if not check.short:
+                audit_record(action="quota.met", actor=by, obj=quota, data={"sent": check.sent,
+                                                                             "quota": quota.cadres})
                 continue
-            starts = quota.deadline + datetime.timedelta(days=1)
-            sanction = QuotaSanction.objects.create(
-                unit=quota.unit, quota=quota, sent=count, starts_on=starts,
-                ends_on=add_months(starts, 12 * years) - datetime.timedelta(days=1),
-            )
+            sanction = QuotaSanction.objects.create(unit=quota.unit, quota=quota, sent=check.sent,
+                                                    starts_on=check.starts_on, ends_on=check.ends_on)
             audit_record(action="quota.sanction", actor=by, obj=sanction, to_state="sanctioned",
                          reason=_("未完成选派任务:名额 %(quota)s,实派 %(sent)s") % {
-                             "quota": quota.cadres, "sent": count},
+                             "quota": quota.cadres, "sent": check.sent},
                          data={"starts_on": str(sanction.starts_on), "ends_on": str(sanction.ends_on)})
             sanctions.append(sanction)
     return sanctions
+
+
+def quota_sanction_revoke(*, sanction: QuotaSanction, by: User, reason: str) -> QuotaSanction:
+    """The org dept revokes a sanction, with a reason: the unit may be considered for the awards again (R-S5)."""
+    if sanction.revoked_at is not None:
+        raise ValidationError(_("该处理已于 %(when)s 撤销。") % {
+            "when": timezone.localtime(sanction.revoked_at).strftime("%Y-%m-%d %H:%M")})
+    require_perm(by, COORDINATE_COUNTY, sanction.unit.county, action="quota.sanction_revoke")
+    if not reason.strip():
+        raise ValidationError(_("请填写撤销处理的理由。"))
+    with transaction.atomic():
+        sanction = QuotaSanction.objects.select_for_update(of=("self",)).select_related("unit", "quota").get(
+            pk=sanction.pk)
+        if sanction.revoked_at is not None:
+            raise ValidationError(_("该处理已由他人撤销。"))
+        sanction.revoked_at, sanction.revoked_by, sanction.revoke_reason = timezone.now(), by, reason.strip()
+        sanction.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+        audit_record(action="quota.sanction_revoke", actor=by, obj=sanction, from_state="sanctioned",
+                     to_state="revoked", reason=sanction.revoke_reason,
+                     data={"unit": sanction.unit.name, "year": sanction.quota.year,
+                           "starts_on": str(sanction.starts_on), "ends_on": str(sanction.ends_on)})
+    return sanction
 
 
 # --- Self-application (R-S2) ---------------------------------------------------------------------
@@ -264,9 +291,8 @@ def dispatch_nominate(
                 "village": village.name, "year": year})
         if Dispatch.objects.filter(cadre=cadre, state__in=ACTIVE_STATES).exists():
             raise ValidationError(_("%(name)s 已在选派中,不能重复推荐。") % {"name": cadre.name})
-        if (not policy("ALLOW_TWO_CADRES_PER_VILLAGE_PER_ROUND")
-                and Dispatch.objects.filter(village=village, year=year, state__in=ACTIVE_STATES).exists()):
-            raise ValidationError(_("%(village)s 本年度已有选派干部,不能再派第二名。") % {"village": village.name})
+        if not selectors.paired_villages_with_places(unit, year).filter(pk=village.pk, has_place=True).exists():
+            raise ValidationError(village_full_message(village, year))
         dispatch = Dispatch.objects.create(
             cadre=cadre, unit=unit, village=village, year=year, nominated_by=by, nomination_note=note.strip(),
             exclusion=exclusion, exclusion_note=exclusion_note.strip(),
@@ -285,6 +311,14 @@ def dispatch_nominate(
 
         DispatchFlow.start.run(dispatch=dispatch)
     return dispatch
+
+
+def village_full_message(village: Village, year: int) -> str:
+    """Why a village cannot take another cadre this round (R-S6): the same words on the form and in the service."""
+    if selectors.cadres_per_village_per_round() == 1:
+        return _("%(village)s 本年度已有选派干部,不能再派第二名。") % {"village": village.name}
+    return _("%(village)s 本年度已有 %(n)s 名选派干部,已达上限。") % {
+        "village": village.name, "n": selectors.cadres_per_village_per_round()}
 
 
 def dispatch_approve(*, dispatch: Dispatch, by: User, comment: str = "") -> Dispatch:
@@ -381,6 +415,10 @@ def dispatch_complete_training(*, dispatches: Iterable[Dispatch], completed_on: 
     dispatches = list(dispatches)
     for dispatch in dispatches:
         require_perm(by, COORDINATE_COUNTY, dispatch.unit.county, action="training.complete")
+    today = timezone.localdate()
+    if completed_on > today:
+        raise ValidationError(_("结业日期 %(day)s 晚于今天(%(today)s):培训结束后才能记录结业。") % {
+            "day": completed_on.isoformat(), "today": today.isoformat()})
     from dispatch.flows import DispatchFlow
 
     done = []

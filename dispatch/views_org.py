@@ -22,10 +22,10 @@ from django.views.generic import TemplateView
 
 from dispatch import exports, selectors, services
 from dispatch.forms import DateInput
-from dispatch.models import Dispatch, Pairing, TrainingBatch
+from dispatch.models import Dispatch, Pairing, QuotaSanction, TrainingBatch
 from workflows.exports import ExportMixin, file_name
 from workflows.models import County, Unit, Village, VillageCategory, income_categories
-from workflows.permissions import COORDINATE_COUNTY, acting_on, may, may_view, visible_to
+from workflows.permissions import COORDINATE_COUNTY, may, may_view, visible_to
 from workflows.policy import policy
 from workflows.taskviews import ServiceFormView, add_service_errors
 from workflows.text import join_list, with_tags
@@ -52,16 +52,22 @@ def _village_label(village: Village) -> str:
 
 
 def _call_service(form: forms.Form, call) -> bool:
-    """Run one service with the form's data; a refusal goes onto the form and nothing is written."""
+    """Run one service with the form's data; a refusal goes onto the form (and into `form.refusal`), nothing written."""
+    form.refusal = None
     if not form.is_valid():
         return False
     try:
         with transaction.atomic():
             call(form.cleaned_data)
     except ValidationError as error:
+        form.refusal = error
         add_service_errors(form, error)
         return False
     return True
+
+
+def _codes(error: ValidationError | None) -> set[str]:
+    return {e.code for e in error.error_list} if error is not None else set()
 
 
 class OrgPage(LoginRequiredMixin):
@@ -119,16 +125,24 @@ class QuotaForm(forms.Form):
     unit = forms.ModelChoiceField(label=gettext_lazy("单位"), queryset=Unit.objects.none())
     cadres = forms.IntegerField(label=gettext_lazy("选派名额(名)"), max_value=32767)
     deadline = forms.DateField(label=gettext_lazy("截止日期"), widget=DateInput())
+    # Offered only once the service has said the deadline is past: the org dept confirms it knowingly (R-S5).
+    confirm_past_deadline = forms.BooleanField(label=gettext_lazy("确认截止日期已过"), required=False,
+                                               widget=forms.HiddenInput)
 
     def __init__(self, *args, county: County, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = Unit.objects.filter(county=county).order_by("code")
+        if self.is_bound and self.data.get("confirm_past_deadline") in ("on", "true", "True", "1"):
+            self.ask_past_deadline()
+
+    def ask_past_deadline(self) -> None:
+        self.fields["confirm_past_deadline"].widget = forms.CheckboxInput()
 
 
 def _unit_rows(county: County, year: int, today: datetime.date) -> list[dict]:
     """One row per unit: its pairings, quota with sent and pending counts, and sanction (four queries)."""
     units = list(Unit.objects.filter(county=county).order_by("code"))
-    quotas = {q.unit_id: q for q in selectors.quota_progress(county, year).select_related("sanction")}
+    quotas = {q.unit_id: q for q in selectors.quota_progress(county, year).select_related("sanction__revoked_by")}
     pairings = defaultdict(list)
     for pairing in selectors.pairings_in(county, year):
         pairing.categories = _categories(pairing.village, pairing.village_own_income)
@@ -180,17 +194,21 @@ class PairingsView(ExportMixin, CountyPage, TemplateView):
             return self.render_to_response(self.get_context_data(pairing_form=form), status=200)
         if action == "quota":
             form = QuotaForm(request.POST, county=self.county)
-            if _call_service(form, lambda d: services.quota_set(unit=d["unit"], year=year, cadres=d["cadres"],
-                                                                deadline=d["deadline"], by=user)):
+            if _call_service(form, lambda d: services.quota_set(
+                    unit=d["unit"], year=year, cadres=d["cadres"], deadline=d["deadline"], by=user,
+                    confirm_past_deadline=d["confirm_past_deadline"])):
                 messages.success(request, _("已设定 %(unit)s %(year)s 年度选派名额 %(n)s 名,截止 %(deadline)s。") % {
                     "unit": form.cleaned_data["unit"].name, "year": year, "n": form.cleaned_data["cadres"],
                     "deadline": form.cleaned_data["deadline"].isoformat()})
                 return self._back(year)
+            if "deadline_past" in _codes(form.refusal):
+                form.ask_past_deadline()
             return self.render_to_response(self.get_context_data(quota_form=form), status=200)
         return HttpResponseBadRequest()
 
     def _back(self, year: int) -> HttpResponseRedirect:
-        return HttpResponseRedirect(f"{reverse('dispatch:pairings')}?year={year}")
+        # Its own fragment: a redirect without one keeps the form's (#quota), and the message is at the top.
+        return HttpResponseRedirect(f"{reverse('dispatch:pairings')}?year={year}#messages")
 
 
 @require_POST
@@ -210,29 +228,84 @@ def pairing_remove(request, pk: int):
     return HttpResponseRedirect(f"{reverse('dispatch:pairings')}?year={pairing.year}")
 
 
-@require_POST
-@login_required
-def quota_enforce(request):
-    """到期核查: sanction the county's units that missed a passed deadline, and say which (R-S5)."""
-    counties = acting_on(request.user, COORDINATE_COUNTY, County.objects.order_by("code"))
-    wanted = request.POST.get("county", "")
-    county = (counties.filter(pk=wanted) if wanted.isdigit() else counties).first()
-    if county is None:
-        raise PermissionDenied(_("只有县委组织部可以进行此操作。"))
-    today = timezone.localdate()
-    sanctions = services.quota_enforce(on=today, by=request.user, county=county)
-    if sanctions:
-        listed = ";".join(
-            _("%(unit)s(%(year)s 年度名额 %(quota)s 名,实派 %(sent)s 名,%(start)s 至 %(end)s)") % {
-                "unit": s.unit.name, "year": s.quota.year, "quota": s.quota.cadres, "sent": s.sent,
-                "start": s.starts_on.isoformat(), "end": s.ends_on.isoformat()}
-            for s in sanctions)
-        messages.warning(request, _("到期核查完成。以下单位未完成选派任务,已记录不得参评县级以上党建先进单位和文明单位:"
-                                    "%(units)s。") % {"units": listed})
-    else:
-        messages.success(request, _("到期核查完成:截至 %(day)s,没有新增未完成选派任务的单位。") % {
-            "day": today.isoformat()})
-    return HttpResponseRedirect(f"{reverse('dispatch:pairings')}?year={_year(request)}")
+class QuotaEnforceView(CountyPage, TemplateView):
+    """到期核查: show which units the check would sanction, and record it only when the org dept confirms (R-S5)."""
+
+    template_name = "dispatch/org/quota_enforce.html"
+    coordinate_to_view = True
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        checks = selectors.quota_checks(list(selectors.quotas_due(on=today, county=self.county)))
+        return super().get_context_data(
+            year=_year(self.request), today=today, checks=checks, short=[c for c in checks if c.short],
+            met=[c for c in checks if not c.short], policy_years=policy("QUOTA_SANCTION_YEARS"), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        year, today = _year(request), timezone.localdate()
+        confirmed = [int(pk) for pk in request.POST.getlist("quota") if pk.isdigit()]
+        if request.POST.get("confirm") != "yes":
+            return HttpResponseRedirect(self._here(year))
+        try:
+            sanctions = services.quota_enforce(on=today, by=request.user, county=self.county, confirmed=confirmed)
+        except ValidationError as error:
+            return self.render_to_response(self.get_context_data(errors=error.messages), status=409)
+        if sanctions:
+            listed = ";".join(
+                _("%(unit)s(%(year)s 年度名额 %(quota)s 名,实派 %(sent)s 名,%(start)s 至 %(end)s)") % {
+                    "unit": s.unit.name, "year": s.quota.year, "quota": s.quota.cadres, "sent": s.sent,
+                    "start": s.starts_on.isoformat(), "end": s.ends_on.isoformat()}
+                for s in sanctions)
+            messages.warning(request, _("到期核查完成。以下单位未完成选派任务,"
+                                        "已记录不得参评县级以上党建先进单位和文明单位:%(units)s。") % {"units": listed})
+        elif confirmed:
+            messages.success(request, _("到期核查完成:已核查的单位均完成了选派任务。"))
+        else:
+            messages.success(request, _("到期核查完成:截至 %(day)s,没有新增未完成选派任务的单位。") % {
+                "day": today.isoformat()})
+        return HttpResponseRedirect(f"{reverse('dispatch:pairings')}?year={year}#messages")
+
+    def _here(self, year: int) -> str:
+        return f"{reverse('dispatch:quota_enforce')}?county={self.county.pk}&year={year}"
+
+
+class SanctionRevokeForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("撤销理由"), widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=gettext_lazy("如核查有误、任务已按期完成但登记滞后等,请写明依据。"))
+
+
+class SanctionRevokeView(ServiceFormView):
+    """The org dept revokes a sanction with a reason, from the quota page (R-S5, R-X1)."""
+
+    form_class = SanctionRevokeForm
+    template_name = "dispatch/org/sanction_revoke.html"
+    page_title = gettext_lazy("撤销未完成选派任务的处理")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.sanction = get_object_or_404(QuotaSanction.objects.select_related("unit__county", "quota", "revoked_by"),
+                                          pk=kwargs["pk"])
+        if not may(request.user, COORDINATE_COUNTY, self.sanction):
+            raise PermissionDenied(_("只有县委组织部可以进行此操作。"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def _pairings_url(self) -> str:
+        return f"{reverse('dispatch:pairings')}?year={self.sanction.quota.year}"
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("back_url", self._pairings_url())
+        return super().get_context_data(sanction=self.sanction, **kwargs)
+
+    def perform(self, form):
+        sanction = services.quota_sanction_revoke(sanction=self.sanction, by=self.request.user,
+                                                  reason=form.cleaned_data["reason"])
+        self.success_message = _("已撤销 %(unit)s %(year)s 年度未完成选派任务的处理。") % {
+            "unit": sanction.unit.name, "year": sanction.quota.year}
+        return sanction
+
+    def get_success_url(self):
+        return self._pairings_url()
 
 
 # --- Award eligibility (R-S5) ---------------------------------------------------------------------
@@ -409,12 +482,15 @@ class TrainingBatchView(OrgPage, TemplateView):
     def get_context_data(self, **kwargs):
         batch = self.batch
         members = list(selectors.batch_members(batch))
-        context = {"batch": batch, "members": members, "can_coordinate": self.can_coordinate}
+        context = {"batch": batch, "members": members, "can_coordinate": self.can_coordinate,
+                   "today": timezone.localdate()}
         if self.can_coordinate:
             context["candidates"] = selectors.approved_awaiting_training(batch.county)
             context["completable"] = [d for d in members if d.awaits_training_completion()]
             context.setdefault("enrol_form", EnrolForm(batch=batch))
-            context.setdefault("completion_form", CompletionForm(batch=batch, initial={"completed_on": batch.ends_on}))
+            # Never a day still to come: a completion is recorded once the course has ended (R-S8).
+            completed_on = min(batch.ends_on, timezone.localdate())
+            context.setdefault("completion_form", CompletionForm(batch=batch, initial={"completed_on": completed_on}))
         context.update(kwargs)
         return super().get_context_data(**context)
 
@@ -434,7 +510,7 @@ class TrainingBatchView(OrgPage, TemplateView):
                     dispatches=d["dispatches"], completed_on=d["completed_on"], by=user)):
                 messages.success(request, _("已记录 %(n)s 名干部培训结业,转派出单位落实保障事项。") % {
                     "n": len(form.cleaned_data["dispatches"])})
-                return HttpResponseRedirect(reverse("dispatch:training_batch", args=[batch.pk]))
+                return HttpResponseRedirect(reverse("dispatch:training_batch", args=[batch.pk]) + "#messages")
             return self.render_to_response(self.get_context_data(completion_form=form))
         return HttpResponseBadRequest()
 
@@ -442,7 +518,8 @@ class TrainingBatchView(OrgPage, TemplateView):
 urlpatterns = [
     path("org/pairings/", PairingsView.as_view(), name="pairings"),
     path("org/pairings/<int:pk>/remove/", pairing_remove, name="pairing_remove"),
-    path("org/quotas/enforce/", quota_enforce, name="quota_enforce"),
+    path("org/quotas/enforce/", QuotaEnforceView.as_view(), name="quota_enforce"),
+    path("org/sanctions/<int:pk>/revoke/", SanctionRevokeView.as_view(), name="sanction_revoke"),
     path("org/eligibility/", EligibilityView.as_view(), name="eligibility"),
     path("org/coverage/", CoverageView.as_view(), name="coverage"),
     path("org/training/", TrainingListView.as_view(), name="training"),

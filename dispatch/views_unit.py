@@ -30,7 +30,8 @@ def _units_user_nominates_for(user):
 class NominateForm(forms.Form):
     cadre = forms.ModelChoiceField(
         label=_("干部"), queryset=None, help_text=_("后备干部、重点培养干部排在前面,应优先选派。"))
-    village = forms.ModelChoiceField(label=_("驻点村"), queryset=None)
+    village = forms.ModelChoiceField(label=_("驻点村"), queryset=None, error_messages={
+        "invalid_choice": _("所选的村现在不能推荐(本年度可能刚有干部被推荐到该村),请从列表中重新选择。")})
     note = forms.CharField(label=_("推荐理由"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     exclusion = forms.ChoiceField(
         label=_("“宁可不派”情形"), required=False, choices=[("", _("无"))] + list(Exclusion.choices),
@@ -42,8 +43,24 @@ class NominateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["cadre"].queryset = selectors.candidates_for_unit(unit)
         self.fields["cadre"].label_from_instance = self._cadre_label
-        self.fields["village"].queryset = selectors.paired_villages(unit, year)
+        villages = selectors.paired_villages_with_places(unit, year)
+        # The villages without a place are left out, and the help text says which and who holds them (R-S6).
+        self.fields["village"].queryset = villages.filter(has_place=True)
         self.fields["village"].label_from_instance = lambda v: f"{v.township.name} · {v.name}"
+        self.full_villages = list(villages.filter(has_place=False))
+        self.fields["village"].help_text = self._full_villages_text(year)
+
+    def _full_villages_text(self, year: int) -> str:
+        if not self.full_villages:
+            return ""
+        holders = selectors.active_dispatches_in(self.full_villages, year)
+        listed = join_list(
+            with_tags(v.name, join_list(f"{d.cadre.name} · {d.get_state_display()}" for d in holders[v.pk]))
+            for v in self.full_villages)
+        if not self.fields["village"].queryset.exists():
+            return _("本单位本年度的结对村都已有选派干部,暂无可推荐的村:%(villages)s。"
+                     "如需增派,请联系县委组织部增加结对。") % {"villages": listed}
+        return _("以下结对村本年度已有选派干部,不能再推荐,未列入选项:%(villages)s。") % {"villages": listed}
 
     @staticmethod
     def _cadre_label(cadre) -> str:

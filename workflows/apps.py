@@ -10,8 +10,10 @@ class WorkflowsConfig(AppConfig):
     verbose_name = _("组织与审计")
 
     def ready(self):
+        from workflows.formlayout import use_banner_layout
         from workflows.policy import audit_policy_changes
         from workflows.services import post_grants_sync
 
         post_migrate.connect(audit_policy_changes, sender=self)
         post_migrate.connect(post_grants_sync, sender=self)
+        use_banner_layout()

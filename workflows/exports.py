@@ -20,6 +20,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from workflows.text import yes_no
+
 FORMATS = ("xlsx", "csv")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Excel sheet names may not hold these characters and are at most 31 characters long.
@@ -60,6 +62,8 @@ def _cell_value(value: Any) -> Any:
         return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return yes_no(value)
     if isinstance(value, (int, float, Decimal, datetime.date)):
         return value
     return str(value)

@@ -22,6 +22,7 @@ from fpdf.enums import WrapMode, XPos, YPos
 
 from appraisal.pdf import FAMILY, PdfFontMissing, chinese_date, chinese_font
 from workflows.exports import Column, Table
+from workflows.text import yes_no
 
 __all__ = ["PdfFontMissing", "cell_text", "table_pdf"]
 
@@ -48,7 +49,9 @@ def cell_text(value: Any, column: Column) -> str:
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, datetime.date):
         return value.isoformat()
-    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+    if isinstance(value, bool):
+        return yes_no(value)
+    if isinstance(value, (int, float, Decimal)):
         if column.kind == "percent":
             return f"{value:.1%}"
         if column.kind == "decimal" or not isinstance(value, int):

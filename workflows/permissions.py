@@ -191,3 +191,12 @@ def acting_on(user: User | None, perm: str, queryset: QuerySet) -> QuerySet:
         return queryset.none()
     pks = granted_tier_pks(user, {tier: perm})[tier]
     return queryset.filter(**{f"{path}__in": pks})
+
+
+def sees_personal_identifiers(user: User | None, cadre: Model) -> bool:
+    """May this user read a cadre's full ID and phone numbers: only the org dept of the cadre's county (R-O4).
+
+    Everyone else, the auditor and the cadre's own unit and township included, reads them masked: the
+    process needs to tell cadres apart, not to contact or identify them, and the org dept keeps the files.
+    """
+    return may(user, COORDINATE_COUNTY, cadre)

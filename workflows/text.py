@@ -13,3 +13,22 @@ def join_list(items: Iterable) -> str:
 def with_tags(text: str, tags: str) -> str:
     """Append tags to a label: 李卫东【后备】 in Chinese, 李卫东 [reserve] in English."""
     return _("%(text)s【%(tags)s】") % {"text": text, "tags": tags} if tags else text
+
+
+def yes_no(value: bool) -> str:
+    """是 or 否: how a yes/no value reads on a page or in a file, never True or False."""
+    return _("是") if value else _("否")
+
+
+def mask_id_number(number: str) -> str:
+    """An ID number with only its region (first 6) and last 4 characters shown: 410523********1234."""
+    if len(number) <= 10:
+        return "*" * len(number)
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+def mask_phone(phone: str) -> str:
+    """A phone number with only its first 3 and last 4 digits shown: 138****5678."""
+    if len(phone) <= 7:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]

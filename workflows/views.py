@@ -14,19 +14,20 @@ from django.db.models import Count, Q
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView, TemplateView
 from django_filters import ModelChoiceFilter
 from viewflow.urls import Application, ReadonlyModelViewset
+from viewflow.utils import get_object_data
+from viewflow.views.detail import DetailModelView
 from viewflow.views.list import ListModelView, ModelFieldColumn
 
 from workflows import selectors
 from workflows.exports import Column, Table, export_response, file_name, wanted_format
 from workflows.flows import open_tasks_for
 from workflows.models import Cadre, Township, Unit, Village, income_categories
-from workflows.permissions import VIEW_PERM_OF_TIER, granted_tier_pks, may_view
-from workflows.text import join_list
+from workflows.permissions import VIEW_PERM_OF_TIER, granted_tier_pks, may_view, sees_personal_identifiers
+from workflows.text import join_list, mask_id_number, mask_phone, yes_no
 
 
 def _has_any_view_grant(user) -> bool:
@@ -153,6 +154,34 @@ def _kind_of(values: list) -> str:
     return "text"
 
 
+class YesNoColumn(ModelFieldColumn):
+    """A yes/no field of a list, read as 是 or 否 (viewflow draws a tick or a cross icon)."""
+
+    def column_type(self):
+        return "text"
+
+    def format_value(self, obj, value):
+        return "" if value is None else yes_no(value)
+
+
+def _shown_value(viewset, user, obj, name: str, value):
+    """A field's value as this user may read it: yes/no in words, personal identifiers masked unless allowed."""
+    masks = getattr(viewset, "masked_fields", {})
+    if name in masks and value and not viewset.reveals_identifiers(user, obj):
+        return masks[name](value)
+    if isinstance(value, bool):
+        return yes_no(value)
+    return value
+
+
+class TierDetailView(DetailModelView):
+    """viewflow's detail of a tier record, with yes/no in words and personal identifiers masked (R-O4)."""
+
+    def get_object_data(self):
+        for field, label, value in get_object_data(self.object):
+            yield field, label, _shown_value(self.viewset, self.request.user, self.object, field.name, value)
+
+
 class TierListView(ListModelView):
     """viewflow's list of a tier, which also answers `?format=xlsx|csv` with the rows it lists (R-O4).
 
@@ -184,6 +213,12 @@ class TierListView(ListModelView):
         title = self.model._meta.verbose_name_plural
         return export_response(fmt, self.export_table(str(title)), file_name(title, timezone.localdate()))
 
+    def get_column_def(self, attr_name):
+        column = super().get_column_def(attr_name)
+        if type(column) is ModelFieldColumn and isinstance(column.model_field, models.BooleanField):
+            return YesNoColumn(column.model_field)
+        return column
+
     def export_value(self, obj, column):
         exporter = getattr(self.viewset, f"export_{column.attr_name}", None)
         if exporter is not None:
@@ -191,11 +226,10 @@ class TierListView(ListModelView):
         value = column.get_value(obj)
         if isinstance(column, ModelFieldColumn) and column.model_field.flatchoices:
             return dict(column.model_field.flatchoices).get(value, value)
-        if isinstance(value, bool):
-            return gettext("是") if value else gettext("否")
         if isinstance(value, models.Model):
             return str(value)
-        return value
+        # Exports follow the page: the same words for yes/no, the same masking (R-O4).
+        return _shown_value(self.viewset, self.request.user, obj, column.attr_name, value)
 
     def export_table(self, title: str) -> Table:
         names = getattr(self.viewset, "export_columns", None) or self.get_columns()
@@ -216,6 +250,7 @@ class TierScopedViewset(ReadonlyModelViewset):
     """A read-only list and detail that shows only rows inside the user's tiers."""
 
     list_view_class = TierListView
+    detail_view_class = TierDetailView
 
     def get_queryset(self, request):
         return self.scoped(request.user)
@@ -305,8 +340,14 @@ class CadreViewset(TierScopedViewset):
     list_search_fields = ["name", "unit__name"]
     list_filter_fields = ["unit", "is_reserve", "is_key_cultivation", "rank"]
 
+    #: Personal identifiers shown in full only to the org dept (R-O4), on the page and in exports alike.
+    masked_fields = {"id_number": mask_id_number, "phone": mask_phone}
+
     def scoped(self, user):
         return selectors.cadres_for(user)
+
+    def reveals_identifiers(self, user, obj) -> bool:
+        return sees_personal_identifiers(user, obj)
 
     def has_view_permission(self, user, obj=None):
         if obj is None:

@@ -143,8 +143,8 @@ def test_r_o4_county_lists_refuse_the_export_to_townships_units_and_cadres(clien
 
 def test_r_s5_pairings_export_has_one_row_per_unit_with_quota_counts_and_the_check(client, three):
     org = three["people"]["org"]
-    services.quota_set(unit=three["unit_a"], year=YEAR, cadres=2, deadline=DEADLINE, by=org)
-    services.quota_set(unit=three["unit_b"], year=YEAR, cadres=3, deadline=DEADLINE, by=org)
+    services.quota_set(unit=three["unit_a"], year=YEAR, cadres=2, deadline=DEADLINE, confirm_past_deadline=True, by=org)
+    services.quota_set(unit=three["unit_b"], year=YEAR, cadres=3, deadline=DEADLINE, confirm_past_deadline=True, by=org)
     [sanction] = services.quota_enforce(on=D(2026, 7, 1), by=org, county=three["county"])
     response = _get(client, org, PAIRINGS, year=YEAR, format="xlsx")
     assert download_name(response) == "结对与选派任务-2026.xlsx"
@@ -166,7 +166,7 @@ def test_r_s5_pairings_export_has_one_row_per_unit_with_quota_counts_and_the_che
 def sanctioned(three):
     org = three["people"]["org"]
     for unit in (three["unit_a"], three["unit_b"]):
-        services.quota_set(unit=unit, year=YEAR, cadres=5, deadline=DEADLINE, by=org)
+        services.quota_set(unit=unit, year=YEAR, cadres=5, deadline=DEADLINE, confirm_past_deadline=True, by=org)
     services.quota_enforce(on=D(2026, 7, 1), by=org, county=three["county"])
     return three
 

@@ -79,7 +79,7 @@ def test_r_o4_auditor_reads_the_org_pages_without_any_form(client, world, batch,
 def test_r_o4_auditor_posts_are_refused_and_change_nothing(client, world, batch):
     approved = advance(world["cadre_a"], world["village_a"], DispatchState.APPROVED)
     services.quota_set(unit=world["unit_b"], year=YEAR, cadres=1, deadline=datetime.date(2020, 1, 1),
-                       by=world["people"]["org"])
+                       by=world["people"]["org"], confirm_past_deadline=True)
     pairing = Pairing.objects.get(unit=world["unit_b"], village=world["village_b"], year=YEAR)
     pairings_url = reverse("dispatch:pairings") + f"?year={YEAR}"
     before = (Pairing.objects.count(), list(Quota.objects.values_list("cadres", "enforced_at")),
@@ -101,8 +101,13 @@ def test_r_o4_auditor_posts_are_refused_and_change_nothing(client, world, batch)
     assert Dispatch.objects.get(pk=approved.pk).state == DispatchState.APPROVED
 
 
-def test_r_o4_a_post_only_address_answers_get_with_405(client, world):
-    assert _page(client, world["people"]["org"], "dispatch:quota_enforce").status_code == 405
+def test_r_s5_r_o4_the_deadline_check_page_is_the_org_depts_and_opening_it_records_nothing(client, world):
+    services.quota_set(unit=world["unit_b"], year=YEAR, cadres=1, deadline=DEADLINE, by=world["people"]["org"],
+                       confirm_past_deadline=True)
+    assert _page(client, world["people"]["org"], "dispatch:quota_enforce").status_code == 200
+    for who in ["auditor", "head_b", "town_a", "cadre_a"]:
+        assert _page(client, world["people"][who], "dispatch:quota_enforce").status_code == 403, who
+    assert Quota.objects.get().enforced_at is None and not QuotaSanction.objects.exists()
 
 
 # --- Pairing and quota page (R-S5, R-S6) ----------------------------------------------------------
@@ -114,8 +119,8 @@ def test_r_s5_r_s6_pairing_page_shows_each_unit_with_villages_quota_counts_and_s
     world["village_a"].save()
     advance(world["cadre_a"], world["village_a"], DispatchState.APPROVED)
     advance(world["plain_a"], world["village_a2"], DispatchState.NOMINATED)
-    services.quota_set(unit=world["unit_a"], year=YEAR, cadres=3, deadline=DEADLINE, by=org)
-    services.quota_set(unit=world["unit_b"], year=YEAR, cadres=1, deadline=DEADLINE, by=org)
+    services.quota_set(unit=world["unit_a"], year=YEAR, cadres=3, deadline=DEADLINE, confirm_past_deadline=True, by=org)
+    services.quota_set(unit=world["unit_b"], year=YEAR, cadres=1, deadline=DEADLINE, confirm_past_deadline=True, by=org)
     services.quota_enforce(on=ENFORCED_ON, by=org, county=world["county"])
     UnitFactory(county=world["county"], name="县审计局")  # no pairing, no quota: still a row
 
@@ -148,7 +153,7 @@ def test_r_s6_org_dept_adds_a_pairing_with_target_villages_offered_first(client,
     response = client.post(reverse("dispatch:pairings") + f"?year={YEAR}",
                            {"action": "add", "unit": world["unit_b"].pk, "village": weak.pk})
     assert response.status_code == 302
-    assert response["Location"] == reverse("dispatch:pairings") + f"?year={YEAR}"
+    assert response["Location"] == reverse("dispatch:pairings") + f"?year={YEAR}#messages"
     assert Pairing.objects.filter(unit=world["unit_b"], village=weak, year=YEAR).exists()
     assert not Pairing.objects.filter(village=plain).exists()
     assert AuditEvent.objects.filter(action="pairing.add", actor=org).exists()
@@ -185,7 +190,8 @@ def test_r_s6_removing_a_pairing_in_use_is_refused_with_the_reason(client, world
 def test_r_s5_org_dept_sets_a_quota_through_the_page(client, world):
     client.force_login(world["people"]["org"])
     response = client.post(reverse("dispatch:pairings") + f"?year={YEAR}",
-                           {"action": "quota", "unit": world["unit_a"].pk, "cadres": 2, "deadline": "2026-06-30"})
+                           {"action": "quota", "unit": world["unit_a"].pk, "cadres": 2, "deadline": "2026-06-30",
+                            "confirm_past_deadline": "on"})
     assert response.status_code == 302
     quota = Quota.objects.get(unit=world["unit_a"], year=YEAR)
     assert (quota.cadres, quota.deadline) == (2, DEADLINE)
@@ -202,7 +208,7 @@ def test_r_s5_a_quota_below_one_is_shown_back_with_the_reason_and_not_saved(clie
 
 def test_r_s5_a_quota_already_enforced_cannot_be_changed_on_the_page(client, world):
     org = world["people"]["org"]
-    services.quota_set(unit=world["unit_a"], year=YEAR, cadres=1, deadline=DEADLINE, by=org)
+    services.quota_set(unit=world["unit_a"], year=YEAR, cadres=1, deadline=DEADLINE, confirm_past_deadline=True, by=org)
     services.quota_enforce(on=ENFORCED_ON, by=org, county=world["county"])
     client.force_login(org)
     response = client.post(reverse("dispatch:pairings") + f"?year={YEAR}",
@@ -212,23 +218,90 @@ def test_r_s5_a_quota_already_enforced_cannot_be_changed_on_the_page(client, wor
     assert Quota.objects.get().cadres == 1
 
 
-def test_r_s5_enforcement_button_sanctions_units_below_quota_and_names_them(client, world):
+def test_r_s5_enforcement_asks_first_listing_the_units_it_will_sanction_then_records_on_confirmation(client, world):
     org, today = world["people"]["org"], timezone.localdate()
     year, deadline = today.year, today - datetime.timedelta(days=1)
     advance(world["cadre_a"], world["village_a"], DispatchState.APPROVED, year=year)
-    services.quota_set(unit=world["unit_a"], year=year, cadres=1, deadline=deadline, by=org)
-    services.quota_set(unit=world["unit_b"], year=year, cadres=2, deadline=deadline, by=org)
+    met = services.quota_set(unit=world["unit_a"], year=year, cadres=1, deadline=deadline, by=org,
+                             confirm_past_deadline=True)
+    short = services.quota_set(unit=world["unit_b"], year=year, cadres=2, deadline=deadline, by=org,
+                               confirm_past_deadline=True)
     client.force_login(org)
-    response = client.post(reverse("dispatch:quota_enforce") + f"?year={year}", follow=True)
-    assert response.status_code == 200
+    url = reverse("dispatch:quota_enforce") + f"?county={world['county'].pk}&year={year}"
+    page = client.get(url)
+    assert [c.quota.unit.name for c in page.context["short"]] == ["县教育局"]
+    assert [c.quota.unit.name for c in page.context["met"]] == ["县农业农村局"]
+    text = _text(page)
+    assert "将记录处理的单位" in text and "县教育局" in text and "确认核查,记录 1 个单位的处理" in text
+    assert not QuotaSanction.objects.exists() and Quota.objects.filter(enforced_at__isnull=False).count() == 0
+
+    # A POST that is not the confirmation only leads back to the list.
+    assert client.post(url, {"quota": [met.pk, short.pk]}).status_code == 302
+    assert not QuotaSanction.objects.exists()
+
+    response = client.post(url, {"confirm": "yes", "quota": [met.pk, short.pk]}, follow=True)
     text = _text(response)
     assert "以下单位未完成选派任务" in text and "县教育局" in text and "实派 0 名" in text
     sanction = QuotaSanction.objects.get()
     assert (sanction.unit, sanction.starts_on) == (world["unit_b"], today)
+    assert "没有截止日期已过、尚未核查的选派任务" in _text(client.get(url))
 
-    again = client.post(reverse("dispatch:quota_enforce") + f"?year={year}", follow=True)
-    assert "没有新增未完成选派任务的单位" in _text(again)
+
+def test_r_s5_a_confirmation_of_a_list_that_changed_meanwhile_records_nothing_and_says_so(client, world):
+    org = world["people"]["org"]
+    first = services.quota_set(unit=world["unit_a"], year=YEAR, cadres=1, deadline=DEADLINE, by=org,
+                               confirm_past_deadline=True)
+    client.force_login(org)
+    url = reverse("dispatch:quota_enforce") + f"?county={world['county'].pk}&year={YEAR}"
+    # Shown only the first quota; a second falls due before the org dept confirms.
+    services.quota_set(unit=world["unit_b"], year=YEAR, cadres=1, deadline=DEADLINE, by=org,
+                       confirm_past_deadline=True)
+    response = client.post(url, {"confirm": "yes", "quota": [first.pk]})
+    assert response.status_code == 409
+    assert "待核查的选派任务已有变化" in _text(response) and "县教育局" in _text(response)
+    assert not QuotaSanction.objects.exists() and not Quota.objects.filter(enforced_at__isnull=False).exists()
+
+
+def test_r_s5_a_second_confirmation_of_the_same_list_is_told_it_was_already_checked(client, world):
+    org = world["people"]["org"]
+    quota = services.quota_set(unit=world["unit_b"], year=YEAR, cadres=1, deadline=DEADLINE, by=org,
+                               confirm_past_deadline=True)
+    client.force_login(org)
+    url = reverse("dispatch:quota_enforce") + f"?county={world['county'].pk}&year={YEAR}"
+    assert client.post(url, {"confirm": "yes", "quota": [quota.pk]}).status_code == 302
+    again = client.post(url, {"confirm": "yes", "quota": [quota.pk]})
+    assert again.status_code == 409 and "可能已由他人核查" in _text(again)
     assert QuotaSanction.objects.count() == 1
+
+
+def test_r_s5_a_deadline_in_the_past_is_refused_on_the_page_until_confirmed(client, world):
+    client.force_login(world["people"]["org"])
+    url = reverse("dispatch:pairings") + f"?year={YEAR}"
+    data = {"action": "quota", "unit": world["unit_a"].pk, "cadres": 2, "deadline": "2026-06-30"}
+    refused = client.post(url, data)
+    assert refused.status_code == 200
+    text = _text(refused)
+    assert "截止日期 2026-06-30 已经过去(今天是 2026-11-26)" in text
+    assert text.count("截止日期 2026-06-30 已经过去") == 1
+    assert '<vf-field-checkbox' in text and 'name="confirm_past_deadline"' in text and "确认截止日期已过" in text
+    assert not Quota.objects.exists()
+
+    saved = client.post(url, {**data, "confirm_past_deadline": "on"})
+    assert saved.status_code == 302 and saved["Location"].endswith("#messages")
+    assert Quota.objects.get().deadline == DEADLINE
+    event = AuditEvent.objects.get(action="quota.set")
+    assert event.data["past_deadline_confirmed"] is True
+
+
+def test_r_s5_an_invalid_quota_comes_back_at_its_form_with_the_error_shown_once(client, world):
+    client.force_login(world["people"]["org"])
+    page = _text(client.get(reverse("dispatch:pairings") + f"?year={YEAR}"))
+    assert 'action="?year=2026#quota"' in page and 'id="quota"' in page
+    response = client.post(reverse("dispatch:pairings") + f"?year={YEAR}",
+                           {"action": "quota", "unit": world["unit_a"].pk, "cadres": 0, "deadline": "2026-12-31"})
+    text = _text(response)
+    assert text.count("选派名额至少为 1 名。") == 1 and 'data-testid="form-errors"' in text
+    assert "vf-form__errors" not in text
 
 
 def _grow_county(world, *, townships=3, villages=4):
@@ -239,7 +312,7 @@ def _grow_county(world, *, townships=3, villages=4):
         appoint(UserFactory(username=f"town_new{t}"), Role.TOWNSHIP_COMMITTEE, town)
         unit = UnitFactory(county=county, name=f"县新局{t}")
         appoint(UserFactory(username=f"head_new{t}"), Role.UNIT_HEAD, unit)
-        services.quota_set(unit=unit, year=YEAR, cadres=2, deadline=DEADLINE, by=org)
+        services.quota_set(unit=unit, year=YEAR, cadres=2, deadline=DEADLINE, confirm_past_deadline=True, by=org)
         for v in range(villages):
             village = VillageFactory(township=town, name=f"新村{t}-{v}", is_weak_leadership=v % 4 == 0,
                                      is_election_difficult=v % 4 == 1, is_old_revolutionary=v % 4 == 2,
@@ -276,7 +349,7 @@ def test_r_s5_r_s6_org_page_queries_do_not_grow_with_the_county(client, world, n
 @pytest.fixture
 def sanctioned(world):
     org = world["people"]["org"]
-    services.quota_set(unit=world["unit_b"], year=YEAR, cadres=2, deadline=DEADLINE, by=org)
+    services.quota_set(unit=world["unit_b"], year=YEAR, cadres=2, deadline=DEADLINE, confirm_past_deadline=True, by=org)
     [sanction] = services.quota_enforce(on=ENFORCED_ON, by=org, county=world["county"])
     return sanction
 

@@ -97,8 +97,10 @@ def new_cadre(unit, name):
 
 def test_r_s5_org_dept_sets_then_updates_a_quota_with_audit(world):
     org = world["people"]["org"]
-    quota = services.quota_set(unit=world["unit_a"], year=YEAR, cadres=2, deadline=DEADLINE, by=org)
-    services.quota_set(unit=world["unit_a"], year=YEAR, cadres=3, deadline=datetime.date(2026, 7, 31), by=org)
+    quota = services.quota_set(unit=world["unit_a"], year=YEAR, cadres=2, deadline=DEADLINE,
+                               confirm_past_deadline=True, by=org)
+    services.quota_set(unit=world["unit_a"], year=YEAR, cadres=3, deadline=datetime.date(2026, 7, 31), by=org,
+                       confirm_past_deadline=True)
     stored = Quota.objects.get(pk=quota.pk)
     assert (stored.cadres, stored.deadline) == (3, datetime.date(2026, 7, 31))
     assert Quota.objects.filter(unit=world["unit_a"], year=YEAR).count() == 1
@@ -109,7 +111,8 @@ def test_r_s5_org_dept_sets_then_updates_a_quota_with_audit(world):
 
 def test_r_s5_quota_below_one_is_refused_and_nothing_written(world):
     with pytest.raises(ValidationError, match="至少为 1 名"):
-        services.quota_set(unit=world["unit_a"], year=YEAR, cadres=0, deadline=DEADLINE, by=world["people"]["org"])
+        services.quota_set(unit=world["unit_a"], year=YEAR, cadres=0, deadline=DEADLINE,
+                           confirm_past_deadline=True, by=world["people"]["org"])
     assert not Quota.objects.exists()
 
 
@@ -117,24 +120,27 @@ def test_r_s5_r_o4_only_the_org_dept_sets_quotas(world):
     for who in ("auditor", "head_a", "town_a", "outsider"):
         with pytest.raises(PermissionDenied):
             services.quota_set(unit=world["unit_a"], year=YEAR, cadres=1, deadline=DEADLINE,
-                               by=world["people"][who])
+                               confirm_past_deadline=True, by=world["people"][who])
     assert not Quota.objects.exists()
 
 
 def test_r_s5_quota_cannot_change_after_enforcement(world):
     org = world["people"]["org"]
-    services.quota_set(unit=world["unit_a"], year=YEAR, cadres=1, deadline=DEADLINE, by=org)
+    services.quota_set(unit=world["unit_a"], year=YEAR, cadres=1, deadline=DEADLINE, confirm_past_deadline=True, by=org)
     services.quota_enforce(on=datetime.date(2026, 7, 1), by=org, county=world["county"])
     with pytest.raises(ValidationError, match="已到期核查"):
-        services.quota_set(unit=world["unit_a"], year=YEAR, cadres=5, deadline=DEADLINE, by=org)
+        services.quota_set(unit=world["unit_a"], year=YEAR, cadres=5, deadline=DEADLINE,
+                           confirm_past_deadline=True, by=org)
     assert Quota.objects.get(unit=world["unit_a"], year=YEAR).cadres == 1
 
 
 def test_r_s5_enforcement_sanctions_exactly_the_units_below_quota_from_the_day_after_the_deadline(world):
     org = world["people"]["org"]
     advance(world["cadre_a"], world["village_a"], DispatchState.APPROVED)
-    services.quota_set(unit=world["unit_a"], year=YEAR, cadres=1, deadline=DEADLINE, by=org)  # met
-    services.quota_set(unit=world["unit_b"], year=YEAR, cadres=1, deadline=DEADLINE, by=org)  # missed
+    services.quota_set(unit=world["unit_a"], year=YEAR, cadres=1, deadline=DEADLINE,
+                       confirm_past_deadline=True, by=org)  # met
+    services.quota_set(unit=world["unit_b"], year=YEAR, cadres=1, deadline=DEADLINE,
+                       confirm_past_deadline=True, by=org)  # missed
     sanctions = services.quota_enforce(on=datetime.date(2026, 7, 1), by=org, county=world["county"])
     assert [s.unit for s in sanctions] == [world["unit_b"]]
     sanction = QuotaSanction.objects.get()
@@ -146,7 +152,7 @@ def test_r_s5_enforcement_sanctions_exactly_the_units_below_quota_from_the_day_a
 
 def test_r_s5_a_deadline_not_yet_passed_is_not_enforced(world):
     org = world["people"]["org"]
-    services.quota_set(unit=world["unit_b"], year=YEAR, cadres=1, deadline=DEADLINE, by=org)
+    services.quota_set(unit=world["unit_b"], year=YEAR, cadres=1, deadline=DEADLINE, confirm_past_deadline=True, by=org)
     assert services.quota_enforce(on=DEADLINE, by=org, county=world["county"]) == []
     assert Quota.objects.get().enforced_at is None
     assert len(services.quota_enforce(on=DEADLINE + datetime.timedelta(days=1), by=org,
@@ -156,7 +162,7 @@ def test_r_s5_a_deadline_not_yet_passed_is_not_enforced(world):
 @override_settings(POLICY={**settings.POLICY, "QUOTA_SANCTION_YEARS": 2})
 def test_r_s5_sanction_length_follows_the_quota_sanction_years_setting(world):
     org = world["people"]["org"]
-    services.quota_set(unit=world["unit_b"], year=YEAR, cadres=1, deadline=DEADLINE, by=org)
+    services.quota_set(unit=world["unit_b"], year=YEAR, cadres=1, deadline=DEADLINE, confirm_past_deadline=True, by=org)
     [sanction] = services.quota_enforce(on=datetime.date(2026, 7, 1), by=org, county=world["county"])
     assert (sanction.starts_on, sanction.ends_on) == (datetime.date(2026, 7, 1), datetime.date(2028, 6, 30))
 
@@ -174,7 +180,7 @@ def test_r_s5_sanction_length_follows_the_quota_sanction_years_setting(world):
 def test_r_s5_only_approved_training_stationed_and_appraised_dispatches_count_as_sent(world, state, counts):
     org = world["people"]["org"]
     advance(world["cadre_a"], world["village_a"], state)
-    services.quota_set(unit=world["unit_a"], year=YEAR, cadres=1, deadline=DEADLINE, by=org)
+    services.quota_set(unit=world["unit_a"], year=YEAR, cadres=1, deadline=DEADLINE, confirm_past_deadline=True, by=org)
     sanctions = services.quota_enforce(on=datetime.date(2026, 7, 1), by=org, county=world["county"])
     assert (sanctions == []) is counts
     assert selectors.quota_progress(world["county"], YEAR).get().sent == (1 if counts else 0)
@@ -186,14 +192,14 @@ def test_r_s5_quota_progress_counts_sent_and_pending_per_unit(world):
     advance(world["cadre_b"], world["village_b"], DispatchState.REJECTED)
     org = world["people"]["org"]
     for unit in (world["unit_a"], world["unit_b"]):
-        services.quota_set(unit=unit, year=YEAR, cadres=2, deadline=DEADLINE, by=org)
+        services.quota_set(unit=unit, year=YEAR, cadres=2, deadline=DEADLINE, confirm_past_deadline=True, by=org)
     progress = {q.unit: (q.sent, q.pending) for q in selectors.quota_progress(world["county"], YEAR)}
     assert progress == {world["unit_a"]: (1, 1), world["unit_b"]: (0, 0)}
 
 
 def test_r_s5_enforcement_is_idempotent(world):
     org = world["people"]["org"]
-    services.quota_set(unit=world["unit_b"], year=YEAR, cadres=1, deadline=DEADLINE, by=org)
+    services.quota_set(unit=world["unit_b"], year=YEAR, cadres=1, deadline=DEADLINE, confirm_past_deadline=True, by=org)
     first = services.quota_enforce(on=datetime.date(2026, 7, 1), by=org, county=world["county"])
     events = AuditEvent.objects.count()
     assert services.quota_enforce(on=datetime.date(2026, 7, 2), by=org, county=world["county"]) == []
@@ -205,8 +211,9 @@ def test_r_s5_enforcement_is_idempotent(world):
 def test_r_s5_r_x1_enforcement_leaves_an_audit_record_for_each_quota(world):
     org = world["people"]["org"]
     advance(world["cadre_a"], world["village_a"], DispatchState.APPROVED)
-    met = services.quota_set(unit=world["unit_a"], year=YEAR, cadres=1, deadline=DEADLINE, by=org)
-    services.quota_set(unit=world["unit_b"], year=YEAR, cadres=2, deadline=DEADLINE, by=org)
+    met = services.quota_set(unit=world["unit_a"], year=YEAR, cadres=1, deadline=DEADLINE,
+                             confirm_past_deadline=True, by=org)
+    services.quota_set(unit=world["unit_b"], year=YEAR, cadres=2, deadline=DEADLINE, confirm_past_deadline=True, by=org)
     [sanction] = services.quota_enforce(on=datetime.date(2026, 7, 1), by=org, county=world["county"])
     met_event = AuditEvent.objects.get(action="quota.met")
     assert (met_event.object_id, met_event.actor, met_event.data) == (
@@ -219,7 +226,7 @@ def test_r_s5_r_x1_enforcement_leaves_an_audit_record_for_each_quota(world):
 
 def test_r_s5_r_o4_a_person_enforces_only_in_their_own_county(world):
     org, auditor = world["people"]["org"], world["people"]["auditor"]
-    services.quota_set(unit=world["unit_b"], year=YEAR, cadres=1, deadline=DEADLINE, by=org)
+    services.quota_set(unit=world["unit_b"], year=YEAR, cadres=1, deadline=DEADLINE, confirm_past_deadline=True, by=org)
     other = CountyFactory(code="410526", name="滑县")
     with pytest.raises(PermissionDenied):
         services.quota_enforce(on=datetime.date(2026, 7, 1), by=auditor, county=world["county"])
@@ -233,12 +240,12 @@ def test_r_s5_r_o4_a_person_enforces_only_in_their_own_county(world):
 
 def test_r_s5_enforce_quotas_command_covers_every_county_once_and_reports_in_chinese(world):
     org = world["people"]["org"]
-    services.quota_set(unit=world["unit_b"], year=YEAR, cadres=2, deadline=DEADLINE, by=org)
+    services.quota_set(unit=world["unit_b"], year=YEAR, cadres=2, deadline=DEADLINE, confirm_past_deadline=True, by=org)
     other = CountyFactory(code="410526", name="滑县")
     other_unit = UnitFactory(county=other, name="滑县水利局")
     appoint(UserFactory(username="org_hua"), Role.ORG_DEPT, other)
     services.quota_set(unit=other_unit, year=YEAR, cadres=1, deadline=DEADLINE,
-                       by=_holder(Role.ORG_DEPT, county=other))
+                       confirm_past_deadline=True, by=_holder(Role.ORG_DEPT, county=other))
     out = StringIO()
     call_command("enforce_quotas", "--date", "2026-07-01", stdout=out)
     text = out.getvalue()
@@ -262,7 +269,8 @@ def test_r_s5_enforce_quotas_command_refuses_a_malformed_date(world):
 
 def test_r_s5_enforce_quotas_command_defaults_to_today(world):
     org = world["people"]["org"]
-    services.quota_set(unit=world["unit_b"], year=2020, cadres=1, deadline=datetime.date(2020, 6, 30), by=org)
+    services.quota_set(unit=world["unit_b"], year=2020, cadres=1, deadline=datetime.date(2020, 6, 30), by=org,
+                       confirm_past_deadline=True)
     out = StringIO()
     call_command("enforce_quotas", stdout=out)
     assert "县教育局" in out.getvalue()
@@ -277,7 +285,7 @@ def test_r_s5_enforce_quotas_command_defaults_to_today(world):
 ])
 def test_r_s5_award_eligibility_around_the_sanction(world, day, eligible):
     org = world["people"]["org"]
-    services.quota_set(unit=world["unit_b"], year=YEAR, cadres=1, deadline=DEADLINE, by=org)
+    services.quota_set(unit=world["unit_b"], year=YEAR, cadres=1, deadline=DEADLINE, confirm_past_deadline=True, by=org)
     services.quota_enforce(on=datetime.date(2026, 7, 1), by=org, county=world["county"])
     ok, sanction = selectors.unit_is_award_eligible(world["unit_b"], on=day)
     assert ok is eligible

@@ -188,7 +188,8 @@ def county(world):
                                                    villages=[w["village_a"], w["village_a2"]], by=town_a)
     w["leader"] = dispatch_services.team_leader_name(township=town_a_t, dispatch=w["d_stationed"], by=town_a)
     dispatch_services.mentor_assign(dispatch=w["d_stationed"], mentor=w["mentor_a"], by=town_a)
-    dispatch_services.quota_set(unit=unit_b, year=YEAR, cadres=3, deadline=D(2026, 6, 30), by=org)
+    dispatch_services.quota_set(unit=unit_b, year=YEAR, cadres=3, deadline=D(2026, 6, 30), by=org,
+                                confirm_past_deadline=True)
     dispatch_services.quota_set(unit=unit_a, year=YEAR, cadres=1, deadline=D(2027, 6, 30), by=org)
     dispatch_services.quota_enforce(on=timezone.localdate(), by=org, county=w["county"])
     w["sanction"] = QuotaSanction.objects.get(unit=unit_b)

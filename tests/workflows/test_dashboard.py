@@ -84,7 +84,8 @@ def cw(world, monkeypatch):
 def add_quotas(w: dict) -> None:
     """unit_a: 3 cadres by 2026-06-30 (sent 2: sanctioned on enforcement); unit_b: 1 by 2026-12-31 (sent 1)."""
     org = w["people"]["org"]
-    dispatch_services.quota_set(unit=w["unit_a"], year=2026, cadres=3, deadline=D(2026, 6, 30), by=org)
+    dispatch_services.quota_set(unit=w["unit_a"], year=2026, cadres=3, deadline=D(2026, 6, 30), by=org,
+                                confirm_past_deadline=True)
     dispatch_services.quota_set(unit=w["unit_b"], year=2026, cadres=1, deadline=D(2026, 12, 31), by=org)
     dispatch_services.quota_enforce(on=TODAY, by=org, county=w["county"])
 
@@ -447,7 +448,8 @@ def grow(w: dict, n: int = 3) -> None:
         appoint(UserFactory(username=f"town_new_{i}", name=f"新增镇{i + 1}党委书记"), Role.TOWNSHIP_COMMITTEE, town)
         unit = UnitFactory(county=county, name=f"县新增局{i + 1}")
         appoint(UserFactory(username=f"head_new_{i}", name=f"新增局{i + 1}局长"), Role.UNIT_HEAD, unit)
-        dispatch_services.quota_set(unit=unit, year=2026, cadres=n + 1, deadline=D(2026, 6, 30), by=org)
+        dispatch_services.quota_set(unit=unit, year=2026, cadres=n + 1, deadline=D(2026, 6, 30), by=org,
+                                    confirm_past_deadline=True)
         for j in range(n):
             village = VillageFactory(township=town, name=f"新增村{i + 1}-{j + 1}", is_weak_leadership=j % 2 == 0,
                                      is_old_revolutionary=j % 3 == 0, is_ethnic_minority=j == 1)
