@@ -299,6 +299,7 @@ def _object_kwargs(w: dict) -> dict[str, list[dict]]:
         "dispatch:training_batch": [{"pk": b.pk} for b in TrainingBatch.objects.order_by("pk")],
         "dispatch:work_group_edit": [{"pk": w["group"].pk}],
         "dispatch:application_decide": [{"pk": w["application"].pk}],
+        "dispatch:sanction_revoke": [{"pk": w["sanction"].pk}],
         "leave:day_correct": [{"dispatch": w["d_stationed"].pk, "day": "2026-04-15"}],
         "leave:leave_withdraw": [{"pk": lr.pk} for lr in LeaveRequest.objects.order_by("pk")],
         "leave:inspection": [{"pk": w["inspection"].pk}],
@@ -539,6 +540,7 @@ def _service_calls(w: dict) -> dict[str, tuple[str, dict]]:
         "dispatch.services.pairing_remove": ("org", dict(pairing=Pairing.objects.get(
             unit=w["unit_a"], village=w["village_a"], year=APPRAISED_ON.year))),
         "dispatch.services.quota_enforce": ("org", dict(on=timezone.localdate(), county=org_county)),
+        "dispatch.services.quota_sanction_revoke": ("org", dict(sanction=f(w["sanction"]), reason="核查有误")),
         "dispatch.services.quota_set": ("org", dict(unit=w["unit_a"], year=2027, cadres=2, deadline=D(2027, 6, 30))),
         "dispatch.services.recall_carry_out": ("head_b", dict(recall=f(w["recall_approved"]), on=D(2026, 11, 20))),
         "dispatch.services.recall_decide": ("org", dict(recall=f(w["recall_open"]), approve=True, comment="同意")),
