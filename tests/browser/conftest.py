@@ -62,7 +62,7 @@ def browser():
 def page(browser, live_server):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860}, timezone_id="Asia/Shanghai")
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(30000)
     page.base_url = live_server.url
     yield page
     context.close()
@@ -73,7 +73,7 @@ def phone_page(browser, live_server):
     context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True,
                                   has_touch=True, timezone_id="Asia/Shanghai")
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(30000)
     page.base_url = live_server.url
     yield page
     context.close()
