@@ -10,6 +10,10 @@ Every day status is written through `leave.ledger.ledger_write`. Rules that shap
   and a rest day spent elsewhere is not an absence.
 * Days are recorded as they happen: a day after today cannot be set by hand (approved leave may be).
 * A confirmed month is locked; only the org dept changes it (`day_correct`), with a reason, audited.
+* Confirming a month records nothing: a working day nobody entered stays unreported (未填报) and counts as
+  not in the village. The township may first state the unreported days itself (`month_fill_unreported`:
+  in the village or absent), one action audited as its statement with the days it names.
+* A cadre submits a month once it is over and every day of it is recorded; a refusal names the days.
 * Evidence (location, photo description) is optional everywhere: no service asks for it (R-M2a).
 """
 
@@ -39,12 +43,14 @@ from workflows.audit import audit_record
 from workflows.guards import require_perm, require_state
 from workflows.models import County, Township, User
 from workflows.permissions import COORDINATE_COUNTY, MANAGE_STATIONED
+from workflows.text import join_list
 
 ACTION_LABELS: dict = {
     "attendance.month_fill": gettext_lazy("按默认填报考勤"),
     "attendance.day_set": gettext_lazy("登记考勤"),
     "attendance.month_submit": gettext_lazy("提交月度考勤"),
     "attendance.month_confirm": gettext_lazy("乡镇确认月度考勤"),
+    "attendance.month_fill_unreported": gettext_lazy("乡镇登记未填报的考勤"),
     "attendance.day_correct": gettext_lazy("组织部更正考勤"),
     "attendance.calendar_correct": gettext_lazy("更正节假日安排"),
 }
@@ -224,19 +230,29 @@ def day_set(*, dispatch: Dispatch, day: datetime.date, status: str, by: User, no
     return record
 
 
+def _day_list(days) -> str:
+    return join_list(f"{day:%m-%d}" for day in sorted(days))
+
+
 def month_submit(*, dispatch: Dispatch, month: datetime.date, by: User) -> AttendanceMonth:
-    """The cadre submits the month's calendar to the township once every day so far is recorded (R-M2a)."""
+    """The cadre submits a month that is over, every day of it recorded, to the township (R-M2a).
+
+    A month not over yet, or with days not recorded, is refused with the days named; nothing changes.
+    """
     first, last = month_bounds(month)
     today = timezone.localdate()
     start, end = _require_term(dispatch, first, last)
-    if first > today:
-        raise ValidationError(_("该月尚未开始,不能提交。"))
+    month_last = min(last, end)
+    if today < month_last:
+        raise ValidationError(_("%(month)s 尚未结束,从 %(date)s 起可以提交。") % {
+            "month": f"{first:%Y-%m}", "date": month_last.isoformat()})
     current = (AttendanceMonth.objects.filter(dispatch=dispatch, month=first).first()
                or AttendanceMonth(dispatch=dispatch, month=first))
     require_state(current, current.submit)
-    missing = len(_defaults_for(dispatch, max(first, start), min(last, end, today)))
+    missing = sorted(_defaults_for(dispatch, max(first, start), month_last))
     if missing:
-        raise ValidationError(_("还有 %(n)s 天没有填报,请先填报(可点“按默认填报本月”)。") % {"n": missing})
+        raise ValidationError(_("还有 %(n)s 天没有填报:%(days)s。请先逐日填报,或点“按默认填报本月”。") % {
+            "n": len(missing), "days": _day_list(missing)})
     _require_owner(by, dispatch, action="attendance.month_submit")
     with transaction.atomic():
         row = _month_row(dispatch, first, lock=True)
@@ -251,12 +267,80 @@ def month_submit(*, dispatch: Dispatch, month: datetime.date, by: User) -> Atten
 
 # --- The township ---------------------------------------------------------------------------------------
 
+#: What the township may state for the working days nobody entered; rest days among them become 休息.
+UNREPORTED_FILLS = [DayStatus.IN_VILLAGE, DayStatus.ABSENT]
+
+
+def _unreported(dispatch: Dispatch, first: datetime.date, last: datetime.date,
+                today: datetime.date) -> dict[datetime.date, str]:
+    """The days of the month in the term up to today with no status, each with its day's default status."""
+    start, end = selectors.term_of(dispatch)
+    return _defaults_for(dispatch, max(first, start), min(last, end, today))
+
+
+def month_fill_unreported(*, township: Township, month: datetime.date, status: str, by: User,
+                          dispatches: list[Dispatch] | None = None) -> dict[int, list[datetime.date]]:
+    """The township states the unreported working days of its cadres' month as 在村 or 缺勤 (R-M1, R-M2a).
+
+    One action for the chosen cadres (all unconfirmed ones when none are named): their working days up to
+    today with no status take `status`, their unrecorded rest days 休息; days already recorded are left as
+    they are. Each cadre's month gets an audit record naming the days, as the township's statement. Returns
+    the working days filled per dispatch.
+    """
+    if status not in UNREPORTED_FILLS:
+        raise ValidationError(_("未填报的工作日只能统一登记为“在村”或“缺勤”。"))
+    first, last = month_bounds(month)
+    today = timezone.localdate()
+    if first > today:
+        raise ValidationError(_("该月尚未开始,没有未填报的日子。"))
+    in_month = list(selectors.dispatches_in_month(first).filter(village__township=township))
+    if dispatches is not None:
+        wanted = {d.pk for d in dispatches}
+        if not wanted:
+            raise ValidationError(_("请选择要登记的干部。"))
+        if wanted - {d.pk for d in in_month}:
+            raise ValidationError(_("所选干部该月不在本乡镇驻村。"))
+        in_month = [d for d in in_month if d.pk in wanted]
+    states = selectors.month_states([d.pk for d in in_month], first)
+    locked = [d for d in in_month if states[d.pk] == MonthState.CONFIRMED]
+    if locked and dispatches is not None:
+        raise ValidationError(_("%(names)s 的 %(month)s 考勤已经确认锁定,如需更改请联系县委组织部。") % {
+            "names": join_list(d.cadre.name for d in locked), "month": f"{first:%Y-%m}"})
+    in_month = [d for d in in_month if d not in locked]
+    if not any(s == DayStatus.IN_VILLAGE for d in in_month for s in _unreported(d, first, last, today).values()):
+        raise ValidationError(_("所选干部 %(month)s 没有未填报的工作日。") % {"month": f"{first:%Y-%m}"})
+    require_perm(by, MANAGE_STATIONED, township, action="attendance.month_fill_unreported")
+    label = DayStatus(status).label
+    note = _("乡镇党委登记(本人未填报)")
+    filled: dict[int, list[datetime.date]] = {}
+    with transaction.atomic():
+        for dispatch in in_month:
+            row = _month_row(dispatch, first, lock=True)
+            if row.is_locked:
+                continue
+            unreported = _unreported(dispatch, first, last, today)
+            workdays = sorted(d for d, default in unreported.items() if default == DayStatus.IN_VILLAGE)
+            if not workdays:
+                continue
+            rest_days = sorted(d for d, default in unreported.items() if default == DayStatus.HOLIDAY)
+            statuses = {**dict.fromkeys(workdays, status), **dict.fromkeys(rest_days, DayStatus.HOLIDAY)}
+            ledger_write(dispatch=dispatch, statuses=statuses, source=DaySource.TOWNSHIP, by=by, overwrite=False,
+                         note=note)
+            audit_record(action="attendance.month_fill_unreported", actor=by, obj=row,
+                         reason=_("乡镇党委登记本人未填报的 %(n)s 个工作日为“%(status)s”:%(days)s") % {
+                             "n": len(workdays), "status": label, "days": _day_list(workdays)},
+                         data={"month": f"{first:%Y-%m}", "status": status,
+                               "workdays": [d.isoformat() for d in workdays],
+                               "rest_days": [d.isoformat() for d in rest_days]})
+            filled[dispatch.pk] = workdays
+    return filled
+
 
 def month_confirm(*, township: Township, month: datetime.date, by: User) -> list[AttendanceMonth]:
-    """The township confirms the month for all its cadres at once, which locks it (R-M2a).
+    """The township confirms the month for all its cadres at once, which locks it (R-M1, R-M2a).
 
-    Days nobody recorded take the defaults first (在村 on working days, 休息 on rest days); the audit
-    record of each cadre's month says how many.
+    Nothing is filled: a working day nobody entered stays unreported and counts as not in the village. The
+    audit record of each cadre's month names those days.
     """
     first, last = month_bounds(month)
     today = timezone.localdate()
@@ -276,16 +360,15 @@ def month_confirm(*, township: Township, month: datetime.date, by: User) -> list
             row = _month_row(dispatch, first, lock=True)
             if row.is_locked:
                 continue
-            start, end = selectors.term_of(dispatch)
-            statuses = _defaults_for(dispatch, max(first, start), min(last, end))
-            filled = ledger_write(dispatch=dispatch, statuses=statuses, source=DaySource.TOWNSHIP, by=by,
-                                  overwrite=False, note=_("确认时按默认补填"))
+            unreported = sorted(d for d, default in _unreported(dispatch, first, last, today).items()
+                                if default == DayStatus.IN_VILLAGE)
             before = row.state
             row.confirm(by=by, on=timezone.now())
             row.save()
             audit_record(action="attendance.month_confirm", actor=by, obj=row, from_state=before, to_state=row.state,
-                         reason=_("确认时按默认补填 %(n)s 天") % {"n": filled} if filled else "",
-                         data={"month": f"{first:%Y-%m}", "filled_by_default": filled})
+                         reason=_("%(n)s 个工作日未填报,不计在村:%(days)s") % {
+                             "n": len(unreported), "days": _day_list(unreported)} if unreported else "",
+                         data={"month": f"{first:%Y-%m}", "unreported": [d.isoformat() for d in unreported]})
             rows.append(row)
     return rows
 

@@ -68,18 +68,19 @@ def month_grid(grid: selectors.MonthGrid) -> Table:
     table = Table(_("考勤确认"), [
         Column(_("干部"), 10), Column(_("驻点村"), 12),
         *(Column(str(day.date.day), 4) for day in grid.days),
-        Column(_("本月在村"), 8, "int"), Column(_("本月目标"), 8, "int"), Column(_("本月状态"), 8),
+        Column(_("本月在村"), 8, "int"), Column(_("未填报"), 8, "int"), Column(_("本月目标"), 8, "int"),
+        Column(_("本月状态"), 8),
         Column(_("驻村年度在村"), 10, "int"), Column(_("驻村年度目标"), 10, "int"), Column(_("驻村年度状态"), 10),
         Column(_("考勤"), 8),
     ])
     for r in grid.rows:
         table.add(r.dispatch.cadre.name, r.dispatch.village.name, *(_cell(cell, grid.today) for cell in r.cells),
-                  r.month.present, r.month.target, r.month.standing_label, r.year.present, r.year.target,
-                  r.year.standing_label, r.state_short)
+                  r.month.present, r.month.unrecorded, r.month.target, r.month.standing_label, r.year.present,
+                  r.year.target, r.year.standing_label, r.state_short)
     if grid.rows:
         table.totals = [_("合计"), "", *([""] * len(grid.days)), sum(r.month.present for r in grid.rows),
-                        sum(r.month.target for r in grid.rows), "", sum(r.year.present for r in grid.rows),
-                        sum(r.year.target for r in grid.rows), "", ""]
+                        sum(r.month.unrecorded for r in grid.rows), sum(r.month.target for r in grid.rows), "",
+                        sum(r.year.present for r in grid.rows), sum(r.year.target for r in grid.rows), "", ""]
     legend = [f"{code} {status.label}" for status, code in selectors.STATUS_CODES.items()]
     table.note = ";".join([*legend, f"· {_('未填报')}", f"— {_('不在驻村期')}"])
     return table

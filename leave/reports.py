@@ -66,9 +66,9 @@ def monthly_attendance_report(township: Township, month: datetime.date, *,
                     _("已确认 %(n)s / %(total)s") % {"n": confirmed, "total": cadres}]
     table.note = _(
         "说明:在村、因公报备均计入在村天数;月目标为每月 %(days)s 天(节假日除外),"
-        "当月驻村期内工作日不足的以工作日数为准;未填报为截至 %(today)s 尚无记录的工作日。"
-        "是否达标:已达标;可达标(余下的工作日仍可达到);有风险(余下的日子全部在村也达不到);"
-        "未达标(月已结束仍未达到);待确认(月已结束,未填报的日子待乡镇确认)。") % {
+        "当月驻村期内工作日不足的以工作日数为准;未填报为截至 %(today)s 尚无记录的工作日,不计在村天数。"
+        "是否达标:已达标;可达标(今天以后的工作日仍可达到);有风险(今天以后的日子全部在村也达不到);"
+        "未达标(月已结束仍未达到)。") % {
         "days": policy("MIN_DAYS_IN_VILLAGE_PER_MONTH"), "today": grid.today.isoformat()}
     return table
 

@@ -11,12 +11,15 @@ The definitions every page shares:
   Its target is MIN_DAYS_IN_VILLAGE_PER_YEAR, pro-rated by calendar days when the term-year is shorter.
   Rest days spent in the village count toward it: a year has about 248 working days, so the 250-day
   rule cannot be met on working days alone.
-* **Days still possible**: the days of the period not recorded yet that can still become days present.
-  For a month, its unrecorded working days (past ones too: confirmation fills them as 在村); for a
-  term-year, its unrecorded working days until yesterday plus every unrecorded day from today on. Days
-  already recorded ahead (approved leave) are not possible.
+* **Days still possible**: the days still ahead (after today) not recorded yet, which can still become days
+  present: for a month, its unrecorded working days after today; for a term-year, every unrecorded day
+  after today. A past day nobody entered is not possible: it is **unreported** (未填报), and counts as not
+  in the village in every figure (confirming the month does not fill it). Days already recorded ahead
+  (approved leave) are not possible either.
+* **Unreported** (`Progress.unrecorded`): the working days of the period up to today with no status. Today
+  is among them until it is entered; it is no longer among the days still possible.
 * **At risk**: the period has not ended, its target is not met, and days present + days still possible
-  fall short of it. **Missed**: the period has ended short of it.
+  fall short of it. **Missed**: the period has ended short of it, unreported days or not.
 * **Absence** (R-M3, 两头不见人): a day recorded 缺勤. The write path accepts 缺勤 only on a working day,
   so a working day with no presence, no leave and no reported business is exactly such a day.
 
@@ -184,14 +187,12 @@ def month_target(workdays_in_term: int) -> int:
 class Standing:
     MET = "met"
     ON_TRACK = "on_track"
-    PENDING = "pending"  # ended, short of the target until the unrecorded days take their defaults
     AT_RISK = "at_risk"
     MISSED = "missed"
 
     LABELS = {
         MET: _("已达标"),
         ON_TRACK: _("可达标"),
-        PENDING: _("待确认"),
         AT_RISK: _("有风险"),
         MISSED: _("未达标"),
     }
@@ -205,11 +206,11 @@ class Progress:
     last: datetime.date
     target: int
     present: int = 0
-    possible: int = 0  # days not recorded yet that can still become days present
+    possible: int = 0  # days after today not recorded yet, which can still become days present
     over: bool = False  # the period has ended
     leave: int = 0
     absent: int = 0
-    unrecorded: int = 0  # working days up to today with no status yet
+    unrecorded: int = 0  # working days up to today with no status: unreported, not in the village
 
     @property
     def standing(self) -> str:
@@ -217,7 +218,7 @@ class Progress:
             return Standing.MET
         if self.present + self.possible < self.target:
             return Standing.MISSED if self.over else Standing.AT_RISK
-        return Standing.PENDING if self.over else Standing.ON_TRACK
+        return Standing.ON_TRACK
 
     @property
     def standing_label(self) -> str:
@@ -252,7 +253,7 @@ def month_progress(dispatches: list[Dispatch], month: datetime.date, days: list[
         .annotate(present=Count("pk", filter=Q(status__in=PRESENT_STATUSES)),
                   leave=Count("pk", filter=Q(status=DayStatus.LEAVE)),
                   absent=Count("pk", filter=Q(status=DayStatus.ABSENT)),
-                  on_workdays=Count("pk", filter=Q(date__in=workdays)),
+                  on_workdays_ahead=Count("pk", filter=Q(date__in=workdays, date__gt=today)),
                   on_past_workdays=Count("pk", filter=Q(date__in=workdays, date__lte=today)))
         .order_by()
     )}
@@ -265,7 +266,8 @@ def month_progress(dispatches: list[Dispatch], month: datetime.date, days: list[
         result[dispatch.pk] = Progress(
             first=p_first, last=p_last, target=month_target(in_term),
             present=row.get("present", 0), leave=row.get("leave", 0), absent=row.get("absent", 0),
-            possible=in_term - row.get("on_workdays", 0),
+            possible=(_count_before(workdays, max(p_first, today + datetime.timedelta(days=1)), p_last)
+                      - row.get("on_workdays_ahead", 0)),
             unrecorded=_count_before(workdays, p_first, min(p_last, today)) - row.get("on_past_workdays", 0),
             over=today > p_last,
         )
@@ -278,8 +280,8 @@ def year_progress(dispatches: list[Dispatch], today: datetime.date, county_id: i
         return {}
     periods = {d.pk: term_year(d, today) for d in dispatches}
     first, last = min(p.first for p in periods.values()), max(p.last for p in periods.values())
-    yesterday = today - datetime.timedelta(days=1)
-    past_workdays = [d.date for d in days_between(first, min(last, yesterday), county_id) if d.is_workday]
+    tomorrow = today + datetime.timedelta(days=1)
+    past_workdays = [d.date for d in days_between(first, min(last, today), county_id) if d.is_workday]
     rows = (
         AttendanceDay.objects.filter(dispatch_id__in=list(periods), date__range=(first, last))
         .annotate(term_year=_term_year_sql())
@@ -288,7 +290,7 @@ def year_progress(dispatches: list[Dispatch], today: datetime.date, county_id: i
                   leave=Count("pk", filter=Q(status=DayStatus.LEAVE)),
                   absent=Count("pk", filter=Q(status=DayStatus.ABSENT)),
                   on_past_workdays=Count("pk", filter=Q(date__in=past_workdays)),
-                  from_today=Count("pk", filter=Q(date__gte=today)))
+                  ahead=Count("pk", filter=Q(date__gt=today)))
         .order_by()
     )
     counts = {(row["dispatch_id"], row["term_year"]): row for row in rows}
@@ -296,13 +298,13 @@ def year_progress(dispatches: list[Dispatch], today: datetime.date, county_id: i
     for dispatch in dispatches:
         period = periods[dispatch.pk]
         row = counts.get((dispatch.pk, period.index), {})
-        past_unrecorded = _count_before(past_workdays, period.first, min(period.last, yesterday)) - row.get(
+        unreported = _count_before(past_workdays, period.first, min(period.last, today)) - row.get(
             "on_past_workdays", 0)
-        ahead = max((period.last - max(today, period.first)).days + 1, 0) - row.get("from_today", 0)
+        ahead = max((period.last - max(tomorrow, period.first)).days + 1, 0) - row.get("ahead", 0)
         result[dispatch.pk] = Progress(
             first=period.first, last=period.last, target=year_target(dispatch, period),
             present=row.get("present", 0), leave=row.get("leave", 0), absent=row.get("absent", 0),
-            possible=past_unrecorded + ahead, unrecorded=past_unrecorded, over=today > period.last,
+            possible=ahead, unrecorded=unreported, over=today > period.last,
         )
     return result
 
@@ -365,6 +367,7 @@ class GridRow:
     year: Progress
     state: str
     absences: list[datetime.date] = field(default_factory=list)
+    unreported: list[datetime.date] = field(default_factory=list)  # working days up to today with no status
 
     @property
     def is_locked(self) -> bool:
@@ -407,6 +410,16 @@ class MonthGrid:
     def with_absences(self) -> list[GridRow]:
         return [r for r in self.rows if r.absences]
 
+    @property
+    def unreported(self) -> list[GridRow]:
+        """The rows not confirmed yet with working days nobody entered, for the confirmation page (R-M1)."""
+        return [r for r in self.rows if r.unreported and not r.is_locked]
+
+
+def unreported_workdays(cells: list[Cell], today: datetime.date) -> list[datetime.date]:
+    """The working days of the term up to today that have no status (未填报)."""
+    return [c.day.date for c in cells if c.in_term and c.status is None and c.day.is_workday and c.day.date <= today]
+
 
 def township_month_grid(township: Township, month: datetime.date, *,
                         today: datetime.date | None = None) -> MonthGrid:
@@ -437,7 +450,8 @@ def township_month_grid(township: Township, month: datetime.date, *,
         cells = [Cell(day, *mine.get(day.date, (None, "")), in_term=start <= day.date <= end) for day in days]
         rows.append(GridRow(dispatch=dispatch, cells=cells, month=months[dispatch.pk], year=years[dispatch.pk],
                             state=states[dispatch.pk],
-                            absences=sorted(d for d, (s, _src) in mine.items() if s == DayStatus.ABSENT)))
+                            absences=sorted(d for d, (s, _src) in mine.items() if s == DayStatus.ABSENT),
+                            unreported=unreported_workdays(cells, today)))
     return MonthGrid(township=township, month=first, days=days, rows=rows, today=today)
 
 

@@ -24,7 +24,7 @@ from django.views.generic import TemplateView
 from dispatch.forms import DateInput
 from dispatch.models import Dispatch
 from leave import attendance, exports, selectors
-from leave.calendar import days_between
+from leave.calendar import days_between, month_bounds
 from leave.models import CalendarCorrection, DayStatus
 from workflows.exports import ExportMixin, file_name
 from workflows.models import County, Township
@@ -189,7 +189,8 @@ class CalendarView(AttendancePage, TemplateView):
         return super().get_context_data(
             page_title=f"{title} · {month:%Y-%m}",
             dispatch=dispatch, summary=summary, month=month, is_owner=is_owner, can_edit=can_edit,
-            can_submit=is_owner and not summary.is_locked and month <= summary.today,
+            can_submit=is_owner and not summary.is_locked and summary.today >= min(month_bounds(month)[1], end),
+            submit_from=min(month_bounds(month)[1], end),
             can_correct=may(user, COORDINATE_COUNTY, dispatch),
             term=(start, end), statuses=selectors.STATUS_CODES.items(),
             previous=previous if previous >= start.replace(day=1) else None,
@@ -235,6 +236,20 @@ class CellForm(forms.Form):
     note = forms.CharField(label=gettext_lazy("说明(可选)"), required=False, max_length=attendance.MAX_NOTE)
 
 
+class FillUnreportedForm(forms.Form):
+    """The township's statement for the working days its cadres left unreported: which cadres, which status."""
+
+    dispatch = forms.TypedMultipleChoiceField(coerce=int, error_messages={
+        "required": gettext_lazy("请选择要登记的干部。"),
+        "invalid_choice": gettext_lazy("所选干部该月不在本乡镇驻村。")})
+    status = forms.ChoiceField(choices=[(s.value, s.label) for s in attendance.UNREPORTED_FILLS], error_messages={
+        "invalid_choice": gettext_lazy("未填报的工作日只能统一登记为“在村”或“缺勤”。")})
+
+    def __init__(self, *args, dispatches: list[Dispatch], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dispatch"].choices = [(d.pk, d.cadre.name) for d in dispatches]
+
+
 class GridView(ExportMixin, AttendancePage, TemplateView):
     """The township's month: its cadres × the days, totals against targets, one button confirms all."""
 
@@ -259,6 +274,20 @@ class GridView(ExportMixin, AttendancePage, TemplateView):
                 rows = attendance.month_confirm(township=township, month=month, by=request.user)
                 messages.success(request, _("已确认 %(month)s 的考勤(%(n)s 名干部),本月考勤已锁定。") % {
                     "month": _month_param(month), "n": len(rows)})
+            elif action == "fill_unreported":
+                in_month = list(selectors.dispatches_in_month(month).filter(village__township=township))
+                form = FillUnreportedForm(request.POST, dispatches=in_month)
+                if not form.is_valid():
+                    raise ValidationError([e for errors in form.errors.values() for e in errors])
+                data = form.cleaned_data
+                chosen = [d for d in in_month if d.pk in set(data["dispatch"])]
+                filled = attendance.month_fill_unreported(township=township, month=month, status=data["status"],
+                                                          dispatches=chosen, by=request.user)
+                messages.success(request, _(
+                    "已将 %(cadres)s 名干部未填报的 %(n)s 个工作日登记为“%(status)s”(休息日登记为休息),"
+                    "记为乡镇党委的登记并记入审计记录。") % {
+                    "cadres": len(filled), "n": sum(len(days) for days in filled.values()),
+                    "status": DayStatus(data["status"]).label})
             elif action == "cell":
                 form = CellForm(request.POST)
                 if not form.is_valid():
@@ -292,7 +321,8 @@ class GridView(ExportMixin, AttendancePage, TemplateView):
             previous=selectors.shift_month(month, -1), following=selectors.shift_month(month, 1),
             statuses=selectors.STATUS_CODES.items(), rules=_rules(),
             editable_rows=[r for r in grid.rows if not r.is_locked] if can_manage else [],
-            unrecorded_total=sum(r.month.unrecorded for r in grid.rows if not r.is_locked),
+            unreported_total=sum(len(r.unreported) for r in grid.unreported),
+            unreported_fills=attendance.UNREPORTED_FILLS,
             cell_statuses=attendance.settable_statuses(True) + [DayStatus.HOLIDAY],
             cell_max=min(grid.days[-1].date, grid.today),
             **kwargs,

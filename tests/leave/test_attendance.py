@@ -192,7 +192,7 @@ def test_r_o4_day_set_refused_outside_the_tier(att, monkeypatch, role):
 
 def test_r_m2a_cadre_submits_a_fully_recorded_month(att, monkeypatch):
     freeze(monkeypatch, D(2026, 5, 10))
-    with pytest.raises(ValidationError, match="30 天没有填报"):
+    with pytest.raises(ValidationError, match="30 天没有填报:04-01、04-02、04-03"):
         attendance.month_submit(dispatch=att["d_a"], month=APRIL, by=att["people"]["cadre_a"])
     attendance.month_fill_defaults(dispatch=att["d_a"], month=APRIL, by=att["people"]["cadre_a"])
     with pytest.raises(PermissionDenied):
@@ -203,7 +203,28 @@ def test_r_m2a_cadre_submits_a_fully_recorded_month(att, monkeypatch):
     assert (event.from_state, event.to_state) == (MonthState.OPEN, MonthState.SUBMITTED)
 
 
-def test_r_m2a_township_confirms_all_its_cadres_at_once_filling_the_unrecorded_days(att, monkeypatch):
+def test_submit_refuses_a_month_not_over_and_changes_nothing_r_m2a(att, monkeypatch):
+    freeze(monkeypatch, D(2026, 5, 10))
+    attendance.month_fill_defaults(dispatch=att["d_a"], month=D(2026, 5, 1), by=att["people"]["cadre_a"])
+    with pytest.raises(ValidationError, match="2026-05 尚未结束,从 2026-05-31 起可以提交"):
+        attendance.month_submit(dispatch=att["d_a"], month=D(2026, 5, 1), by=att["people"]["cadre_a"])
+    assert AttendanceMonth.objects.get(dispatch=att["d_a"], month=D(2026, 5, 1)).state == MonthState.OPEN
+    assert not AuditEvent.objects.filter(action="attendance.month_submit").exists()
+
+
+def test_submit_names_the_days_not_filled_and_changes_nothing_r_m2a(att, monkeypatch):
+    freeze(monkeypatch, D(2026, 5, 10))
+    attendance.month_fill_defaults(dispatch=att["d_a"], month=APRIL, by=att["people"]["cadre_a"])
+    AttendanceDay.objects.filter(dispatch=att["d_a"], date__in=[D(2026, 4, 8), D(2026, 4, 12)]).delete()
+    with pytest.raises(ValidationError) as refused:
+        attendance.month_submit(dispatch=att["d_a"], month=APRIL, by=att["people"]["cadre_a"])
+    assert refused.value.messages == ["还有 2 天没有填报:04-08、04-12。请先逐日填报,或点“按默认填报本月”。"]
+    assert AttendanceMonth.objects.get(dispatch=att["d_a"], month=APRIL).state == MonthState.OPEN
+    assert not AuditEvent.objects.filter(action="attendance.month_submit").exists()
+
+
+def test_confirm_leaves_unreported_days_unreported_r_m1(att, monkeypatch):
+    """R-M1: confirming records nothing; the working days nobody entered stay unreported, named in the audit."""
     freeze(monkeypatch, D(2026, 5, 2))
     attendance.month_fill_defaults(dispatch=att["d_a"], month=APRIL, by=att["people"]["cadre_a"])
     attendance.month_submit(dispatch=att["d_a"], month=APRIL, by=att["people"]["cadre_a"])
@@ -212,14 +233,79 @@ def test_r_m2a_township_confirms_all_its_cadres_at_once_filling_the_unrecorded_d
     assert {r.dispatch_id for r in rows} == {att["d_a"].pk, att["d_plain"].pk}
     assert set(AttendanceMonth.objects.filter(month=APRIL).values_list("dispatch_id", "state")) == {
         (att["d_a"].pk, MonthState.CONFIRMED), (att["d_plain"].pk, MonthState.CONFIRMED)}
-    plain = _statuses(att["d_plain"], APRIL)
-    assert len(plain) == 30 and plain[D(2026, 4, 20)] == DayStatus.LEAVE and plain[D(2026, 4, 22)] == "in_village"
+    assert _statuses(att["d_plain"], APRIL) == {D(2026, 4, 20): DayStatus.LEAVE, D(2026, 4, 21): DayStatus.LEAVE}
+    assert len(_statuses(att["d_a"], APRIL)) == 30
     events = {e.object_id: e for e in AuditEvent.objects.filter(action="attendance.month_confirm")}
-    filled = {e.data["filled_by_default"] for e in events.values()}
-    assert filled == {0, 28}
-    assert any("补填 28 天" in e.reason for e in events.values())
+    plain_event = next(e for e in events.values() if e.data["unreported"])
+    # April 2026 has 21 working days (the Qingming Monday off); two are leave, 19 unreported.
+    assert len(plain_event.data["unreported"]) == 19 and plain_event.data["unreported"][0] == "2026-04-01"
+    assert "2026-04-20" not in plain_event.data["unreported"]
+    assert plain_event.reason.startswith("19 个工作日未填报,不计在村:04-01、04-02")
+    assert sorted(len(e.data["unreported"]) for e in events.values()) == [0, 19]
+    assert not AuditEvent.objects.filter(action="attendance.month_fill_unreported").exists()
     # The other township's cadre is not touched.
     assert not AttendanceMonth.objects.filter(dispatch=att["d_b"]).exists()
+
+
+def test_township_fills_unreported_days_in_the_village_as_its_own_statement_r_m1(att, monkeypatch):
+    freeze(monkeypatch, D(2026, 5, 2))
+    approved_leave(att["d_plain"], D(2026, 4, 20), D(2026, 4, 21))
+    attendance.day_set(dispatch=att["d_plain"], day=D(2026, 4, 8), status=DayStatus.ABSENT,
+                       by=att["people"]["town_a"])
+    filled = attendance.month_fill_unreported(township=att["town_a"], month=APRIL, status=DayStatus.IN_VILLAGE,
+                                              dispatches=[att["d_plain"]], by=att["people"]["town_a"])
+    assert list(filled) == [att["d_plain"].pk] and len(filled[att["d_plain"].pk]) == 18
+    days = _statuses(att["d_plain"], APRIL)
+    assert len(days) == 30
+    assert (days[D(2026, 4, 7)], days[D(2026, 4, 6)]) == (DayStatus.IN_VILLAGE, DayStatus.HOLIDAY)
+    assert (days[D(2026, 4, 8)], days[D(2026, 4, 20)]) == (DayStatus.ABSENT, DayStatus.LEAVE)  # left as they were
+    assert set(AttendanceDay.objects.filter(dispatch=att["d_plain"], date=D(2026, 4, 7))
+               .values_list("source", flat=True)) == {DaySource.TOWNSHIP}
+    event = AuditEvent.objects.get(action="attendance.month_fill_unreported")
+    assert event.actor == att["people"]["town_a"] and event.data["status"] == DayStatus.IN_VILLAGE
+    assert len(event.data["workdays"]) == 18 and "2026-04-07" in event.data["workdays"]
+    assert "2026-04-08" not in event.data["workdays"] and "2026-04-06" in event.data["rest_days"]
+    assert "18 个工作日为“在村”" in event.reason
+    # Only the cadre named: the other cadre of the township keeps their (empty) month.
+    assert not AttendanceDay.objects.filter(dispatch=att["d_a"]).exists()
+
+
+def test_township_marks_unreported_days_absent_r_m3(att, monkeypatch):
+    freeze(monkeypatch, D(2026, 5, 2))
+    attendance.month_fill_unreported(township=att["town_a"], month=APRIL, status=DayStatus.ABSENT,
+                                     by=att["people"]["town_a"])
+    for dispatch in (att["d_a"], att["d_plain"]):
+        days = _statuses(dispatch, APRIL)
+        assert sum(1 for s in days.values() if s == DayStatus.ABSENT) == 21
+        assert DayStatus.IN_VILLAGE not in days.values()
+    assert AuditEvent.objects.filter(action="attendance.month_fill_unreported").count() == 2
+
+
+def test_fill_unreported_refuses_bad_input_and_changes_nothing_r_m2a(att, monkeypatch):
+    freeze(monkeypatch, D(2026, 5, 2))
+    town = att["people"]["town_a"]
+    with pytest.raises(ValidationError, match="只能统一登记"):
+        attendance.month_fill_unreported(township=att["town_a"], month=APRIL, status=DayStatus.HOLIDAY, by=town)
+    with pytest.raises(ValidationError, match="不在本乡镇"):
+        attendance.month_fill_unreported(township=att["town_a"], month=APRIL, status=DayStatus.IN_VILLAGE,
+                                         dispatches=[att["d_b"]], by=town)
+    with pytest.raises(ValidationError, match="尚未开始"):
+        attendance.month_fill_unreported(township=att["town_a"], month=D(2026, 6, 1), status=DayStatus.IN_VILLAGE,
+                                         by=town)
+    with pytest.raises(PermissionDenied):
+        attendance.month_fill_unreported(township=att["town_a"], month=APRIL, status=DayStatus.IN_VILLAGE,
+                                         by=att["people"]["town_b"])
+    assert not AttendanceDay.objects.exists()
+    attendance.month_fill_defaults(dispatch=att["d_a"], month=APRIL, by=att["people"]["cadre_a"])
+    with pytest.raises(ValidationError, match="没有未填报的工作日"):
+        attendance.month_fill_unreported(township=att["town_a"], month=APRIL, status=DayStatus.IN_VILLAGE,
+                                         dispatches=[att["d_a"]], by=town)
+    attendance.month_confirm(township=att["town_a"], month=APRIL, by=town)
+    with pytest.raises(ValidationError, match="确认锁定"):
+        attendance.month_fill_unreported(township=att["town_a"], month=APRIL, status=DayStatus.IN_VILLAGE,
+                                         dispatches=[att["d_plain"]], by=town)
+    assert not AttendanceDay.objects.filter(dispatch=att["d_plain"]).exists()
+    assert not AuditEvent.objects.filter(action="attendance.month_fill_unreported").exists()
 
 
 def test_r_m2a_month_confirm_waits_for_the_months_last_day(att, monkeypatch):
@@ -243,6 +329,7 @@ def test_r_o4_only_the_townships_committee_confirms_its_month(att, monkeypatch, 
 
 def test_r_m2a_a_confirmed_month_is_locked_for_cadre_and_township(att, monkeypatch):
     freeze(monkeypatch, D(2026, 5, 2))
+    attendance.month_fill_defaults(dispatch=att["d_a"], month=APRIL, by=att["people"]["cadre_a"])
     attendance.month_confirm(township=att["town_a"], month=APRIL, by=att["people"]["town_a"])
     for user in (att["people"]["cadre_a"], att["people"]["town_a"]):
         with pytest.raises(ValidationError, match="锁定"):
@@ -263,6 +350,7 @@ def test_r_m2a_a_confirmed_month_is_locked_for_cadre_and_township(att, monkeypat
 
 def test_r_m2a_org_dept_corrects_a_locked_month_with_a_reason_audited_from_to(att, monkeypatch):
     freeze(monkeypatch, D(2026, 5, 2))
+    attendance.month_fill_defaults(dispatch=att["d_a"], month=APRIL, by=att["people"]["cadre_a"])
     attendance.month_confirm(township=att["town_a"], month=APRIL, by=att["people"]["town_a"])
     day = attendance.day_correct(dispatch=att["d_a"], day=D(2026, 4, 8), status=DayStatus.ABSENT,
                                  by=att["people"]["org"], reason="暗访核实当日不在村,乡镇确认有误")
@@ -277,6 +365,7 @@ def test_r_m2a_org_dept_corrects_a_locked_month_with_a_reason_audited_from_to(at
 
 def test_r_m2a_org_dept_correction_needs_a_reason_and_a_real_change(att, monkeypatch):
     freeze(monkeypatch, D(2026, 5, 2))
+    attendance.month_fill_defaults(dispatch=att["d_a"], month=APRIL, by=att["people"]["cadre_a"])
     attendance.month_confirm(township=att["town_a"], month=APRIL, by=att["people"]["town_a"])
     with pytest.raises(ValidationError, match="理由"):
         attendance.day_correct(dispatch=att["d_a"], day=D(2026, 4, 8), status=DayStatus.ABSENT,
@@ -293,6 +382,7 @@ def test_r_m2a_org_dept_correction_needs_a_reason_and_a_real_change(att, monkeyp
 @pytest.mark.parametrize("role", ["town_a", "auditor", "cadre_a", "head_a"])
 def test_r_o4_only_the_org_dept_corrects_a_day(att, monkeypatch, role):
     freeze(monkeypatch, D(2026, 5, 2))
+    attendance.month_fill_defaults(dispatch=att["d_a"], month=APRIL, by=att["people"]["cadre_a"])
     attendance.month_confirm(township=att["town_a"], month=APRIL, by=att["people"]["town_a"])
     with pytest.raises(PermissionDenied):
         attendance.day_correct(dispatch=att["d_a"], day=D(2026, 4, 8), status=DayStatus.ABSENT,
@@ -343,4 +433,5 @@ def test_r_m2a_a_day_set_meeting_the_confirmation_waits_and_is_refused_never_sli
         thread.join(timeout=30)
     assert isinstance(outcomes[0], list) and len(outcomes[0]) == 2, outcomes
     assert isinstance(outcomes[1], ValidationError) and "锁定" in " ".join(outcomes[1].messages), outcomes
-    assert AttendanceDay.objects.get(dispatch_id=ids["dispatch"], date=D(2026, 4, 8)).status == DayStatus.IN_VILLAGE
+    # The day stays as the confirmation left it: unreported (R-M1), the late change never slipped in.
+    assert not AttendanceDay.objects.filter(dispatch_id=ids["dispatch"], date=D(2026, 4, 8)).exists()
