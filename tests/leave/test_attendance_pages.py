@@ -137,12 +137,91 @@ def test_r_m2a_township_confirms_the_month_from_the_grid_and_it_locks(client, at
     response = client.post(url, {"action": "confirm"})
     assert response.status_code == 302
     assert set(AttendanceMonth.objects.values_list("state", flat=True)) == {MonthState.CONFIRMED}
-    assert AttendanceDay.objects.filter(date__month=10).count() == 62
+    # Nothing was entered, and confirmation enters nothing: the days stay unreported (R-M1).
+    assert not AttendanceDay.objects.exists()
     page = _page(client.get(url))
     assert "本月考勤已全部确认并锁定" in page and 'value="confirm"' not in page
     client.force_login(att["people"]["cadre_a"])
     page = _page(client.get(CALENDAR, {"month": "2026-10"}))
     assert 'data-testid="locked"' in page and 'value="fill"' not in page
+
+
+def test_grid_lists_each_cadres_unreported_days_before_confirming_r_m1(client, att):
+    record(att["d_a"], D(2026, 10, 8), D(2026, 10, 31), DayStatus.IN_VILLAGE)
+    client.force_login(att["people"]["town_a"])
+    response = client.get(GRID, {"month": "2026-10"})
+    page = _page(response)
+    grid = response.context["grid"]
+    # 李卫东 recorded every working day (10-01…10-07 is the National Day holiday); 赵普通 none of the 18.
+    by_cadre = {r.dispatch.pk: r.unreported for r in grid.unreported}
+    assert list(by_cadre) == [att["d_plain"].pk] and len(by_cadre[att["d_plain"].pk]) == 18
+    assert by_cadre[att["d_plain"].pk][0] == D(2026, 10, 8)
+    assert 'data-testid="unreported"' in page and "未填报的工作日(不计在村天数)" in page
+    assert f'name="dispatch" value="{att["d_plain"].pk}"' in page
+    assert 'data-testid="fill-unreported-in_village"' in page and 'data-testid="fill-unreported-absent"' in page
+    assert "确认后这些日子保持“未填报”,不计在村天数" in page
+
+
+def test_township_fills_the_listed_unreported_days_from_the_grid_r_m1(client, att):
+    client.force_login(att["people"]["town_a"])
+    url = f"{GRID}?township={att['town_a'].pk}&month=2026-10"
+    response = client.post(url, {"action": "fill_unreported", "status": DayStatus.IN_VILLAGE,
+                                 "dispatch": [att["d_plain"].pk]}, follow=True)
+    assert "已将 1 名干部未填报的 18 个工作日登记为“在村”" in response.content.decode()
+    days = AttendanceDay.objects.filter(dispatch=att["d_plain"], date__month=10)
+    assert days.filter(status=DayStatus.IN_VILLAGE).count() == 18 and days.count() == 31
+    assert not AttendanceDay.objects.filter(dispatch=att["d_a"]).exists()
+    event = AuditEvent.objects.get(action="attendance.month_fill_unreported")
+    assert event.actor == att["people"]["town_a"] and len(event.data["workdays"]) == 18
+    grid = client.get(url).context["grid"]
+    assert [r.dispatch.pk for r in grid.unreported] == [att["d_a"].pk]
+
+
+@pytest.mark.parametrize(("post", "message"), [
+    ({"status": DayStatus.HOLIDAY, "dispatch": ["D_PLAIN"]}, "只能统一登记为“在村”或“缺勤”"),
+    ({"status": DayStatus.IN_VILLAGE}, "请选择要登记的干部"),
+    ({"status": DayStatus.IN_VILLAGE, "dispatch": ["D_B"]}, "所选干部该月不在本乡镇驻村"),
+    ({"status": DayStatus.IN_VILLAGE, "dispatch": ["x"]}, "所选干部该月不在本乡镇驻村"),
+])
+def test_fill_unreported_from_the_grid_refuses_bad_input_with_a_message_r_m2a(client, att, post, message):
+    ids = {"D_PLAIN": str(att["d_plain"].pk), "D_B": str(att["d_b"].pk)}
+    post = {**post, "action": "fill_unreported"}
+    if "dispatch" in post:
+        post["dispatch"] = [ids.get(v, v) for v in post["dispatch"]]
+    client.force_login(att["people"]["town_a"])
+    response = client.post(f"{GRID}?township={att['town_a'].pk}&month=2026-10", post, follow=True)
+    assert message in _page(response)
+    assert not AttendanceDay.objects.exists()
+    assert not AuditEvent.objects.filter(action="attendance.month_fill_unreported").exists()
+
+
+@pytest.mark.parametrize("role", ["org", "auditor", "town_b"])
+def test_r_o4_only_the_township_fills_its_unreported_days(client, att, role):
+    client.force_login(att["people"][role])
+    response = client.post(f"{GRID}?township={att['town_a'].pk}&month=2026-10",
+                           {"action": "fill_unreported", "status": DayStatus.IN_VILLAGE,
+                            "dispatch": [att["d_plain"].pk]})
+    assert response.status_code == 403
+    assert not AttendanceDay.objects.exists()
+
+
+def test_cadre_cannot_submit_the_current_month_and_is_told_when_r_m2a(client, att):
+    client.force_login(att["people"]["cadre_a"])
+    url = f"{CALENDAR}?month=2026-11"
+    client.post(url, {"action": "fill"})
+    page = _page(client.get(url))
+    assert 'data-testid="submit"' not in page and "从 2026-11-30 起可以提交" in page
+    response = client.post(url, {"action": "submit"}, follow=True)
+    assert "2026-11 尚未结束,从 2026-11-30 起可以提交" in response.content.decode()
+    assert AttendanceMonth.objects.get(dispatch=att["d_a"], month=D(2026, 11, 1)).state == MonthState.OPEN
+
+
+def test_cadre_submitting_a_month_with_gaps_is_told_which_days_r_m2a(client, att):
+    record(att["d_a"], D(2026, 10, 1), D(2026, 10, 28), DayStatus.IN_VILLAGE)
+    client.force_login(att["people"]["cadre_a"])
+    response = client.post(f"{CALENDAR}?month=2026-10", {"action": "submit"}, follow=True)
+    assert "还有 3 天没有填报:10-29、10-30、10-31" in response.content.decode()
+    assert not AttendanceMonth.objects.filter(state=MonthState.SUBMITTED).exists()
 
 
 def test_r_m2a_township_changes_a_cell_before_confirmation(client, att):
@@ -206,7 +285,8 @@ def test_r_m1_r_m3_org_dept_sees_figures_at_risk_and_absences_with_links(client,
         assert text in page, text
     assert f"?dispatch={att['d_a'].pk}&month=2026-11#d-2026-11-02" in page
     report = response.context["report"]
-    assert [c.dispatch.pk for c in report.at_risk_month] == [att["d_a"].pk]
+    # The two others entered nothing: their past working days are unreported, not possible (R-M1).
+    assert {c.dispatch.pk for c in report.at_risk_month} == {att["d_a"].pk, att["d_plain"].pk, att["d_b"].pk}
 
 
 def test_r_o4_auditor_reads_the_compliance_page(client, att):

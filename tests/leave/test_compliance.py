@@ -73,17 +73,32 @@ def test_r_m1_approved_leave_ahead_is_no_longer_possible(att, monkeypatch):
     assert progress.at_risk  # 11 + 7 < 22
 
 
-def test_r_m1_days_not_yet_filled_stay_possible_because_confirmation_fills_them(att):
+def test_past_days_nobody_entered_are_unreported_not_possible_r_m1(att):
+    """R-M1: mid-July with nothing recorded: 11 working days unreported, only the 12 ahead are possible."""
     progress = _month(att["d_a"], JULY, MID_JULY)
-    assert (progress.present, progress.possible, progress.unrecorded) == (0, 23, 11)
-    assert progress.standing == selectors.Standing.ON_TRACK
+    assert (progress.present, progress.possible, progress.unrecorded) == (0, 12, 11)
+    assert progress.standing == selectors.Standing.AT_RISK
 
 
-def test_r_m1_an_ended_month_not_yet_filled_waits_for_confirmation_rather_than_missing(att):
-    """R-M1: confirmation fills unrecorded working days as 在村, so the outcome is pending, not missed."""
+def test_an_ended_month_nobody_entered_is_missed_not_pending_r_m1(att):
     progress = _month(att["d_a"], JULY, D(2026, 8, 3))
-    assert (progress.present, progress.possible, progress.over) == (0, 23, True)
-    assert progress.standing == selectors.Standing.PENDING and not progress.at_risk
+    assert (progress.present, progress.possible, progress.unrecorded, progress.over) == (0, 0, 23, True)
+    assert progress.standing == selectors.Standing.MISSED and progress.standing_label == "未达标"
+
+
+def test_today_not_entered_yet_is_unreported_and_no_longer_possible_r_m1(att, monkeypatch):
+    """R-M1: only the days after today are possible; today counts as unreported until it is entered."""
+    _fill_to(att["d_a"], JULY, MID_JULY - datetime.timedelta(days=1), monkeypatch, att["people"]["cadre_a"])
+    progress = _month(att["d_a"], JULY, MID_JULY)
+    assert (progress.present, progress.possible, progress.unrecorded) == (10, 12, 1)
+
+
+def test_eight_months_with_nothing_recorded_are_at_risk_not_on_track_r_m1(att):
+    """R-M1: on 2026-11-05 nothing since 03-05: the term-year can reach at most the 119 days still ahead."""
+    progress = _year(att["d_a"], D(2026, 11, 5))
+    assert (progress.present, progress.target, progress.possible) == (0, 250, 119)
+    assert progress.unrecorded > 160
+    assert progress.standing == selectors.Standing.AT_RISK and progress.standing_label == "有风险"
 
 
 def test_r_m1_a_short_month_is_met_on_its_working_days_and_missed_with_one_absence(att, monkeypatch):
@@ -122,14 +137,15 @@ def _year_with_present(dispatch, present: int, yesterday: datetime.date) -> None
     record(dispatch, all_days[present], all_days[-1], DayStatus.HOLIDAY)
 
 
-@pytest.mark.parametrize(("present", "at_risk"), [(219, False), (218, True)])
+@pytest.mark.parametrize(("present", "at_risk"), [(220, False), (219, True)])
 def test_r_m1_year_at_risk_when_even_every_remaining_day_cannot_reach_250(att, present, at_risk):
-    """R-M1: on 2027-02-02, 31 days remain to 03-04; rest days count toward the year, so all 31 are possible."""
+    """R-M1: on 2027-02-02, 30 days remain after today to 03-04; rest days count toward the year, so all 30 are
+    possible; today, not entered yet, is not."""
     today = D(2027, 2, 2)
     _year_with_present(att["d_a"], present, today - datetime.timedelta(days=1))
     progress = _year(att["d_a"], today)
     assert (progress.first, progress.last, progress.target) == (D(2026, 3, 5), D(2027, 3, 4), 250)
-    assert (progress.present, progress.possible) == (present, 31)
+    assert (progress.present, progress.possible) == (present, 30)
     assert progress.at_risk is at_risk
 
 
@@ -190,8 +206,10 @@ def test_r_m1_county_compliance_sums_per_township_and_lists_at_risk_cadres(att, 
     assert (town_a.cadres, town_a.present, town_a.target, town_a.at_risk, town_a.unrecorded) == (2, 22, 44, 1, 0)
     town_b = next(t for t in report.townships if t.township.pk == att["town_b"].pk)
     assert (town_b.cadres, town_b.present, town_b.unrecorded) == (1, 0, 11)
-    assert [c.dispatch.pk for c in report.at_risk_month] == [att["d_plain"].pk]
-    assert report.at_risk_year == []
+    # d_b recorded nothing: its 11 past working days are not possible, 12 ahead cannot reach 22 (R-M1).
+    assert {c.dispatch.pk for c in report.at_risk_month} == {att["d_plain"].pk, att["d_b"].pk}
+    # Nobody recorded March to June: 232 days ahead cannot reach 250 for anyone.
+    assert {c.dispatch.pk for c in report.at_risk_year} == {att["d_a"].pk, att["d_plain"].pk, att["d_b"].pk}
 
 
 def test_r_m1_compliance_lists_only_cadres_whose_term_overlaps_the_month(att):

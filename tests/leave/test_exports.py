@@ -95,15 +95,17 @@ def test_r_m2a_grid_export_has_one_row_per_cadre_one_column_per_day_and_totals(c
     assert download_name(response) == "驻村干部月度考勤-菜园镇-2026-10.xlsx"
     rows = sheet_rows(response)
     days = [str(n) for n in range(1, 32)]
-    assert rows[0] == ["干部", "驻点村", *days, "本月在村", "本月目标", "本月状态", "驻村年度在村", "驻村年度目标",
-                       "驻村年度状态", "考勤"]
+    assert rows[0] == ["干部", "驻点村", *days, "本月在村", "未填报", "本月目标", "本月状态", "驻村年度在村",
+                       "驻村年度目标", "驻村年度状态", "考勤"]
     a, plain, totals = rows[1:4]
     assert a[:2] == ["李卫东", "东官庄村"] and plain[0] == "赵普通"
     assert a[2 + 7:2 + 12] == ["在", "在", "·", "·", "缺"]  # 8, 9 in the village, 10, 11 not filled in, 12 absent
-    assert a[33:36] == [2, 18, "未达标"] and a[-1] == "填报中"
-    assert totals[0] == "合计" and totals[33:35] == [2, 36]
+    # October 2026 has 18 working days: 2 in the village, 1 absent, 15 unreported (R-M1).
+    assert a[33:37] == [2, 15, 18, "未达标"] and a[-1] == "填报中"
+    assert plain[33:37] == [0, 18, 18, "未达标"]
+    assert totals[0] == "合计" and totals[33:36] == [2, 33, 36]
     grid = _get(client, att["people"]["town_a"], GRID, month="2026-10").context["grid"]
-    assert totals[35:37] == [None, sum(r.year.present for r in grid.rows)]
+    assert totals[36:38] == [None, sum(r.year.present for r in grid.rows)]
     book_note = [r for r in rows if r[0] and str(r[0]).startswith("在 ")]
     assert book_note and "缺 缺勤" in book_note[0][0] and "· 未填报" in book_note[0][0]
 

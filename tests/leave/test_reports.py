@@ -58,13 +58,31 @@ def test_r_m1_report_has_one_row_per_cadre_of_the_township_and_hand_computed_tot
     assert reports.attendance_subtitle(july["town_a"], JULY) == "汤阴县 · 菜园镇 · 统计期间:2026-07-01至2026-07-31"
 
 
-def test_r_m1_report_follows_the_townships_confirmation(july):
-    """Confirmation fills the 4 unrecorded working days as 在村: 17 + 2 present, still short of 22."""
+def test_confirmed_report_keeps_unreported_days_in_their_own_column_r_m1(july):
+    """R-M1: confirmation fills nothing: 李卫东's 4 unreported working days stay 未填报, 15 present, 未达标."""
+    attendance.month_confirm(township=july["town_a"], month=JULY, by=july["people"]["town_a"])
+    table = reports.monthly_attendance_report(july["town_a"], JULY, today=TODAY)
+    assert table.rows[0][4:] == [22, 13, 2, 3, 1, 4, "未达标", "已确认"]
+    assert table.rows[1][4:] == [22, 23, 0, 0, 0, 0, "已达标", "已确认"]
+    assert table.totals[4:] == [44, 36, 2, 3, 1, 4, "已达标 1 人", "已确认 2 / 2"]
+
+
+def test_a_cadre_who_entered_nothing_is_not_met_on_the_confirmed_report_r_m1(july):
+    """R-M1: 王秀英 recorded one absence in July; the other 22 working days are unreported, not in the village."""
+    attendance.month_confirm(township=july["town_b"], month=JULY, by=july["people"]["town_b"])
+    table = reports.monthly_attendance_report(july["town_b"], JULY, today=TODAY)
+    assert table.rows[0][1] == "王秀英"
+    assert table.rows[0][4:] == [22, 0, 0, 0, 1, 22, "未达标", "已确认"]
+    assert table.totals[-2] == "已达标 0 人"
+
+
+def test_days_the_township_states_in_the_village_count_on_the_report_r_m1(july):
+    """R-M1: after the township's explicit statement the 4 days are 在村 (17 + 2 present), no longer unreported."""
+    attendance.month_fill_unreported(township=july["town_a"], month=JULY, status=DayStatus.IN_VILLAGE,
+                                     dispatches=[july["d_a"]], by=july["people"]["town_a"])
     attendance.month_confirm(township=july["town_a"], month=JULY, by=july["people"]["town_a"])
     table = reports.monthly_attendance_report(july["town_a"], JULY, today=TODAY)
     assert table.rows[0][4:] == [22, 17, 2, 3, 1, 0, "未达标", "已确认"]
-    assert table.rows[1][4:] == [22, 23, 0, 0, 0, 0, "已达标", "已确认"]
-    assert table.totals[4:] == [44, 40, 2, 3, 1, 0, "已达标 1 人", "已确认 2 / 2"]
 
 
 def test_r_m1_report_of_a_month_without_cadres_has_an_empty_totals_row(july):
