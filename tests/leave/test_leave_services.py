@@ -435,9 +435,10 @@ def test_r_m1_impact_counts_as_the_attendance_pages_do_with_and_without_the_leav
     assert (april.label, april.target, april.present) == ("2026年4月", 21, 5)
     assert (april.possible_before, april.possible_after, april.leave_days) == (23, 21, 2)
     assert not april.at_risk_before and not april.at_risk_after
-    # The term-year: 19 unrecorded working days from 5 March to 5 April, then 331 unrecorded days from 6 April.
+    # The term-year: the 19 working days from 5 March to 5 April nobody entered are unreported, not possible;
+    # possible are the 330 unrecorded days after today (6 April) (R-M1).
     assert (year.starts_on, year.ends_on, year.target, year.present) == (D(2026, 3, 5), D(2027, 3, 4), 250, 5)
-    assert (year.possible_before, year.possible_after) == (5 + 19 + 331, 5 + 19 + 331 - 2)
+    assert (year.possible_before, year.possible_after) == (5 + 330, 5 + 330 - 2)
     assert not impact.at_risk and not impact.caused_by_leave
 
     leaves.leave_withdraw(leave=two, by=w["people"]["cadre_a"])

@@ -11,7 +11,7 @@ import json
 import re
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -20,7 +20,9 @@ from appraisal.models import Grade
 from dispatch import services as dispatch_services
 from dispatch.models import Pairing
 from leave import oversight
-from leave.models import DayStatus, LeaveRequest, LeaveState
+from leave.calendar import days_between
+from leave.ledger import ledger_write
+from leave.models import DaySource, DayStatus, LeaveRequest, LeaveState
 from tests.appraisal import conftest as appraisal_fixtures
 from tests.appraisal.conftest import score_both
 from tests.dispatch.test_team import stationed
@@ -90,8 +92,19 @@ def add_quotas(w: dict) -> None:
     dispatch_services.quota_enforce(on=TODAY, by=org, county=w["county"])
 
 
+def fill_term_to_today(dispatch) -> None:
+    """Record every day from stationing to TODAY: working days in the village, rest days 休息."""
+    statuses = {d.date: DayStatus.IN_VILLAGE if d.is_workday else DayStatus.HOLIDAY
+                for d in days_between(dispatch.stationed_on, TODAY, dispatch.unit.county_id)}
+    with transaction.atomic():
+        ledger_write(dispatch=dispatch, statuses=statuses, source=DaySource.CADRE, by=None)
+
+
 def add_attendance(w: dict) -> None:
-    """d_a absent on 1 and 2 July (at risk in July); d_b absent on 1 June (June missed: 21 working days)."""
+    """Every cadre's term recorded to TODAY; d_a absent on 1 and 2 July (at risk in July); d_b absent on 1 June
+    (June missed: 21 working days)."""
+    for dispatch in (w["d_a"], w["d_plain"], w["d_b"]):
+        fill_term_to_today(dispatch)
     record(w["d_a"], D(2026, 7, 1), D(2026, 7, 2), DayStatus.ABSENT)
     record(w["d_b"], D(2026, 6, 1), D(2026, 6, 1), DayStatus.ABSENT)
 
@@ -246,8 +259,8 @@ def test_r_m1_the_cadres_at_risk_this_month_and_this_term_year(cw):
     panel = dashboard.attendance_panel(cw["county"], JULY, today=TODAY)
     [at_risk] = panel.at_risk_month
     assert at_risk.dispatch == cw["d_a"]
-    # Two absences: 23 working days less 2 leave 21 within reach of the 22 asked.
-    assert (at_risk.month.present, at_risk.month.possible, at_risk.month.target) == (0, 21, 22)
+    # Two absences: 9 working days present to today and 12 ahead, 21 within reach of the 22 asked.
+    assert (at_risk.month.present, at_risk.month.possible, at_risk.month.target) == (9, 12, 22)
     assert panel.at_risk_year == []
     assert [c.dispatch for c in panel.at_risk] == [cw["d_a"]] and panel.more_at_risk == 0
 
@@ -261,6 +274,24 @@ def test_r_m3_absences_of_the_month_are_the_both_ends_flags(cw):
     june = dashboard.attendance_panel(cw["county"], D(2026, 6, 1), today=TODAY)
     assert [(c.dispatch, c.absences) for c in june.with_absences] == [(cw["d_b"], [D(2026, 6, 1)])]
     assert [c.dispatch for c in june.at_risk_month] == [cw["d_b"]]  # missed: the month has ended
+
+
+def test_months_nobody_entered_are_0_percent_not_100_r_m1(cw):
+    """R-M1: three cadres stationed since March, nothing recorded: every month of the trend is 0 %, not 100 %."""
+    panel = dashboard.attendance_panel(cw["county"], JULY, today=TODAY)
+    assert [m.share.percent for m in panel.trend] == [None, 0.0, 0.0, 0.0, 0.0, 0.0]
+    assert [t.share.percent for t in panel.townships] == [0.0, 0.0]
+    june = dashboard.attendance_panel(cw["county"], D(2026, 6, 1), today=TODAY)
+    assert {c.dispatch for c in june.at_risk_month} == {cw["d_a"], cw["d_plain"], cw["d_b"]}
+    assert all(c.month.standing == "missed" and c.month.unrecorded == 21 for c in june.report.cadres)
+    # The term-year: the 232 days after today cannot make 250 for a cadre with nothing recorded.
+    assert {c.dispatch for c in panel.at_risk_year} == {cw["d_a"], cw["d_plain"], cw["d_b"]}
+
+
+def test_the_dashboard_page_shows_0_percent_for_a_county_with_nothing_recorded_r_m1(client, cw):
+    page = _page(client, cw)
+    tile = re.search(r'data-testid="tile-compliance".*?<b>(.*?)</b>', page, re.S)
+    assert tile and tile.group(1) == "0%"
 
 
 # --- Leave (R-M2) ---------------------------------------------------------------------------------
