@@ -560,6 +560,8 @@ def _service_calls(w: dict) -> dict[str, tuple[str, dict]]:
         "leave.attendance.day_set": ("cadre_a", dict(dispatch=d, day=D(2026, 5, 6), status="official_business")),
         "leave.attendance.month_confirm": ("town_a", dict(township=w["town_a"], month=D(2026, 4, 1))),
         "leave.attendance.month_fill_defaults": ("cadre_a", dict(dispatch=d, month=D(2026, 5, 1))),
+        "leave.attendance.month_fill_unreported": ("town_a", dict(township=w["town_a"], month=D(2026, 5, 1),
+                                                                  status="in_village")),
         "leave.attendance.month_submit": ("cadre_a", dict(dispatch=d, month=D(2026, 4, 1))),
         "leave.leaves.leave_close": ("town_a", dict(leave=f(w["leave_back"]))),
         "leave.leaves.leave_decide": ("town_a", dict(leave=f(w["leave"]), approve=True)),
