@@ -64,7 +64,7 @@ def unfilled_days(user: User, today: datetime.date) -> list[Duty]:
         day += ONE_DAY
     calendar = reverse("leave:calendar")
     return [Duty(kind="unfilled_days", title=_("填报考勤"), subject=_month_label(month),
-                 detail=ngettext("%(n)s 天未填报", "%(n)s 天未填报", n) % {"n": n},
+                 detail=ngettext("今天以前有 %(n)s 天未填报", "今天以前有 %(n)s 天未填报", n) % {"n": n},
                  url=f"{calendar}?month={month:%Y-%m}")
             for month, n in sorted(missing.items())]
 

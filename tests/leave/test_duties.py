@@ -52,7 +52,8 @@ def test_cadre_sees_own_unfilled_past_days_per_month_linking_to_the_fill_page_r_
     p = w["people"]
     _fill(w["d_a"], D(2026, 3, 5), D(2026, 3, 20), by=p["cadre_a"])
     found = duties.unfilled_days(p["cadre_a"], D(2026, 4, 10))
-    assert [_shown(d) for d in found] == [("2026年3月", "11 天未填报"), ("2026年4月", "9 天未填报")]  # not today
+    assert [_shown(d) for d in found] == [("2026年3月", "今天以前有 11 天未填报"),
+                                          ("2026年4月", "今天以前有 9 天未填报")]  # today not counted
     assert [d.url for d in found] == [reverse("leave:calendar") + "?month=2026-03",
                                       reverse("leave:calendar") + "?month=2026-04"]
     client.force_login(p["cadre_a"])
@@ -65,7 +66,8 @@ def test_unfilled_days_leave_out_filled_and_confirmed_months_and_days_before_the
     assert duties.unfilled_days(p["cadre_a"], D(2026, 3, 5)) == []  # the first day is not over yet
     _fill(w["d_a"], D(2026, 4, 1), D(2026, 4, 30))
     _confirm(w["d_a"], D(2026, 3, 1), p["town_a"])  # locked for the cadre: the township's duty now
-    assert [_shown(d) for d in duties.unfilled_days(p["cadre_a"], D(2026, 5, 3))] == [("2026年5月", "2 天未填报")]
+    assert [_shown(d) for d in duties.unfilled_days(p["cadre_a"], D(2026, 5, 3))] == [
+        ("2026年5月", "今天以前有 2 天未填报")]
 
 
 def test_unfilled_days_are_the_cadres_own_only_r_o4(w):
