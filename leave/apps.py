@@ -9,9 +9,12 @@ class LeaveConfig(AppConfig):
     verbose_name = _("驻村管理")
 
     def ready(self):
-        from leave import attendance, leaves, oversight
+        from leave import attendance, duties, leaves, oversight
         from workflows.audit import register_actions
+        from workflows.duties import register_duties
 
         register_actions({"attendance.write": _("考勤登记")})
         for module in (attendance, leaves, oversight):
             register_actions(module.ACTION_LABELS)
+        for provider in duties.PROVIDERS:
+            register_duties(provider)

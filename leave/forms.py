@@ -1,9 +1,13 @@
 """Forms of the leave pages; they validate input shape only, the services hold the rules (R-M2)."""
 
+import datetime
+from collections.abc import Sequence
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.forms import DateInput
+from leave.leave_selectors import RecordedDay
 from leave.models import LeaveRequest
 
 
@@ -20,8 +24,18 @@ class LeaveDecisionForm(forms.Form):
     # A rejection needs the reason; the service says so, the field does not repeat the rule.
     comment = forms.CharField(label=_("意见说明"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
-    def __init__(self, *args, leave: LeaveRequest, org_dept: bool = False, **kwargs):
+    def __init__(self, *args, leave: LeaveRequest, org_dept: bool = False,
+                 recorded: Sequence[RecordedDay] = (), **kwargs):
         super().__init__(*args, **kwargs)
+        if recorded:
+            # One box per day already recorded: approval overwrites only the days ticked (R-M2a).
+            self.fields["overwrite"] = forms.TypedMultipleChoiceField(
+                label=_("以请假覆盖"), required=False, widget=forms.CheckboxSelectMultiple,
+                coerce=datetime.date.fromisoformat,
+                choices=[(r.date.isoformat(), _("%(date)s 原登记“%(status)s”(%(source)s),改记为请假") % {
+                    "date": r.date.isoformat(), "status": r.status_label, "source": r.source_label})
+                    for r in recorded],
+                help_text=_("这些日子已有考勤登记。同意请假须逐日勾选;未全部勾选时不能批准。"))
         if org_dept:
             choices = [("approve", _("同意请假")), ("reject", _("不同意"))]
         elif leave.needs_org_dept():

@@ -12,7 +12,15 @@ from django.utils.translation import gettext as _
 from dispatch.models import Dispatch, DispatchState
 from leave import selectors
 from leave.calendar import month_days, workdays_between
-from leave.models import LEAVE_HOLDING_STATES, PRESENT_STATUSES, AttendanceDay, DaySource, LeaveRequest, LeaveState
+from leave.models import (
+    LEAVE_HOLDING_STATES,
+    PRESENT_STATUSES,
+    AttendanceDay,
+    DaySource,
+    DayStatus,
+    LeaveRequest,
+    LeaveState,
+)
 from workflows.models import Township, User
 from workflows.permissions import visible_to
 
@@ -70,6 +78,40 @@ def held_until(leave: LeaveRequest) -> datetime.date:
     if leave.returned_on is not None and leave.returned_on <= leave.ends_on:
         return leave.returned_on - datetime.timedelta(days=1)
     return leave.ends_on
+
+
+# --- Days a leave would overwrite (R-M2a) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordedDay:
+    """A working day of a leave that already holds another status in the day ledger."""
+
+    date: datetime.date
+    status: str
+    source: str
+
+    @property
+    def status_label(self) -> str:
+        return str(DayStatus(self.status).label)
+
+    @property
+    def source_label(self) -> str:
+        return str(DaySource(self.source).label)
+
+
+def days_leave_would_overwrite(leave: LeaveRequest) -> list[RecordedDay]:
+    """The leave's working days already recorded otherwise (在村, 因公报备 …) that approval would turn into leave.
+
+    Days an inspection or the org dept recorded are not among them: approval leaves those as they are.
+    """
+    dispatch = leave.dispatch
+    days = workdays_between(leave.starts_on, leave.ends_on, selectors.county_id_of(dispatch))
+    if not days:
+        return []
+    rows = (AttendanceDay.objects.filter(dispatch=dispatch, date__in=days).exclude(status=DayStatus.LEAVE)
+            .exclude(source__in=AUTHORITATIVE_SOURCES).order_by("date").values_list("date", "status", "source"))
+    return [RecordedDay(*row) for row in rows]
 
 
 # --- What a leave does to the targets (R-M1) ------------------------------------------------------

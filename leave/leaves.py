@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -19,6 +20,7 @@ from workflows.audit import audit_record
 from workflows.guards import require_perm, require_state
 from workflows.models import User
 from workflows.permissions import COORDINATE_COUNTY, DECIDE_LEAVE
+from workflows.text import join_list
 
 ACTION_LABELS: dict = {
     "leave.request": gettext_lazy("申请请假"),
@@ -154,11 +156,32 @@ def _fill_leave_days(leave: LeaveRequest, by: User) -> int:
                             "start": leave.starts_on.isoformat(), "end": leave.ends_on.isoformat()})
 
 
-def leave_decide(*, leave: LeaveRequest, by: User, approve: bool, comment: str = "") -> LeaveRequest:
+def _confirmed_overwrites(leave: LeaveRequest, overwrite: set[datetime.date]) -> list[str]:
+    """Refuse approval over recorded days the decider did not confirm one by one; list those confirmed (R-M2a).
+
+    Approval turns the leave's working days into leave. A day already recorded otherwise (the cadre's 在村, a
+    reported official business) changes only when the decider chose it: a record someone stated is never
+    overwritten silently. A confirmed month is refused by the ledger with its own message instead.
+    """
+    recorded = leave_selectors.days_leave_would_overwrite(leave)
+    if not recorded or locked_months(leave.dispatch, [r.date for r in recorded]):
+        return []
+    unconfirmed = [r for r in recorded if r.date not in overwrite]
+    if unconfirmed:
+        raise ValidationError(_("以下日子已有考勤登记:%(days)s。批准后将改记为请假,请逐日勾选“以请假覆盖”后再批准,"
+                                "或不批准。") % {"days": join_list(f"{r.date.isoformat()} {r.status_label}"
+                                                                 for r in unconfirmed)})
+    leave_label = DayStatus.LEAVE.label
+    return [f"{r.date.isoformat()} {r.status_label} → {leave_label}" for r in recorded]
+
+
+def leave_decide(*, leave: LeaveRequest, by: User, approve: bool, comment: str = "",
+                 overwrite: Iterable[datetime.date] = ()) -> LeaveRequest:
     """The deciding tier approves or rejects; the township forwards longer leave to the org dept (R-M2).
 
     Up to N working days (LEAVE_TOWNSHIP_MAX_DAYS) the township approves; above N it reviews and the org dept
-    decides. A rejection needs a reason. Approval writes the leave's working days into the day ledger.
+    decides. A rejection needs a reason. Approval writes the leave's working days into the day ledger; days
+    already recorded otherwise are overwritten only when named in `overwrite`, else approval is refused (R-M2a).
     """
     comment = comment.strip()
     if not approve and not comment:
@@ -185,9 +208,12 @@ def leave_decide(*, leave: LeaveRequest, by: User, approve: bool, comment: str =
         else:
             leave.approve_by_township(by=by, on=now, comment=comment)
             action = "leave.approve"
+        overwritten = (_confirmed_overwrites(leave, set(overwrite)) if leave.state == LeaveState.APPROVED
+                       else [])
         leave.save()
         _audit(leave, action=action, by=by, before=before, reason=comment,
-               data={"tier": "org_dept" if org_stage else "township"})
+               data={"tier": "org_dept" if org_stage else "township",
+                     **({"overwritten": overwritten} if overwritten else {})})
         if leave.state == LeaveState.APPROVED:
             _fill_leave_days(leave, by)
         _complete_task(leave, "decide_org" if org_stage else "decide_township", by)

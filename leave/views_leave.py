@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -150,18 +151,28 @@ class TownshipDecisionTaskView(_LeaveTaskView):
     template_name = "leave/leave/decide_task.html"
     org_dept = False
 
+    @cached_property
+    def recorded(self) -> list[leave_selectors.RecordedDay]:
+        return leave_selectors.days_leave_would_overwrite(self.artifact)
+
+    @property
+    def approves(self) -> bool:
+        """This step's approval is the one that writes the days (the township's review of longer leave is not)."""
+        return self.org_dept or not self.artifact.needs_org_dept()
+
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "leave": self.artifact, "org_dept": self.org_dept}
+        return {**super().get_form_kwargs(), "leave": self.artifact, "org_dept": self.org_dept,
+                "recorded": self.recorded if self.approves else ()}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(impact=leave_selectors.leave_impact(self.artifact), org_dept=self.org_dept,
-                                        **kwargs)
+                                        recorded=self.recorded, approves=self.approves, **kwargs)
 
     def perform(self, form):
         data = form.cleaned_data
         approve = data["decision"] == "approve"
         leave = leaves.leave_decide(leave=self.artifact, by=self.request.user, approve=approve,
-                                    comment=data["comment"])
+                                    comment=data["comment"], overwrite=data.get("overwrite", []))
         name = leave.dispatch.cadre.name
         if not approve:
             self.success_message = gettext("已不批准 %(name)s 的请假。") % {"name": name}

@@ -23,6 +23,7 @@ from viewflow.views.detail import DetailModelView
 from viewflow.views.list import ListModelView, ModelFieldColumn
 
 from workflows import selectors
+from workflows.duties import duties_for
 from workflows.exports import Column, Table, export_response, file_name, wanted_format
 from workflows.flows import open_tasks_for
 from workflows.models import Cadre, Township, Unit, Village, income_categories
@@ -85,7 +86,8 @@ class HomeView(LoginRequiredMixin, TemplateView):
             cadre.recent_dispatches = list(Dispatch.objects.filter(cadre=cadre).select_related(
                 "village__township").order_by("-year", "-nominated_at")[:3])
         tasks = open_tasks_for(user, [import_string(path) for path in settings.WORKFLOW_FLOWS])
-        context.update(sections=sections, cadre=cadre, has_role=bool(posts or cadre), tasks=tasks)
+        context.update(sections=sections, cadre=cadre, has_role=bool(posts or cadre), tasks=tasks,
+                       duties=duties_for(user, today=timezone.localdate()))
         return context
 
     def _section_org_dept(self, post):

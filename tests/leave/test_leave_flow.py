@@ -255,3 +255,53 @@ def test_r_o4_process_lists_of_the_leave_flow_are_for_the_county_tier_only(clien
     for role, status in [("org", 200), ("auditor", 200), ("town_a", 403), ("cadre_a", 403)]:
         client.force_login(w["people"][role])
         assert client.get("/leave/flow/flows/").status_code == status, role
+
+
+def test_decision_page_lists_recorded_days_and_approval_needs_each_ticked_r_m2a(client, w):
+    from leave.ledger import ledger_write
+    from leave.models import DaySource
+
+    p = w["people"]
+    ledger_write(dispatch=w["d_a"], statuses={D(2026, 4, 7): DayStatus.IN_VILLAGE,
+                                              D(2026, 4, 8): DayStatus.OFFICIAL_BUSINESS},
+                 source=DaySource.CADRE, by=p["cadre_a"])
+    leave = _ask(client, w, "2026-04-07", "2026-04-09")
+    url = _task_url(p["town_a"], leave)
+    client.force_login(p["town_a"])
+    response = client.get(url)
+    page = response.content.decode()
+    assert 'data-testid="recorded-days"' in page and page.count('data-testid="recorded-day"') == 2
+    assert [value for value, _label in response.context["form"].fields["overwrite"].choices] == [
+        "2026-04-07", "2026-04-08"]
+
+    response = client.post(url, {"decision": "approve", "overwrite": ["2026-04-07"]})
+    assert response.status_code == 200
+    assert "2026-04-08 因公报备" in response.content.decode()
+    assert LeaveRequest.objects.get(pk=leave.pk).state == S.REQUESTED
+    assert _holders(w, leave) == {"town_a"}  # the task stays in the queue
+    assert not AttendanceDay.objects.filter(dispatch=w["d_a"], status=DayStatus.LEAVE).exists()
+
+    response = client.post(url, {"decision": "approve", "overwrite": ["2026-04-07", "2026-04-08"]})
+    assert response.status_code == 302
+    assert LeaveRequest.objects.get(pk=leave.pk).state == S.APPROVED
+    assert AttendanceDay.objects.filter(dispatch=w["d_a"], status=DayStatus.LEAVE).count() == 3
+    assert AuditEvent.objects.get(action="leave.approve").data["overwritten"] == [
+        "2026-04-07 在村 → 请假", "2026-04-08 因公报备 → 请假"]
+
+
+def test_township_review_of_longer_leave_shows_recorded_days_without_asking_to_overwrite_r_m2a(client, w):
+    from leave.ledger import ledger_write
+    from leave.models import DaySource
+
+    p = w["people"]
+    ledger_write(dispatch=w["d_a"], statuses={D(2026, 4, 7): DayStatus.IN_VILLAGE}, source=DaySource.CADRE,
+                 by=p["cadre_a"])
+    leave = _ask(client, w, "2026-04-07", "2026-04-10")
+    client.force_login(p["town_a"])
+    response = client.get(_task_url(p["town_a"], leave))
+    assert 'data-testid="recorded-day"' in response.content.decode()
+    assert "overwrite" not in response.context["form"].fields
+    assert client.post(_task_url(p["town_a"], leave), {"decision": "approve"}).status_code == 302
+    client.force_login(p["org"])
+    response = client.get(_task_url(p["org"], leave))
+    assert [v for v, _label in response.context["form"].fields["overwrite"].choices] == ["2026-04-07"]

@@ -279,14 +279,69 @@ def test_r_m2a_approved_leave_writes_its_working_days_and_leaves_holidays_alone(
     assert event.data["source"] == DaySource.LEAVE and event.data["created"] == 2
 
 
-def test_r_m2a_approval_overwrites_the_cadres_own_entries_but_not_an_inspection(w):
+def test_leave_over_recorded_days_is_refused_naming_them_and_nothing_changes_r_m2a(w):
+    ledger_write(dispatch=w["d_a"], statuses={D(2026, 4, 7): DayStatus.IN_VILLAGE,
+                                              D(2026, 4, 8): DayStatus.OFFICIAL_BUSINESS},
+                 source=DaySource.CADRE, by=w["people"]["cadre_a"])
+    leave = _request(w, D(2026, 4, 7), D(2026, 4, 9))
+    events = AuditEvent.objects.count()
+    for confirmed in ([], [D(2026, 4, 7)]):  # none confirmed, then one of the two
+        with pytest.raises(ValidationError) as refusal:
+            leaves.leave_decide(leave=leave, by=w["people"]["town_a"], approve=True, overwrite=confirmed)
+        assert "2026-04-08 因公报备" in refusal.value.messages[0]
+        assert ("2026-04-07 在村" in refusal.value.messages[0]) == (not confirmed)
+    assert LeaveRequest.objects.get(pk=leave.pk).state == S.REQUESTED
+    assert _waiting_at(leave) == ["decide_township"]
+    assert _days(w["d_a"], D(2026, 4, 7), D(2026, 4, 9)) == {
+        D(2026, 4, 7): DayStatus.IN_VILLAGE, D(2026, 4, 8): DayStatus.OFFICIAL_BUSINESS}
+    assert AuditEvent.objects.count() == events
+
+
+def test_leave_over_recorded_days_confirmed_per_day_overwrites_them_and_audits_each_r_m2a(w):
+    ledger_write(dispatch=w["d_a"], statuses={D(2026, 4, 7): DayStatus.IN_VILLAGE,
+                                              D(2026, 4, 8): DayStatus.OFFICIAL_BUSINESS},
+                 source=DaySource.CADRE, by=w["people"]["cadre_a"])
+    leave = _request(w, D(2026, 4, 7), D(2026, 4, 9))
+    leaves.leave_decide(leave=leave, by=w["people"]["town_a"], approve=True,
+                        overwrite=[D(2026, 4, 7), D(2026, 4, 8)])
+    assert LeaveRequest.objects.get(pk=leave.pk).state == S.APPROVED
+    assert _days(w["d_a"], D(2026, 4, 7), D(2026, 4, 9)) == dict.fromkeys(
+        [D(2026, 4, 7), D(2026, 4, 8), D(2026, 4, 9)], DayStatus.LEAVE)
+    event = AuditEvent.objects.get(action="leave.approve")
+    assert event.actor == w["people"]["town_a"]
+    assert event.data["overwritten"] == ["2026-04-07 在村 → 请假", "2026-04-08 因公报备 → 请假"]
+
+
+def test_longer_leave_over_recorded_days_is_confirmed_by_the_org_dept_that_approves_it_r_m2a(w):
+    p = w["people"]
     ledger_write(dispatch=w["d_a"], statuses={D(2026, 4, 7): DayStatus.IN_VILLAGE}, source=DaySource.CADRE,
-                 by=w["people"]["cadre_a"])
+                 by=p["cadre_a"])
+    leave = leaves.leave_decide(leave=_request(w, D(2026, 4, 7), D(2026, 4, 10)), by=p["town_a"], approve=True)
+    assert LeaveRequest.objects.get(pk=leave.pk).state == S.REVIEWED  # the review writes nothing, asks nothing
+    with pytest.raises(ValidationError, match="2026-04-07 在村"):
+        leaves.leave_decide(leave=leave, by=p["org"], approve=True)
+    leaves.leave_decide(leave=leave, by=p["org"], approve=True, overwrite=[D(2026, 4, 7)])
+    event = AuditEvent.objects.get(action="leave.approve")
+    assert event.data["tier"] == "org_dept" and event.data["overwritten"] == ["2026-04-07 在村 → 请假"]
+
+
+def test_approval_over_an_inspection_day_needs_no_confirmation_and_keeps_it_r_m2a(w):
     ledger_write(dispatch=w["d_a"], statuses={D(2026, 4, 8): DayStatus.ABSENT}, source=DaySource.INSPECTION,
                  by=w["people"]["org"])
-    _approved(w, D(2026, 4, 7), D(2026, 4, 9))
+    leave = leaves.leave_decide(leave=_request(w, D(2026, 4, 7), D(2026, 4, 9)), by=w["people"]["town_a"],
+                                approve=True)
     assert _days(w["d_a"], D(2026, 4, 7), D(2026, 4, 9)) == {
         D(2026, 4, 7): DayStatus.LEAVE, D(2026, 4, 8): DayStatus.ABSENT, D(2026, 4, 9): DayStatus.LEAVE}
+    assert "overwritten" not in AuditEvent.objects.get(action="leave.approve", object_id=str(leave.pk)).data
+
+
+def test_rejecting_leave_over_recorded_days_needs_no_confirmation_r_m2a(w):
+    ledger_write(dispatch=w["d_a"], statuses={D(2026, 4, 7): DayStatus.IN_VILLAGE}, source=DaySource.CADRE,
+                 by=w["people"]["cadre_a"])
+    leave = leaves.leave_decide(leave=_request(w, D(2026, 4, 7), D(2026, 4, 8)), by=w["people"]["town_a"],
+                                approve=False, comment="当日已在村")
+    assert LeaveRequest.objects.get(pk=leave.pk).state == S.REJECTED
+    assert _days(w["d_a"], D(2026, 4, 7), D(2026, 4, 8)) == {D(2026, 4, 7): DayStatus.IN_VILLAGE}
 
 
 def _confirm(w, month):
@@ -463,7 +518,7 @@ def test_r_m1_impact_counts_a_present_day_the_leave_would_overwrite_but_not_an_i
     leave = _request(w, D(2026, 4, 7), D(2026, 4, 9))
     april = leave_impact(leave, today=D(2026, 4, 6)).months[0]
     assert april.present == 2 and april.leave_days == 2  # the 7th (overwritten) and the 9th (not recorded)
-    leaves.leave_decide(leave=leave, by=w["people"]["town_a"], approve=True)
+    leaves.leave_decide(leave=leave, by=w["people"]["town_a"], approve=True, overwrite=[D(2026, 4, 7)])
     from leave import selectors
     from leave.calendar import month_days
 
