@@ -125,6 +125,8 @@ class Appraisal(models.Model):
     votes_basically_competent = models.PositiveIntegerField(_("基本称职票"), default=0)
     votes_incompetent = models.PositiveIntegerField(_("不称职票"), default=0)
     absences = models.PositiveSmallIntegerField(_("无故缺勤天数"), null=True, blank=True)
+    # Why the village gave no votes at all, stated by the org dept when it closed the vote anyway (R-A1).
+    no_votes_reason = models.TextField(_("无村民评议票的原因"), blank=True)
 
     villagers_score = models.DecimalField(_("群众评议得分"), max_digits=5, decimal_places=2, null=True, blank=True)
     combined_score = models.DecimalField(_("综合得分"), max_digits=5, decimal_places=2, null=True, blank=True)

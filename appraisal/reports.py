@@ -53,10 +53,13 @@ def _grade_counts(grades: Iterable[str]) -> str:
 
 
 def _remarks(appraisal: Appraisal) -> str:
-    """The state of a row not yet finalised, the note on its proposal, and the reason for a changed grade."""
+    """The state of a row not yet finalised, why its village gave no votes, the note on its proposal, and the reason
+    for a changed grade."""
     parts = []
     if appraisal.state != AppraisalState.FINALISED:
         parts.append(appraisal.get_state_display())
+    if appraisal.no_votes_reason:
+        parts.append(_("无村民评议票,原因:%(reason)s") % {"reason": appraisal.no_votes_reason})
     if appraisal.proposal_note:
         parts.append(appraisal.proposal_note)
     if appraisal.final_reason:

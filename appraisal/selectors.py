@@ -5,10 +5,20 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from appraisal.models import LIVE_STATES, Appraisal, AppraisalRound, AppraisalState, BallotBatch, BallotCode, Grade
+from appraisal.models import (
+    LIVE_STATES,
+    Appraisal,
+    AppraisalRound,
+    AppraisalState,
+    BallotBatch,
+    BallotCode,
+    Grade,
+    OnlineTally,
+    PaperSession,
+)
 from dispatch.models import Dispatch, DispatchState
 from leave.models import PRESENT_STATUSES, AttendanceDay, DayStatus
 from workflows.models import Cadre, User
@@ -20,6 +30,16 @@ APPRAISAL_RELATED = ("round__county", "dispatch__cadre", "dispatch__unit", "disp
 
 def appraisals_visible_to(user: User | None) -> QuerySet[Appraisal]:
     return visible_to(user, Appraisal.objects.select_related(*APPRAISAL_RELATED))
+
+
+def appraisals_without_votes(round_: AppraisalRound) -> QuerySet[Appraisal]:
+    """The round's appraisals still in the vote with not one villager's vote, online or on paper (R-A1, R-A5)."""
+    online = OnlineTally.objects.filter(appraisal=OuterRef("pk"), count__gt=0)
+    paper = PaperSession.objects.filter(appraisal=OuterRef("pk"), voided_at__isnull=True).filter(
+        Q(excellent__gt=0) | Q(competent__gt=0) | Q(basically_competent__gt=0) | Q(incompetent__gt=0))
+    return (round_.appraisals.filter(state=AppraisalState.OPEN).exclude(Exists(online)).exclude(Exists(paper))
+            .select_related(*APPRAISAL_RELATED)
+            .order_by("dispatch__village__township__code", "dispatch__village__code", "pk"))
 
 
 def rounds_visible_to(user: User | None) -> QuerySet[AppraisalRound]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -35,6 +36,7 @@ ACTION_LABELS: dict = {
     "appraisal_round.open": gettext_lazy("发起年度考评"),
     "appraisal_round.close": gettext_lazy("结束村民评议"),
     "appraisal.open": gettext_lazy("列入年度考评"),
+    "appraisal.no_votes": gettext_lazy("说明无村民评议票的原因"),
     "appraisal.score_township": gettext_lazy("乡镇评分"),
     "appraisal.score_unit": gettext_lazy("派出单位评分"),
     "appraisal.collect": gettext_lazy("汇总评分和评议"),
@@ -145,19 +147,40 @@ def round_open(*, county: County, title: str, year: int, term_ends_from: datetim
     return round_
 
 
-def round_close(*, round_: AppraisalRound, by: User) -> AppraisalRound:
-    """The org dept closes the villagers' vote; each appraisal whose scores are in is proposed a grade (R-A5)."""
+def round_close(*, round_: AppraisalRound, by: User, no_votes_reasons: Mapping[int, str] | None = None
+                ) -> AppraisalRound:
+    """The org dept closes the villagers' vote; each appraisal whose scores are in is proposed a grade (R-A1, R-A5).
+
+    A village whose cadre has not one villager's vote (online or on paper) was not evaluated by its villagers, as
+    R-A1 requires: closing then needs the org dept's reason for each such appraisal, in `no_votes_reasons` by
+    appraisal id, kept on the appraisal and audited. Reasons given for appraisals that have votes are not kept.
+    """
     require_perm(by, COORDINATE_COUNTY, round_, action="appraisal_round.close")
+    from appraisal.selectors import appraisals_without_votes
     from workflows.flows import finish_handle
 
+    reasons = {pk: (text or "").strip() for pk, text in (no_votes_reasons or {}).items()}
     with transaction.atomic():
+        # The exclusive lock waits for votes and tallies in progress (they hold it shared), so the villages
+        # without votes read below stay without votes until the round is closed.
         round_ = AppraisalRound.objects.select_for_update().get(pk=round_.pk)
         require_state(round_, round_.close)
+        silent = list(appraisals_without_votes(round_))
+        missing = [a for a in silent if not reasons.get(a.pk)]
+        if missing:
+            raise ValidationError(
+                _("以下村没有村民评议票(网上和现场均无),须逐村写明原因后才能结束评议:%(villages)s。") % {
+                    "villages": "、".join(f"{a.dispatch.village.name}({a.dispatch.cadre.name})" for a in missing)})
         before = round_.state
         round_.close(by=by, at=timezone.now())
         round_.save()
         audit_record(action="appraisal_round.close", actor=by, obj=round_, from_state=before, to_state=round_.state,
-                     data={"title": round_.title})
+                     data={"title": round_.title, "without_votes": [a.pk for a in silent]})
+        for appraisal in silent:
+            appraisal.no_votes_reason = reasons[appraisal.pk]
+            appraisal.save(update_fields=["no_votes_reason"])
+            _audit(appraisal, action="appraisal.no_votes", by=by, before=appraisal.state,
+                   reason=appraisal.no_votes_reason)
         for appraisal in round_.appraisals.filter(state=AppraisalState.OPEN).order_by("pk"):
             finish_handle(_flow(), "votes_closed", appraisal)
     return round_

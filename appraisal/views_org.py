@@ -27,6 +27,7 @@ from appraisal.models import (
     BallotBatch,
     Grade,
     PaperSession,
+    RoundState,
 )
 from workflows.exports import export_response, file_name, wanted_format
 from workflows.guards import require_perm
@@ -43,6 +44,9 @@ from workflows.permissions import (
 from workflows.policy import policy
 from workflows.taskviews import add_service_errors
 from workflows.views import LandingRedirectView
+
+#: The close page's field holding the reason a village gave no votes, followed by the appraisal's id (R-A1).
+NO_VOTES_FIELD = "no_votes_reason_"
 
 #: States from which the org dept may take a cadre out of the round (R-A1).
 CANCELLABLE = {AppraisalState.OPEN, AppraisalState.COLLECTED, AppraisalState.PROPOSED}
@@ -214,20 +218,33 @@ class RoundCloseView(RoundPage):
         if not self.round.is_open:
             messages.warning(request, _("本次考评的村民评议已经结束。"))
             return HttpResponseRedirect(reverse("appraisal:round_detail", args=[self.round.pk]))
+        return self.render(self.context())
+
+    def post(self, request, *args, **kwargs):
+        silent = list(selectors.appraisals_without_votes(self.round)) if self.round.is_open else []
+        reasons = {a.pk: request.POST.get(f"{NO_VOTES_FIELD}{a.pk}", "").strip()[:2000] for a in silent}
+        if silent and request.POST.get("confirm_no_votes") != "1":
+            return self.render(self.context(reasons=reasons, errors=[
+                _("有村没有村民评议票:请逐村写明原因,并勾选确认后再结束评议。")]), status=400)
+        try:
+            round_ = services.round_close(round_=self.round, by=request.user, no_votes_reasons=reasons)
+        except ValidationError as error:
+            if not AppraisalRound.objects.filter(pk=self.round.pk, state=RoundState.OPEN).exists():
+                _errors_to_messages(request, error)
+                return HttpResponseRedirect(reverse("appraisal:round_detail", args=[self.round.pk]))
+            return self.render(self.context(reasons=reasons, errors=error.messages), status=400)
+        proposed = round_.appraisals.filter(state=AppraisalState.PROPOSED).count()
+        messages.success(request, _("村民评议已结束;%(n)s 名干部已拟定等次,待审定。") % {"n": proposed})
+        return HttpResponseRedirect(reverse("appraisal:round_detail", args=[self.round.pk]))
+
+    def context(self, *, reasons: dict[int, str] | None = None, errors: list[str] | None = None) -> dict:
+        reasons = reasons or {}
         waiting = Q(township_score__isnull=True) | Q(unit_score__isnull=True)
         counts = self.round.appraisals.filter(state=AppraisalState.OPEN).aggregate(
             ready=Count("pk", filter=~waiting), waiting=Count("pk", filter=waiting))
-        return self.render(counts)
-
-    def post(self, request, *args, **kwargs):
-        try:
-            round_ = services.round_close(round_=self.round, by=request.user)
-        except ValidationError as error:
-            _errors_to_messages(request, error)
-        else:
-            proposed = round_.appraisals.filter(state=AppraisalState.PROPOSED).count()
-            messages.success(request, _("村民评议已结束;%(n)s 名干部已拟定等次,待审定。") % {"n": proposed})
-        return HttpResponseRedirect(reverse("appraisal:round_detail", args=[self.round.pk]))
+        without_votes = [{"appraisal": a, "field": f"{NO_VOTES_FIELD}{a.pk}", "reason": reasons.get(a.pk, "")}
+                         for a in selectors.appraisals_without_votes(self.round)]
+        return {**counts, "without_votes": without_votes, "errors": errors or []}
 
 
 # --- The queues: scores for the tiers, finalisation for the org dept (R-A1, R-A2) -------------------

@@ -43,3 +43,15 @@ def score_both(w, appraisal, *, township=90, unit=90):
     services.township_score_enter(appraisal=appraisal, score=township, comment="工作扎实", by=town)
     services.unit_score_enter(appraisal=appraisal, score=unit, comment="表现良好", by=head)
     return Appraisal.objects.get(pk=appraisal.pk)
+
+
+#: The reason the tests' org dept gives for a village without villagers' votes (R-A1).
+NO_VOTES_REASON = "村里未组织评议"
+
+
+def close_vote(round_, by, *, reason=NO_VOTES_REASON):
+    """Close the round's vote as `by`, stating `reason` for every village that gave no votes (R-A1)."""
+    from appraisal.selectors import appraisals_without_votes
+
+    reasons = {a.pk: reason for a in appraisals_without_votes(round_)}
+    return services.round_close(round_=round_, by=by, no_votes_reasons=reasons)

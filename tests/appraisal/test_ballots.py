@@ -24,7 +24,7 @@ from appraisal.models import (
 )
 from appraisal.services import BallotRefused
 from dispatch.models import Pairing
-from tests.appraisal.conftest import STATIONED_ON, score_both
+from tests.appraisal.conftest import STATIONED_ON, close_vote, score_both
 from tests.dispatch.test_race import HOLD_SECONDS, _run_together, needs_postgresql
 from tests.dispatch.test_team import stationed
 from workflows.models import AuditEvent, User
@@ -181,7 +181,7 @@ def test_casting_after_the_round_closes_is_refused_and_spends_nothing_r_a5(round
     """R-A5: no vote is added after the vote closes."""
     w = round_world
     _batch, [code, *_] = _issue(w)
-    services.round_close(round_=w["round"], by=w["people"]["org"])
+    close_vote(w["round"], w["people"]["org"])
     with pytest.raises(BallotRefused):
         services.ballot_open(code)
     with pytest.raises(BallotRefused):
@@ -198,7 +198,7 @@ def test_votes_counted_before_the_close_are_the_ones_collected_r_a5(round_world)
     _batch, [first, second, late] = _issue(w)
     services.ballot_cast(code=first, choices={w["appraisal_a"].pk: E})
     services.ballot_cast(code=second, choices={w["appraisal_a"].pk: N})
-    services.round_close(round_=w["round"], by=w["people"]["org"])
+    close_vote(w["round"], w["people"]["org"])
     with pytest.raises(BallotRefused):
         services.ballot_cast(code=late, choices={w["appraisal_a"].pk: E})
     stored = Appraisal.objects.get(pk=w["appraisal_a"].pk)

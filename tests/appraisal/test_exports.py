@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from appraisal import services
 from appraisal.models import Appraisal, AppraisalState, CadreCategory
-from tests.appraisal.conftest import STATIONED_ON, score_both
+from tests.appraisal.conftest import STATIONED_ON, close_vote, score_both
 from tests.exports import column, csv_rows, download_name, sheet_rows
 from tests.leave import freeze, more_stationed
 
@@ -51,7 +51,7 @@ def test_r_o4_appraisals_export_is_refused_where_the_page_is(client, w, who):
 
 def test_r_a2_finalisation_export_has_the_parts_of_each_grade_side_by_side(client, w):
     score_both(w, w["appraisal_a"], township=92, unit=88)
-    services.round_close(round_=w["round"], by=w["people"]["org"])
+    close_vote(w["round"], w["people"]["org"])
     proposed = Appraisal.objects.get(pk=w["appraisal_a"].pk)
     assert proposed.state == AppraisalState.PROPOSED
     response = _get(client, w, "org", format="xlsx")
@@ -69,7 +69,7 @@ def test_r_a2_finalisation_export_has_the_parts_of_each_grade_side_by_side(clien
 
 def test_r_a2_export_follows_the_state_filter(client, w):
     score_both(w, w["appraisal_a"])
-    services.round_close(round_=w["round"], by=w["people"]["org"])
+    close_vote(w["round"], w["people"]["org"])
     response = _get(client, w, "org", state=AppraisalState.PROPOSED, format="xlsx")
     assert column(sheet_rows(response), "干部") == ["李卫东"]
     assert download_name(response) == "干部名单与审定-2026年度驻村干部考评-已拟定等次,待组织部审定-2026-11-12.xlsx"

@@ -2,7 +2,7 @@
 
 from appraisal.flows import AppraisalFlow
 from dispatch.flows import DispatchFlow
-from tests.appraisal.conftest import score_both
+from tests.appraisal.conftest import close_vote, score_both
 from workflows.flows import open_tasks_for
 
 
@@ -11,9 +11,8 @@ def test_naming_the_tasks_of_the_to_do_list_costs_no_query_per_task_r_a1(round_w
     w = round_world
     score_both(w, w["appraisal_a"])
     score_both(w, w["appraisal_b"])
-    from appraisal import services
 
-    services.round_close(round_=w["round"], by=w["people"]["org"])
+    close_vote(w["round"], w["people"]["org"])
     tasks = open_tasks_for(w["people"]["org"], [AppraisalFlow, DispatchFlow])
     assert len(tasks) == 2
     with django_assert_num_queries(0):

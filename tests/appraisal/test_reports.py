@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -22,6 +23,8 @@ from workflows.models import Role
 HEADERS = ["序号", "姓名", "派出单位", "乡镇", "驻点村", "驻村起止", "乡镇评分", "单位评分", "群众评议得分",
            "票数(优/称/基/不)", "无故缺勤(天)", "综合得分", "拟定等次", "审定等次", "备注(理由)"]
 TERM = "2025-03-05至2026-03-04"
+PLAIN_NO_VOTES = "村民外出务工,未能召开评议会"
+B_NO_VOTES = "村两委换届期间未组织评议"
 
 
 @pytest.fixture
@@ -31,8 +34,9 @@ def graded(stationed_world):
     李卫东 (菜园镇 东官庄村): scored 96 and 94; 38 valid paper votes 20/15/2/1 give the villagers
       (2000 + 1200 + 120 + 0) / 38 = 87.37; combined (96·40 + 94·30 + 87.37·30) / 100 = 92.81, excellent, but one
       unexcused absence caps it at 称职, as finalised.
-    赵普通 (菜园镇 西官庄村): never scored; still open when the vote closes.
-    王秀英 (宜沟镇 西街村): scored 80 and 70, no votes: (80·40 + 70·30) / 70 = 75.71, 称职 proposed; finalised
+    赵普通 (菜园镇 西官庄村): never scored; still open when the vote closes, no votes, with the org dept's reason.
+    王秀英 (宜沟镇 西街村): scored 80 and 70, no votes (a reason given when the vote closed):
+      (80·40 + 70·30) / 70 = 75.71, 称职 proposed; finalised
       基本称职 with a reason.
     钱多多 (宜沟镇 北街村): taken out of the round: not in the report.
     """
@@ -56,7 +60,7 @@ def graded(stationed_world):
                                  by=w["people"]["town_a"])
     score_both(w, b, township=80, unit=70)
     services.appraisal_cancel(appraisal=qian, reason="调回原单位", by=org)
-    services.round_close(round_=w["round"], by=org)
+    services.round_close(round_=w["round"], by=org, no_votes_reasons={plain.pk: PLAIN_NO_VOTES, b.pk: B_NO_VOTES})
     a, b = Appraisal.objects.get(pk=a.pk), Appraisal.objects.get(pk=b.pk)
     services.appraisal_finalise(appraisal=a, grade=Grade.COMPETENT, by=org)
     services.appraisal_finalise(appraisal=b, grade=Grade.BASICALLY_COMPETENT, reason="群众反映较多", by=org)
@@ -68,9 +72,10 @@ def graded(stationed_world):
 ROW_A = [1, "李卫东", "县农业农村局", "菜园镇", "东官庄村", TERM, 96, 94, Decimal("87.37"), "20/15/2/1", 1,
          Decimal("92.81"), "称职", "称职", "无故缺勤 1 天,等次最高为「称职」。"]
 ROW_PLAIN = ["赵普通", "县农业农村局", "菜园镇", "西官庄村", TERM, None, None, None, "", None, None, "", "",
-             "评分、评议中。"]
+             f"评分、评议中。无村民评议票,原因:{PLAIN_NO_VOTES}。"]
 ROW_B = ["王秀英", "县教育局", "宜沟镇", "西街村", TERM, 80, 70, None, "0/0/0/0", 0, Decimal("75.71"), "称职",
-         "基本称职", "没有村民评议票,综合得分按乡镇和单位评分的权重折算。改变等次的理由:群众反映较多。"]
+         "基本称职", f"无村民评议票,原因:{B_NO_VOTES}。"
+         "没有村民评议票,综合得分按乡镇和单位评分的权重折算。改变等次的理由:群众反映较多。"]
 
 
 def test_r_a2_report_has_one_row_per_appraisal_in_force_and_hand_computed_totals(graded):
@@ -126,8 +131,18 @@ def test_r_a2_xlsx_has_the_headers_one_row_per_cadre_and_the_totals_row(client, 
     assert sum(1 for r in rows if any(v is not None for v in r)) == 6  # header, 3 cadres, totals, note
 
 
+def test_r_a1_page_and_xlsx_show_why_a_village_gave_no_votes(client, graded):
+    client.force_login(graded["people"]["org"])
+    page = client.get(graded["url"]).content.decode()
+    assert f"无村民评议票,原因:{PLAIN_NO_VOTES}" in page and f"无村民评议票,原因:{B_NO_VOTES}" in page
+    sheet = load_workbook(io.BytesIO(client.get(graded["url"], {"format": "xlsx"}).content)).active
+    remarks = {row[1]: row[14] for row in sheet.iter_rows(min_row=2, max_row=4, values_only=True)}
+    assert PLAIN_NO_VOTES in remarks["赵普通"] and B_NO_VOTES in remarks["王秀英"]
+    assert "无村民评议票" not in remarks["李卫东"]
+
+
 @pytest.mark.cjk_font
-def test_r_a2_pdf_names_the_round_its_townships_and_cadres(client, graded):
+def test_r_a2_pdf_names_the_round_its_townships_and_cadres_and_why_a_village_gave_no_votes_r_a1(client, graded):
     client.force_login(graded["people"]["auditor"])
     response = client.get(graded["url"], {"format": "pdf"})
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
@@ -136,6 +151,8 @@ def test_r_a2_pdf_names_the_round_its_townships_and_cadres(client, graded):
     for expected in ("2026年度驻村干部考评结果汇总表", "汤阴县", "菜园镇", "宜沟镇", "李卫东", "王秀英", "84.26",
                      "第 1 页 共 1 页", "填报单位(盖章):"):
         assert expected in text, expected
+    # The remarks column wraps: the reason is read with the line breaks taken out.
+    assert B_NO_VOTES in re.sub(r"\s", "", text)
     assert "钱多多" not in text
 
 

@@ -34,7 +34,7 @@ from appraisal.models import (
 from dispatch.models import Dispatch, DispatchState, Pairing
 from leave.ledger import ledger_write
 from leave.models import DaySource, DayStatus
-from tests.appraisal.conftest import STATIONED_ON, score_both
+from tests.appraisal.conftest import STATIONED_ON, close_vote, score_both
 from tests.dispatch.test_team import stationed
 from tests.factories import CadreFactory, UserFactory, VillageFactory
 from workflows.flows import open_tasks_for, process_of
@@ -82,7 +82,7 @@ def _open_round(w, title="2026年度驻村干部考评", **window) -> AppraisalR
 
 
 def _close(w) -> AppraisalRound:
-    return services.round_close(round_=w["round"], by=w["people"]["org"])
+    return close_vote(w["round"], w["people"]["org"])
 
 
 def _proposed(w, *appraisals, township=90, unit=90) -> list[Appraisal]:
@@ -275,6 +275,59 @@ def test_closing_the_vote_is_audited_and_cannot_be_repeated_r_a5(round_world):
     with pytest.raises(ValidationError) as exc:
         _close(w)
     assert "评议已结束" in _chinese(exc)
+
+
+def test_close_needs_a_reason_per_village_without_votes_and_names_them_r_a1(round_world):
+    """R-A1: villagers evaluate the cadre; a village with no vote at all (online or paper) needs a reason."""
+    w = round_world
+    with pytest.raises(ValidationError) as exc:
+        services.round_close(round_=w["round"], by=w["people"]["org"],
+                             no_votes_reasons={w["appraisal_a"].pk: "  "})
+    text = _chinese(exc)
+    for name in (w["village_a"].name, w["village_b"].name, w["cadre_a"].name, w["cadre_b"].name):
+        assert name in text, name
+    assert _fresh(w["round"]).state == RoundState.OPEN
+    assert _fresh(w["appraisal_a"]).no_votes_reason == ""
+    assert not _events("appraisal_round.close").exists() and not _events("appraisal.no_votes").exists()
+
+
+def test_close_with_votes_in_one_village_asks_a_reason_only_for_the_other_r_a1(round_world):
+    """R-A1: online votes in village_a, a voided paper session and an all-invalid one in village_b: only
+    village_b is without votes; its reason is kept on the appraisal and audited as the org dept's statement."""
+    w = round_world
+    _vote(w, w["village_a"], [Grade.COMPETENT])
+    appraisal_b = w["appraisal_b"]
+    voided = services.paper_session_enter(appraisal=appraisal_b, held_on=HELD_ON, excellent=3, competent=0,
+                                          basically_competent=0, incompetent=0, invalid=0, ballots_collected=3,
+                                          by=w["people"]["town_b"])
+    services.paper_session_void(session=voided, reason="录错村", by=w["people"]["town_b"])
+    services.paper_session_enter(appraisal=appraisal_b, held_on=HELD_ON, excellent=0, competent=0,
+                                 basically_competent=0, incompetent=0, invalid=2, ballots_collected=2,
+                                 by=w["people"]["town_b"])
+    assert list(selectors.appraisals_without_votes(w["round"])) == [appraisal_b]
+    with pytest.raises(ValidationError) as exc:
+        services.round_close(round_=w["round"], by=w["people"]["org"])
+    assert w["village_b"].name in _chinese(exc) and w["village_a"].name not in _chinese(exc)
+
+    services.round_close(round_=w["round"], by=w["people"]["org"],
+                         no_votes_reasons={appraisal_b.pk: " 村民大会未达到法定人数 ", w["appraisal_a"].pk: "多余"})
+    assert _fresh(w["round"]).state == RoundState.CLOSED
+    assert _fresh(appraisal_b).no_votes_reason == "村民大会未达到法定人数"
+    assert _fresh(w["appraisal_a"]).no_votes_reason == ""
+    [event] = _events("appraisal.no_votes", appraisal_b)
+    assert event.actor == w["people"]["org"] and event.reason == "村民大会未达到法定人数"
+    assert event.data["village"] == w["village_b"].name
+    [close] = _events("appraisal_round.close", w["round"])
+    assert close.data["without_votes"] == [appraisal_b.pk]
+
+
+def test_close_leaves_cancelled_appraisals_out_of_the_villages_without_votes_r_a1(round_world):
+    w = round_world
+    services.appraisal_cancel(appraisal=w["appraisal_b"], reason="列入有误", by=w["people"]["org"])
+    services.round_close(round_=w["round"], by=w["people"]["org"],
+                         no_votes_reasons={w["appraisal_a"].pk: "疫情期间未组织评议"})
+    assert _fresh(w["appraisal_a"]).no_votes_reason == "疫情期间未组织评议"
+    assert _fresh(w["appraisal_b"]).no_votes_reason == ""
 
 
 # --- Scores (R-A1) ----------------------------------------------------------------------------------

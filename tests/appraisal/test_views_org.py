@@ -14,7 +14,7 @@ from appraisal import ballots, services
 from appraisal.flows import AppraisalFlow
 from appraisal.models import Appraisal, AppraisalRound, AppraisalState, BallotBatch, Grade, PaperSession, RoundState
 from dispatch.models import Dispatch, DispatchState, Pairing
-from tests.appraisal.conftest import STATIONED_ON, score_both
+from tests.appraisal.conftest import STATIONED_ON, close_vote, score_both
 from tests.dispatch.test_team import stationed
 from tests.factories import CadreFactory, UserFactory, VillageFactory
 from workflows.flows import open_tasks_for
@@ -44,7 +44,7 @@ def _fresh(appraisal) -> Appraisal:
 def _proposed(w, appraisal, *, township=90, unit=90):
     """Score the appraisal, close the round and return it proposed."""
     score_both(w, appraisal, township=township, unit=unit)
-    services.round_close(round_=w["round"], by=w["people"]["org"])
+    close_vote(w["round"], w["people"]["org"])
     appraisal = _fresh(appraisal)
     assert appraisal.state == AppraisalState.PROPOSED
     return appraisal
@@ -394,7 +394,8 @@ def test_org_dept_closes_the_vote_after_a_confirmation_r_a5(client, round_world)
     assert "确认结束村民评议" in _page(confirm)
     assert AppraisalRound.objects.get().state == RoundState.OPEN
 
-    response = client.post(url)
+    reasons = {f"no_votes_reason_{a.pk}": "未组织评议" for a in (w["appraisal_a"], w["appraisal_b"])}
+    response = client.post(url, {**reasons, "confirm_no_votes": "1"})
     assert response.status_code == 302
     assert AppraisalRound.objects.get().state == RoundState.CLOSED
     assert _fresh(w["appraisal_a"]).state == AppraisalState.PROPOSED
@@ -403,6 +404,50 @@ def test_org_dept_closes_the_vote_after_a_confirmation_r_a5(client, round_world)
 
     again = client.post(url)
     assert "已经处理过或不能进行此操作" in _messages(client.get(again.url))[0]
+
+
+def test_close_page_lists_villages_without_votes_and_needs_a_confirmed_reason_each_r_a1(client, round_world):
+    """R-A1: the page lists each cadre whose village gave no vote; a missing reason or confirmation changes nothing."""
+    w = round_world
+    batch = services.ballots_issue(round_=w["round"], village=w["village_a"], count=1, by=w["people"]["town_a"])
+    [code] = services.ballot_sheet_codes(batch=batch, by=w["people"]["town_a"])
+    services.ballot_cast(code=code, choices={w["appraisal_a"].pk: Grade.COMPETENT})
+    url = reverse("appraisal:round_close", args=[w["round"].pk])
+    field = f"no_votes_reason_{w['appraisal_b'].pk}"
+    _login(client, w, "org")
+    page = client.get(url)
+    rows = [row["appraisal"] for row in page.context["without_votes"]]
+    assert rows == [w["appraisal_b"]]
+    assert f'name="{field}"' in _page(page) and 'name="confirm_no_votes"' in _page(page)
+    assert f'name="no_votes_reason_{w["appraisal_a"].pk}"' not in _page(page)
+
+    unconfirmed = client.post(url, {field: "村民外出务工"})
+    assert unconfirmed.status_code == 400 and "勾选确认" in _page(unconfirmed)
+    assert "村民外出务工" in _page(unconfirmed)
+    no_reason = client.post(url, {field: "  ", "confirm_no_votes": "1"})
+    assert no_reason.status_code == 400
+    assert "须逐村写明原因" in _page(no_reason) and w["village_b"].name in _page(no_reason)
+    assert AppraisalRound.objects.get().state == RoundState.OPEN
+    assert not AuditEvent.objects.filter(action="appraisal_round.close").exists()
+
+    done = client.post(url, {field: "村民外出务工", "confirm_no_votes": "1"})
+    assert done.status_code == 302 and AppraisalRound.objects.get().state == RoundState.CLOSED
+    assert _fresh(w["appraisal_b"]).no_votes_reason == "村民外出务工"
+    assert _fresh(w["appraisal_a"]).no_votes_reason == ""
+
+
+def test_close_page_asks_no_reason_when_every_village_voted_r_a1(client, round_world):
+    w = round_world
+    for appraisal, by in ((w["appraisal_a"], "town_a"), (w["appraisal_b"], "town_b")):
+        services.paper_session_enter(appraisal=appraisal, held_on=datetime.date(2026, 11, 20), excellent=1,
+                                     competent=0, basically_competent=0, incompetent=0, invalid=0,
+                                     ballots_collected=1, by=w["people"][by])
+    url = reverse("appraisal:round_close", args=[w["round"].pk])
+    _login(client, w, "org")
+    page = client.get(url)
+    assert page.context["without_votes"] == [] and 'data-testid="without-votes"' not in _page(page)
+    assert client.post(url).status_code == 302
+    assert AppraisalRound.objects.get().state == RoundState.CLOSED
 
 
 def test_only_the_org_dept_closes_the_vote_r_a5(client, round_world):
@@ -470,7 +515,7 @@ def test_after_the_vote_closes_no_codes_are_issued_r_a5(client, round_world):
     w = round_world
     url = reverse("appraisal:round_ballots", args=[w["round"].pk])
     services.ballots_issue(round_=w["round"], village=w["village_a"], count=5, by=w["people"]["town_a"])
-    services.round_close(round_=w["round"], by=w["people"]["org"])
+    close_vote(w["round"], w["people"]["org"])
     _login(client, w, "town_a")
     page = client.get(url)
     assert 'data-testid="closed"' in _page(page) and [v.pk for v in page.context["villages"]] == [w["village_a"].pk]
@@ -569,7 +614,7 @@ def test_others_read_paper_sessions_but_only_the_township_enters_them_r_a5(clien
 def test_paper_sessions_are_read_only_after_the_vote_closes_r_a5(client, round_world):
     w = round_world
     url = reverse("appraisal:paper_sessions", args=[w["appraisal_a"].pk])
-    services.round_close(round_=w["round"], by=w["people"]["org"])
+    close_vote(w["round"], w["people"]["org"])
     _login(client, w, "town_a")
     page = _page(client.get(url))
     assert "村民评议已经结束,计票只能查看" in page and 'id="enter"' not in page
@@ -617,7 +662,7 @@ def test_round_detail_and_queues_run_the_same_queries_for_2_and_6_appraisals_r_a
         appraisals = list(round_.appraisals.order_by("pk"))
         for appraisal in appraisals[:-1]:
             score_both(w, appraisal)
-        services.round_close(round_=round_, by=org)
+        close_vote(round_, org)
         services.appraisal_finalise(appraisal=appraisals[0], grade=Grade.COMPETENT, by=org, reason="调整")
     counts = {}
     for role in ("org", "town_a", "head_a"):

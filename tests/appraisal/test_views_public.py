@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from appraisal import ballots, services
 from appraisal.models import Grade, OnlineTally
+from tests.appraisal.conftest import close_vote
 from workflows.models import AuditEvent
 
 URL = "/vote/"
@@ -135,7 +136,7 @@ def test_unknown_used_and_closed_codes_get_the_same_answer_r_a5(client, round_wo
         "tampered cadre": _cast(client, codes[1], {appraisal.pk: Grade.EXCELLENT,
                                                    round_world["appraisal_b"].pk: Grade.EXCELLENT}),
     }
-    services.round_close(round_=round_world["round"], by=round_world["people"]["org"])
+    close_vote(round_world["round"], round_world["people"]["org"])
     answers["closed"] = _open(client, codes[2])
     answers["closed, cast"] = _cast(client, codes[2], {appraisal.pk: Grade.EXCELLENT})
     assert {why: (r.status_code, _message(r)) for why, r in answers.items()} == {

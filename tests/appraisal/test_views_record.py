@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from appraisal import services
 from appraisal.models import Appraisal, Grade
 from appraisal.pdf import chinese_font
-from tests.appraisal.conftest import score_both
+from tests.appraisal.conftest import close_vote, score_both
 from workflows.models import AuditEvent
 
 
@@ -35,7 +35,7 @@ def graded(round_world):
     org = w["people"]["org"]
     for appraisal in (w["appraisal_a"], w["appraisal_b"]):
         score_both(w, appraisal)
-    services.round_close(round_=w["round"], by=org)
+    close_vote(w["round"], org)
     for key, grade in (("appraisal_a", Grade.INCOMPETENT), ("appraisal_b", Grade.EXCELLENT)):
         appraisal = Appraisal.objects.get(pk=w[key].pk)
         w[key] = services.appraisal_finalise(appraisal=appraisal, grade=grade, by=org, reason="测试审定")

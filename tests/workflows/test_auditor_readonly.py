@@ -56,6 +56,7 @@ from leave.models import (
     LeaveState,
     Visit,
 )
+from tests.appraisal.conftest import close_vote
 from tests.dispatch.test_team import stationed
 from tests.factories import CadreFactory, UserFactory, VillageFactory
 from workflows.models import AuditEvent, Cadre, Role
@@ -98,7 +99,7 @@ def county(world):
         appraisal = Appraisal.objects.get(round=w["round_closed"], dispatch=dispatch)
         appraisal_services.township_score_enter(appraisal=appraisal, score=92, comment="扎实", by=township_user)
         appraisal_services.unit_score_enter(appraisal=appraisal, score=90, comment="良好", by=unit_user)
-    appraisal_services.round_close(round_=w["round_closed"], by=org)
+    close_vote(w["round_closed"], org)
     w["appraisal_final"] = appraisal_services.appraisal_finalise(
         appraisal=Appraisal.objects.get(dispatch=w["d_appraised"]), grade=Grade.COMPETENT, by=org,
         reason="村民评议意见较多")

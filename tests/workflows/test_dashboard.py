@@ -24,7 +24,7 @@ from leave.calendar import days_between
 from leave.ledger import ledger_write
 from leave.models import DaySource, DayStatus, LeaveRequest, LeaveState
 from tests.appraisal import conftest as appraisal_fixtures
-from tests.appraisal.conftest import score_both
+from tests.appraisal.conftest import close_vote, score_both
 from tests.dispatch.test_team import stationed
 from tests.factories import (
     CadreFactory,
@@ -155,7 +155,7 @@ def add_last_year_round(w: dict, grades: tuple[str, ...] = (Grade.EXCELLENT, Gra
     appraisals = list(round_.appraisals.order_by("dispatch__cadre__user__username"))
     for appraisal in appraisals:
         score_both(w, appraisal, township=85, unit=85)
-    appraisal_services.round_close(round_=round_, by=org)
+    close_vote(round_, org)
     for appraisal, grade in zip(appraisals, grades, strict=True):
         if grade:
             appraisal_services.appraisal_finalise(appraisal=type(appraisal).objects.get(pk=appraisal.pk), grade=grade,
@@ -344,7 +344,7 @@ def test_r_a2_round_progress_and_grade_distribution(round_world):
     w = round_world
     score_both(w, w["appraisal_a"], township=90, unit=90)
     score_both(w, w["appraisal_b"], township=70, unit=70)
-    appraisal_services.round_close(round_=w["round"], by=w["people"]["org"])
+    close_vote(w["round"], w["people"]["org"])
     appraisal_services.appraisal_finalise(appraisal=type(w["appraisal_a"]).objects.get(pk=w["appraisal_a"].pk),
                                           grade=Grade.COMPETENT, by=w["people"]["org"], reason="综合评定")
     [summary] = dashboard.appraisal_panel(w["county"]).rounds
