@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from appraisal.models import Grade
 from dispatch.forms import DateInput
+from workflows.params import BoundedDateField
 from workflows.policy import policy
 
 
@@ -30,8 +31,8 @@ class ReasonForm(forms.Form):
 class RoundOpenForm(forms.Form):
     title = forms.CharField(label=_("考评名称"), max_length=80)
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
-    term_ends_from = forms.DateField(label=_("期满日期自"), widget=DateInput())
-    term_ends_to = forms.DateField(label=_("期满日期至"), widget=DateInput())
+    term_ends_from = BoundedDateField(label=_("期满日期自"), widget=DateInput())
+    term_ends_to = BoundedDateField(label=_("期满日期至"), widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,4 +70,4 @@ class BallotCodeForm(forms.Form):
 
 
 class PromotionQueryForm(forms.Form):
-    on = forms.DateField(label=_("拟提拔日期"), widget=DateInput())
+    on = BoundedDateField(label=_("拟提拔日期"), widget=DateInput())

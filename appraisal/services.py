@@ -26,7 +26,7 @@ from appraisal.models import (
     RoundState,
 )
 from dispatch.models import Dispatch, DispatchState
-from workflows.audit import audit_record
+from workflows.audit import audit_record, audit_refusal
 from workflows.guards import require_perm, require_state
 from workflows.models import County, User, Village
 from workflows.permissions import APPRAISE_AS_TOWNSHIP, APPRAISE_AS_UNIT, COORDINATE_COUNTY, may
@@ -240,8 +240,8 @@ def may_issue_ballots(user: User | None, village: Village) -> bool:
 def _require_may_issue(user: User | None, village: Village, *, action: str) -> None:
     if may_issue_ballots(user, village):
         return
-    audit_record(action=f"{action}.refused", actor=user if user and user.is_authenticated else None, obj=village,
-                 reason=_("越权操作被拒绝"))
+    audit_refusal(action=f"{action}.refused", actor=user, obj=village,
+                  reason=_("越权操作被拒绝"))
     raise PermissionDenied(_("只有县委组织部和本乡镇党委可以为该村发放投票码。"))
 
 

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.models import RecallReason
+from workflows.params import BoundedDateField
 
 
 class DateInput(forms.DateInput):
@@ -28,15 +29,15 @@ class ArrangementsForm(forms.Form):
 
     insurer = forms.CharField(label=_("保险公司"), max_length=80)
     insurance_policy_no = forms.CharField(label=_("保单号"), max_length=60)
-    insurance_starts_on = forms.DateField(label=_("保险起期"), widget=DateInput())
-    insurance_ends_on = forms.DateField(label=_("保险止期"), widget=DateInput())
-    party_relation_transferred_on = forms.DateField(label=_("党组织关系转入驻点村日期"), widget=DateInput())
+    insurance_starts_on = BoundedDateField(label=_("保险起期"), widget=DateInput())
+    insurance_ends_on = BoundedDateField(label=_("保险止期"), widget=DateInput())
+    party_relation_transferred_on = BoundedDateField(label=_("党组织关系转入驻点村日期"), widget=DateInput())
     living_allowance_yuan = forms.DecimalField(label=_("生活补助(元/月)"), min_value=0, max_digits=8,
                                                decimal_places=2)
 
 
 class StationForm(forms.Form):
-    stationed_on = forms.DateField(label=_("到村日期"), widget=DateInput())
+    stationed_on = BoundedDateField(label=_("到村日期"), widget=DateInput())
 
 
 class RecallDecisionForm(DecisionForm):
@@ -47,7 +48,7 @@ class RecallDecisionForm(DecisionForm):
 
 
 class RecallCarryOutForm(forms.Form):
-    recalled_on = forms.DateField(label=_("召回日期"), widget=DateInput())
+    recalled_on = BoundedDateField(label=_("召回日期"), widget=DateInput())
 
 
 class RecallProposeForm(forms.Form):

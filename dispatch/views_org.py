@@ -25,6 +25,7 @@ from dispatch.forms import DateInput
 from dispatch.models import Dispatch, Pairing, QuotaSanction, TrainingBatch
 from workflows.exports import ExportMixin, file_name
 from workflows.models import County, Unit, Village, VillageCategory, income_categories
+from workflows.params import BoundedDateField
 from workflows.permissions import COORDINATE_COUNTY, may, may_view, visible_to
 from workflows.policy import policy
 from workflows.taskviews import ServiceFormView, add_service_errors
@@ -124,7 +125,7 @@ class PairingForm(forms.Form):
 class QuotaForm(forms.Form):
     unit = forms.ModelChoiceField(label=gettext_lazy("单位"), queryset=Unit.objects.none())
     cadres = forms.IntegerField(label=gettext_lazy("选派名额(名)"), max_value=32767)
-    deadline = forms.DateField(label=gettext_lazy("截止日期"), widget=DateInput())
+    deadline = BoundedDateField(label=gettext_lazy("截止日期"), widget=DateInput())
     # Offered only once the service has said the deadline is past: the org dept confirms it knowingly (R-S5).
     confirm_past_deadline = forms.BooleanField(label=gettext_lazy("确认截止日期已过"), required=False,
                                                widget=forms.HiddenInput)
@@ -313,7 +314,7 @@ class SanctionRevokeView(ServiceFormView):
 
 class EligibilityForm(forms.Form):
     unit = forms.ModelChoiceField(label=gettext_lazy("单位"), queryset=Unit.objects.none())
-    on = forms.DateField(label=gettext_lazy("日期"), widget=DateInput())
+    on = BoundedDateField(label=gettext_lazy("日期"), widget=DateInput())
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
@@ -415,8 +416,8 @@ class TrainingListView(CountyPage, TemplateView):
 class TrainingBatchForm(forms.Form):
     year = forms.IntegerField(label=gettext_lazy("年度"), min_value=2000, max_value=2100)
     name = forms.CharField(label=gettext_lazy("班次名称"), max_length=80)
-    starts_on = forms.DateField(label=gettext_lazy("开班日期"), widget=DateInput())
-    ends_on = forms.DateField(label=gettext_lazy("结业日期"), widget=DateInput())
+    starts_on = BoundedDateField(label=gettext_lazy("开班日期"), widget=DateInput())
+    ends_on = BoundedDateField(label=gettext_lazy("结业日期"), widget=DateInput())
     content = forms.CharField(label=gettext_lazy("培训内容"), widget=forms.Textarea(attrs={"rows": 3}),
                               initial=gettext_lazy("驻村蹲点工作内容、方法、要求;农村政策"))
 
@@ -455,7 +456,7 @@ class CompletionForm(forms.Form):
     dispatches = forms.ModelMultipleChoiceField(
         label=gettext_lazy("结业干部"), queryset=Dispatch.objects.none(),
         error_messages={"required": gettext_lazy("请至少勾选一名干部。")})
-    completed_on = forms.DateField(label=gettext_lazy("结业日期"), widget=DateInput())
+    completed_on = BoundedDateField(label=gettext_lazy("结业日期"), widget=DateInput())
 
     def __init__(self, *args, batch: TrainingBatch, **kwargs):
         super().__init__(*args, **kwargs)

@@ -39,7 +39,7 @@ from leave.models import (
     DayStatus,
     MonthState,
 )
-from workflows.audit import audit_record
+from workflows.audit import audit_record, audit_refusal
 from workflows.guards import require_perm, require_state
 from workflows.models import County, Township, User
 from workflows.permissions import COORDINATE_COUNTY, MANAGE_STATIONED
@@ -87,8 +87,8 @@ def _require_owner_or_township(by: User | None, dispatch: Dispatch, *, action: s
 def _require_owner(by: User | None, dispatch: Dispatch, *, action: str) -> None:
     if _is_owner(by, dispatch):
         return
-    audit_record(action=f"{action}.refused", actor=by if by and by.is_authenticated else None, obj=dispatch,
-                 reason=_("越权操作被拒绝"), data={"perm": "owner"})
+    audit_refusal(action=f"{action}.refused", actor=by, obj=dispatch,
+                  reason=_("越权操作被拒绝"), data={"perm": "owner"})
     raise PermissionDenied(_("只有干部本人可以提交自己的考勤。"))
 
 

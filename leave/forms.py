@@ -9,11 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from dispatch.forms import DateInput
 from leave.leave_selectors import RecordedDay
 from leave.models import LeaveRequest
+from workflows.params import BoundedDateField
 
 
 class LeaveRequestForm(forms.Form):
-    starts_on = forms.DateField(label=_("开始日期"), widget=DateInput())
-    ends_on = forms.DateField(label=_("结束日期"), widget=DateInput())
+    starts_on = BoundedDateField(label=_("开始日期"), widget=DateInput())
+    ends_on = BoundedDateField(label=_("结束日期"), widget=DateInput())
     reason = forms.CharField(label=_("请假事由"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -46,7 +47,7 @@ class LeaveDecisionForm(forms.Form):
 
 
 class ReportBackForm(forms.Form):
-    returned_on = forms.DateField(label=_("实际返岗日期"), widget=DateInput(),
+    returned_on = BoundedDateField(label=_("实际返岗日期"), widget=DateInput(),
                                   help_text=_("回到驻点村的日期;结束日期之后、返岗之前的工作日记为逾期未归。"))
 
 

@@ -16,7 +16,7 @@ from leave import leave_selectors
 from leave.calendar import workdays_between
 from leave.ledger import ledger_write, locked_months
 from leave.models import AttendanceDay, DaySource, DayStatus, LeaveRequest, LeaveState
-from workflows.audit import audit_record
+from workflows.audit import audit_record, audit_refusal
 from workflows.guards import require_perm, require_state
 from workflows.models import User
 from workflows.permissions import COORDINATE_COUNTY, DECIDE_LEAVE
@@ -69,8 +69,8 @@ def _require_owner(user: User | None, leave_or_dispatch: LeaveRequest | Dispatch
     dispatch = leave_or_dispatch.dispatch if isinstance(leave_or_dispatch, LeaveRequest) else leave_or_dispatch
     if user is not None and user.is_authenticated and user.pk == dispatch.cadre.user_id:
         return
-    audit_record(action=f"{action}.refused", actor=user if user and user.is_authenticated else None,
-                 obj=leave_or_dispatch, reason=_("越权操作被拒绝"), data={"owner": dispatch.cadre.user_id})
+    audit_refusal(action=f"{action}.refused", actor=user,
+                  obj=leave_or_dispatch, reason=_("越权操作被拒绝"), data={"owner": dispatch.cadre.user_id})
     raise PermissionDenied(_("只能办理本人的请假。"))
 
 

@@ -46,6 +46,7 @@ from dispatch.models import Dispatch, DispatchState
 from leave.calendar import Day, days_between, month_bounds
 from leave.models import PRESENT_STATUSES, AttendanceDay, AttendanceMonth, DayStatus, MonthState
 from workflows.models import County, Township
+from workflows.params import month_from_text
 from workflows.policy import policy
 
 #: Dispatch states in which the cadre was, at some time, stationed and so has attendance.
@@ -103,12 +104,10 @@ def county_id_of(dispatch: Dispatch) -> int:
 
 
 def parse_month(text: str | None, default: datetime.date | None = None) -> datetime.date:
-    """`YYYY-MM` to the month's first day; the current month when missing or malformed."""
-    try:
-        year, month = (int(part) for part in (text or "").split("-"))
-        return datetime.date(year, month, 1)
-    except ValueError:
+    """`YYYY-MM` to the month's first day; the current month when missing; BadInput (a 400) when malformed."""
+    if not (text or "").strip():
         return (default or timezone.localdate()).replace(day=1)
+    return month_from_text(text)
 
 
 def shift_month(month: datetime.date, months: int) -> datetime.date:

@@ -28,6 +28,7 @@ from leave.calendar import days_between, month_bounds
 from leave.models import CalendarCorrection, DayStatus
 from workflows.exports import ExportMixin, file_name
 from workflows.models import County, Township
+from workflows.params import BoundedDateField
 from workflows.permissions import (
     COORDINATE_COUNTY,
     MANAGE_STATIONED,
@@ -94,7 +95,7 @@ def _show_error(request, error: ValidationError) -> None:
 class DayForm(forms.Form):
     """One day's status, with an optional note and optional evidence (never required, R-M2a)."""
 
-    day = forms.DateField(widget=forms.HiddenInput)
+    day = BoundedDateField(widget=forms.HiddenInput)
     status = forms.ChoiceField(label=gettext_lazy("状态"),
                                choices=[(s.value, s.label) for s in attendance.settable_statuses(True)
                                         + [DayStatus.HOLIDAY]])
@@ -229,7 +230,7 @@ def _township_for(request) -> Township:
 
 class CellForm(forms.Form):
     dispatch = forms.IntegerField(widget=forms.HiddenInput)
-    day = forms.DateField(label=gettext_lazy("日期"), widget=DateInput())
+    day = BoundedDateField(label=gettext_lazy("日期"), widget=DateInput())
     status = forms.ChoiceField(label=gettext_lazy("状态"),
                                choices=[(s.value, s.label) for s in attendance.settable_statuses(True)
                                         + [DayStatus.HOLIDAY]])
@@ -434,7 +435,7 @@ class DayCorrectView(AttendancePage, ServiceFormView):
 
 
 class CorrectionForm(forms.Form):
-    day = forms.DateField(label=gettext_lazy("日期"), widget=DateInput())
+    day = BoundedDateField(label=gettext_lazy("日期"), widget=DateInput())
     is_workday = forms.TypedChoiceField(label=gettext_lazy("该日为"), coerce=lambda v: v == "1",
                                         choices=[("1", gettext_lazy("工作日(上班)")), ("0", gettext_lazy("休息日"))],
                                         widget=forms.RadioSelect)

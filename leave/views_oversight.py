@@ -22,6 +22,7 @@ from leave import exports, oversight
 from leave.models import Circular, CircularKind, Inspection, InspectionKind, VisitorRole
 from workflows.exports import ExportMixin, file_name
 from workflows.models import County, Post, Township, Unit
+from workflows.params import BoundedDateField
 from workflows.permissions import (
     COORDINATE_COUNTY,
     NOMINATE_CADRES,
@@ -86,7 +87,7 @@ class VisitForm(forms.Form):
                                       empty_label=gettext_lazy("请选择"))
     visitor = forms.ModelChoiceField(label=gettext_lazy("调研领导"), queryset=Post.objects.none(),
                                      empty_label=gettext_lazy("请选择"))
-    visited_on = forms.DateField(label=gettext_lazy("调研日期"), widget=DateInput())
+    visited_on = BoundedDateField(label=gettext_lazy("调研日期"), widget=DateInput())
     notes = forms.CharField(label=gettext_lazy("听取汇报、调研指导情况"), widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args, unit: Unit, **kwargs):
@@ -211,7 +212,7 @@ FINDING_CHOICES = [("", gettext_lazy("未检查")), ("present", gettext_lazy("�
 
 class InspectionForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("方式"), choices=InspectionKind.choices)
-    inspected_on = forms.DateField(label=gettext_lazy("检查日期"), widget=DateInput())
+    inspected_on = BoundedDateField(label=gettext_lazy("检查日期"), widget=DateInput())
     notes = forms.CharField(label=gettext_lazy("情况记录"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
     def __init__(self, *args, dispatches: list[Dispatch], **kwargs):
@@ -347,7 +348,7 @@ class CircularForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("标题"), max_length=120)
     kind = forms.ChoiceField(label=gettext_lazy("类别"), choices=[("", gettext_lazy("请选择"))]
                              + list(CircularKind.choices))
-    issued_on = forms.DateField(label=gettext_lazy("印发日期"), widget=DateInput())
+    issued_on = BoundedDateField(label=gettext_lazy("印发日期"), widget=DateInput())
     units = forms.ModelMultipleChoiceField(label=gettext_lazy("通报单位"), queryset=Unit.objects.none(),
                                            widget=forms.CheckboxSelectMultiple,
                                            error_messages={"required": gettext_lazy("请至少选择一个被通报的单位。")})

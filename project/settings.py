@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "workflows.middleware.RequestContextMiddleware",
+    # Last, so that it wraps the view alone: each writing request in one transaction, retried on a conflict.
+    "project.middleware.WriteTransactionMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -134,6 +136,18 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Key for the audit trail's hash chain (R-X1). Keep it out of the database so that whoever can
 # write rows behind the application's back still cannot forge a chain that verifies.
 AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", SECRET_KEY)
+
+# Writing requests (POST, PUT, PATCH, DELETE) run in one transaction that takes the audit chain's lock first
+# (project.middleware; ATOMIC_REQUESTS stays off, the middleware does its work). A request that still meets a
+# deadlock or a serialization failure is run again, up to this many times in all, pausing this long times the
+# attempt number in between; then the user is asked to try again (503), with nothing written.
+DB_CONFLICT_ATTEMPTS = int(os.environ.get("DB_CONFLICT_ATTEMPTS", "3"))
+DB_CONFLICT_PAUSE_SECONDS = float(os.environ.get("DB_CONFLICT_PAUSE_SECONDS", "0.05"))
+# A refusal repeated by the same user on the same object within this many seconds is not audited again.
+AUDIT_REFUSAL_REPEAT_SECONDS = int(os.environ.get("AUDIT_REFUSAL_REPEAT_SECONDS", "600"))
+# Years a date, month or year typed into a page or a query string may name; outside them the page says so.
+INPUT_YEAR_MIN = int(os.environ.get("INPUT_YEAR_MIN", "2000"))
+INPUT_YEAR_MAX = int(os.environ.get("INPUT_YEAR_MAX", "2100"))
 
 LOGGING = {
     "version": 1,

@@ -20,3 +20,5 @@ urlpatterns = [
 
 #: A refusal keeps the site's frame and a way back (the lockscreen page viewflow ships has neither).
 handler403 = "project.errors.permission_denied"
+#: Input a page cannot use (a month out of range, say) is said in the same frame.
+handler400 = "project.errors.bad_request"

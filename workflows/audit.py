@@ -72,12 +72,59 @@ def compute_hash(event: AuditEvent) -> str:
     return _hash(event.prev_hash, {name: getattr(event, name) for name in _HASHED})
 
 
-def _lock_chain() -> None:
-    """Serialise appends so two transactions cannot both extend the same head."""
+def lock_chain() -> None:
+    """Serialise appends so two transactions cannot both extend the same head.
+
+    Take it before any row lock: a writing request takes it first thing (project.middleware), so that no
+    transaction holds a row another waits for while waiting for the chain itself. Taking it again later in the
+    same transaction (audit_record does) costs nothing.
+    """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('workflows_auditevent_chain'))")
     # SQLite serialises writers itself (transaction_mode IMMEDIATE in settings).
+
+
+#: Refusals met while a writing request runs; written after its transaction ends, committed or rolled back.
+deferred_refusals: ContextVar[list[dict[str, Any]] | None] = ContextVar("deferred_refusals", default=None)
+
+
+def audit_refusal(
+    *,
+    action: str,
+    actor: User | None,
+    obj: Model | None = None,
+    reason: str = "",
+    data: dict | None = None,
+) -> None:
+    """Record that a signed-in user was refused (R-X1); anonymous visitors and repeats leave no event.
+
+    The refusal usually ends in PermissionDenied, which rolls the request's transaction back; so inside a writing
+    request the event is kept aside and written once the transaction has ended. The same refusal of the same user
+    on the same object within AUDIT_REFUSAL_REPEAT_SECONDS is not written again: the trail is append-only, so the
+    first event cannot count its repeats.
+    """
+    if actor is None or not actor.is_authenticated:
+        return
+    refusal = {"action": action, "actor": actor, "obj": obj, "reason": reason, "data": data or {}}
+    pending = deferred_refusals.get()
+    if pending is not None:
+        pending.append(refusal)
+        return
+    write_refusal(**refusal)
+
+
+def write_refusal(*, action: str, actor: User, obj: Model | None, reason: str, data: dict) -> AuditEvent | None:
+    """Write one refusal unless the same one is on the trail already, recent enough to stand for it."""
+    since = timezone.now() - timedelta(seconds=settings.AUDIT_REFUSAL_REPEAT_SECONDS)
+    same = AuditEvent.objects.filter(action=action, actor=actor, at__gte=since, reason=reason)
+    if obj is not None:
+        same = same.filter(content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk))
+    else:
+        same = same.filter(content_type__isnull=True)
+    if any(event_data == data for event_data in same.values_list("data", flat=True)[:50]):
+        return None
+    return audit_record(action=action, actor=actor, obj=obj, reason=reason, data=data)
 
 
 def audit_record(
@@ -93,7 +140,7 @@ def audit_record(
     """Append one event to the trail; call it inside the transaction that made the change."""
     tiers = _tiers_of(obj) if obj is not None else {}
     with transaction.atomic():
-        _lock_chain()
+        lock_chain()
         head = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
         seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS)
         event = AuditEvent(

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -25,7 +26,7 @@ from viewflow.workflow.flow.views import DashboardProcessListView, DashboardTask
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
-from workflows.audit import audit_record
+from workflows.audit import audit_refusal
 from workflows.permissions import VIEW_COUNTY, VIEW_PERM_OF_TIER, granted_tier_pks, may_view
 
 FINISHED = (STATUS.DONE, STATUS.CANCELED)
@@ -93,6 +94,8 @@ def _wrap_tier_task_view(flow_task, origin_view):
     """
 
     def view(request, process_pk: int, task_pk: int, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
         task_class = flow_task.flow_class.task_class
         task = task_class._default_manager.select_related("process").filter(pk=task_pk, process_id=process_pk).first()
         if task is None or task.process.flow_class != flow_task.flow_class or task.flow_task != flow_task:
@@ -103,8 +106,8 @@ def _wrap_tier_task_view(flow_task, origin_view):
         if not may_do:
             if task.owner_id and task.owner_id != request.user.pk:
                 return _finished_redirect(request, task, _("该事项正由 %(name)s 办理。") % {"name": task.owner})
-            audit_record(action="task.refused", actor=request.user if request.user.is_authenticated else None,
-                         obj=task.process.artifact, reason=_("越权打开待办事项"), data={"task": str(task.flow_task)})
+            audit_refusal(action="task.refused", actor=request.user,
+                          obj=task.process.artifact, reason=_("越权打开待办事项"), data={"task": str(task.flow_task)})
             raise PermissionDenied(_("您无权办理此事项。"))
         request.activation = flow_task.activation_class(task)
         if request.method != "POST":

@@ -9,7 +9,7 @@ from django.db.models import Model
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from workflows.audit import audit_record
+from workflows.audit import audit_refusal
 from workflows.models import User
 from workflows.permissions import may
 
@@ -28,6 +28,6 @@ def require_perm(user: User | None, perm: str, obj: Model, *, action: str) -> No
     """Refuse (403) a user acting outside their tier, and leave an audit record of the attempt."""
     if may(user, perm, obj):
         return
-    audit_record(action=f"{action}.refused", actor=user if user and user.is_authenticated else None, obj=obj,
-                 reason=_("越权操作被拒绝"), data={"perm": perm})
+    audit_refusal(action=f"{action}.refused", actor=user, obj=obj,
+                  reason=_("越权操作被拒绝"), data={"perm": perm})
     raise PermissionDenied(_("您无权对此事项进行该操作。"))

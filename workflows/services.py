@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
-from workflows.audit import audit_record
+from workflows.audit import audit_record, audit_refusal
 from workflows.models import ROLE_TIER, County, Post, Role, Township, Unit, User
 from workflows.permissions import COORDINATE_COUNTY, ROLE_PERMISSIONS, may
 
@@ -24,7 +24,7 @@ def _check_may_manage_posts(by: User | None, tier: Tier) -> None:
     if by is None or by.is_superuser:
         return
     if not may(by, COORDINATE_COUNTY, _county_of(tier)):
-        audit_record(action="post.refused", actor=by, obj=tier, reason=_("无权任免该层级的职务"))
+        audit_refusal(action="post.refused", actor=by, obj=tier, reason=_("无权任免该层级的职务"))
         raise PermissionDenied(_("只有本县组织部可以任免职务。"))
 
 

@@ -30,6 +30,7 @@ from workflows import selectors
 from workflows.audit import ACTION_LABELS, action_label, chain_status, compute_hash
 from workflows.exports import Column, Table, export_response, wanted_format
 from workflows.models import AuditEvent, Role, Township, Unit
+from workflows.params import BoundedDateField
 
 PAGE_SIZE = 50
 #: The action filter's choice for every refusal, whatever was refused.
@@ -186,9 +187,9 @@ class AuditFilterForm(forms.Form):
     object_id = forms.CharField(label=gettext_lazy("对象编号"), required=False, max_length=64)
     object = forms.CharField(label=gettext_lazy("对象名称"), required=False,
                              widget=forms.TextInput(attrs={"placeholder": gettext_lazy("名称的一部分")}))
-    date_from = forms.DateField(label=gettext_lazy("起始日期"), required=False,
+    date_from = BoundedDateField(label=gettext_lazy("起始日期"), required=False,
                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    date_to = forms.DateField(label=gettext_lazy("截止日期"), required=False,
+    date_to = BoundedDateField(label=gettext_lazy("截止日期"), required=False,
                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     reason = forms.CharField(label=gettext_lazy("理由包含"), required=False)
 
