@@ -76,9 +76,24 @@ class _Build:
     steps: list[tuple[datetime.datetime, int, Callable[[], object]]] = field(default_factory=list)
     calendar: dict[datetime.date, Day] = field(default_factory=dict)
 
-    def at(self, day: datetime.date, hour: int, step: Callable[[], object]) -> None:
+    def at(self, day: datetime.date, hour: int, step: Callable[[], object]) -> datetime.datetime:
         """Plan a step for that day and hour; steps run in the order of their times."""
-        self.steps.append((datetime.datetime.combine(day, datetime.time(hour)), len(self.steps), step))
+        moment = datetime.datetime.combine(day, datetime.time(hour))
+        self.steps.append((moment, len(self.steps), step))
+        return moment
+
+    def chain(self) -> Callable[[datetime.date, int, Callable[[], object]], None]:
+        """Plan the steps of one story: each after the one before, even when two fall on the same day."""
+        last: list[datetime.datetime] = []
+
+        def at(day: datetime.date, hour: int, step: Callable[[], object]) -> None:
+            moment = datetime.datetime.combine(day, datetime.time(hour))
+            if last and moment <= last[0]:
+                moment = last[0] + datetime.timedelta(minutes=1)
+            last[:] = [moment]
+            self.steps.append((moment, len(self.steps), step))
+
+        return at
 
     def count(self, key: str, n: int = 1) -> None:
         self.created[key] = self.created.get(key, 0) + n
@@ -124,7 +139,7 @@ def leave_demo_build(*, county: County, today: datetime.date) -> dict[str, int]:
     _plan_ledger(build, county, roles)
     _plan_confirmations(build, county)
     for moment, _n, step in sorted(build.steps, key=lambda s: (s[0], s[1])):
-        with demo_at(moment.date(), moment.hour):
+        with demo_at(moment.date(), moment.hour, moment.minute):
             step()
     _spare_villages(build, county)
     return build.created
@@ -187,6 +202,7 @@ def _plan_leave(build: _Build, dispatch: Dispatch, starts_on: datetime.date, end
     cadre, committee, org = dispatch.cadre.user, ctx.committees[dispatch.village.township_id], ctx.org
     asked_on = max(dispatch.stationed_on, min(starts_on - 6 * DAY, t - 2 * DAY))
     box: dict[str, LeaveRequest] = {}
+    at = build.chain()
 
     def request() -> None:
         box["leave"] = leaves.leave_request(dispatch=dispatch, starts_on=starts_on, ends_on=ends_on,
@@ -197,30 +213,30 @@ def _plan_leave(build: _Build, dispatch: Dispatch, starts_on: datetime.date, end
         return lambda: box.__setitem__("leave", leaves.leave_decide(leave=box["leave"], by=by, approve=approve,
                                                                      comment=comment))
 
-    build.at(asked_on, 20, request)
+    at(asked_on, 20, request)
     decided_on = min(asked_on + DAY, t)
     if story == "requested":
         return
     if story == "withdrawn":
-        build.at(decided_on, 8, lambda: leaves.leave_withdraw(leave=box["leave"], by=cadre))
+        at(decided_on, 8, lambda: leaves.leave_withdraw(leave=box["leave"], by=cadre))
         return
     if story == "rejected":
-        build.at(decided_on, 11, decide(committee, approve=False, comment=_REJECT_COMMENT))
+        at(decided_on, 11, decide(committee, approve=False, comment=_REJECT_COMMENT))
         return
     needs_org = _workdays(build, starts_on, ends_on) > settings.POLICY["LEAVE_TOWNSHIP_MAX_DAYS"]
-    build.at(decided_on, 11, decide(committee, comment=_REVIEW_COMMENT if needs_org else "同意。"))
+    at(decided_on, 11, decide(committee, comment=_REVIEW_COMMENT if needs_org else "同意。"))
     if needs_org and story != "reviewed":
-        build.at(min(decided_on + DAY, t), 15, decide(org, comment="同意。"))
+        at(min(decided_on + DAY, t), 15, decide(org, comment="同意。"))
     if story in ("reviewed", "approved"):
         return
-    build.at(starts_on, 8, lambda: leaves.leave_begin_due(on=starts_on))
+    at(starts_on, 8, lambda: leaves.leave_begin_due(on=starts_on))
     if story == "on_leave":
         return
     returned_on = build.workdays_from(ends_on + DAY, 3 if story == "late" else 1)[-1]
-    build.at(returned_on, 9, lambda: box.__setitem__("leave", leaves.leave_report_back(
+    at(returned_on, 9, lambda: box.__setitem__("leave", leaves.leave_report_back(
         leave=box["leave"], returned_on=returned_on, by=cadre)))
     if story == "closed":
-        build.at(returned_on + DAY, 10, lambda: leaves.leave_close(leave=box["leave"], by=committee))
+        at(returned_on + DAY, 10, lambda: leaves.leave_close(leave=box["leave"], by=committee))
 
 
 def _workdays(build: _Build, start: datetime.date, end: datetime.date) -> int:
@@ -383,8 +399,9 @@ def _plan_inspection(build: _Build, current: list[Dispatch], roles: dict[str, li
         build.count("circulars")
 
     issued_on = min(on + 3 * DAY, build.today)
-    build.at(on, 16, inspect)
-    build.at(issued_on, 10, circulate)
+    at = build.chain()
+    at(on, 16, inspect)
+    at(issued_on, 10, circulate)
 
 
 # --- Recalls at each step (R-M5a) --------------------------------------------------------------------------
@@ -410,8 +427,9 @@ def _plan_recalls(build: _Build, roles: dict[str, list[Dispatch]]) -> None:
         def decide(approve=approve, comment=comment, box=box) -> None:
             dispatch_services.recall_decide(recall=box["recall"], by=ctx.org, approve=approve, comment=comment)
 
-        build.at(proposed_on, 16, propose)
-        build.at(min(proposed_on + 2 * DAY, t), 10, decide)
+        at = build.chain()
+        at(proposed_on, 16, propose)
+        at(min(proposed_on + 2 * DAY, t), 10, decide)
 
 
 # --- A village with a place for every unit (R-S6) ----------------------------------------------------------
