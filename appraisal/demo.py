@@ -33,6 +33,7 @@ from workflows.demo import (
     SEED,
     _Round,
     _round_context,
+    demo_at,
     execute_task,
 )
 from workflows.models import Cadre, County, Township, Unit, User, Village
@@ -277,8 +278,9 @@ def _arrange(deputy: User, d: Dispatch, on: datetime.date) -> None:
 
 
 def _take_in(committee: User, d: Dispatch, on: datetime.date) -> Dispatch:
-    return execute_task(DispatchFlow, "station", d, user=committee,
-                        perform=lambda: dispatch_services.dispatch_station(dispatch=d, by=committee, on=on))
+    with demo_at(on, 9):
+        return execute_task(DispatchFlow, "station", d, user=committee,
+                            perform=lambda: dispatch_services.dispatch_station(dispatch=d, by=committee, on=on))
 
 
 def _calendar(build: _Build, slots: list[_Slot], last: datetime.date) -> dict[datetime.date, Day]:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import random
-from collections.abc import Callable
+import zoneinfo
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import time_machine
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied
@@ -592,6 +595,11 @@ def demo_county_build(*, today: datetime.date | None = None) -> DemoResult:
 
         for key, count in appraisal_demo_build(county=county, today=today).items():
             created[key] = created.get(key, 0) + count
+
+        from leave.demo import leave_demo_build
+
+        for key, count in leave_demo_build(county=county, today=today).items():
+            created[key] = created.get(key, 0) + count
     return DemoResult(county=county, created=created)
 
 
@@ -775,6 +783,20 @@ def _choose_cadres(pool: list[_CadrePlan], needs: list[str], demo_username: str)
     return [chosen[i] for i in range(len(needs))]
 
 
+@contextmanager
+def demo_at(day: datetime.date, hour: int = 10, minute: int = 0) -> Iterator[None]:
+    """Run a step as if at that local time on that day, so its rows and audit events carry that time.
+
+    A moment still ahead (a step planned for later today) runs now: the demo never writes the future.
+    """
+    moment = datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    if moment >= timezone.now():
+        yield
+        return
+    with time_machine.travel(moment, tick=True):
+        yield
+
+
 def execute_task(flow_class, node_name: str, artifact: Model, *, user: User, perform: Callable[[], Any]) -> Any:
     """Do one human task the way its page does: take it, start it, call the service, complete it."""
     from viewflow.workflow.status import STATUS
@@ -861,9 +883,10 @@ def _batch(ctx: _Round, key: str) -> Any:
     name = f"{ctx.year}年第{number}期驻村干部岗前培训班"
     batch = TrainingBatch.objects.filter(county=ctx.county, year=ctx.year, name=name).first()
     if batch is None:
-        batch = services.training_batch_create(
-            county=ctx.county, year=ctx.year, name=name, starts_on=starts_on, ends_on=ends_on,
-            content="驻村蹲点工作内容、方法、要求;乡村振兴和农村政策;群众工作方法", by=ctx.org)
+        with demo_at(min(starts_on - 20 * day, ctx.today)):
+            batch = services.training_batch_create(
+                county=ctx.county, year=ctx.year, name=name, starts_on=starts_on, ends_on=ends_on,
+                content="驻村蹲点工作内容、方法、要求;乡村振兴和农村政策;群众工作方法", by=ctx.org)
         ctx.created["training_batches"] += 1
     ctx.batches[key] = batch
     return batch
@@ -898,49 +921,68 @@ def _build_dispatch(ctx: _Round, item: _DispatchPlan, cadre: Cadre, village: Vil
     excluded = item.state == "excluded"
     kind = "reserve" if cadre.is_reserve else "key" if cadre.is_key_cultivation else "plain"
     note = _NOTES[kind] if kind != "plain" else _NOTES["plain"][serial % len(_NOTES["plain"])]
-    d = services.dispatch_nominate(
-        cadre=cadre, village=village, by=deputy, year=ctx.year, note=note,
-        exclusion=Exclusion.WEAK_ABILITY if excluded else "", exclusion_note=_EXCLUSION_NOTE if excluded else "")
+    day = datetime.timedelta(days=1)
+    key = {"nominated": "now", "approved": "next", "training": "next", "trained": "recent",
+           "arranged": "recent"}.get(item.state, "spring")
+    # Each step is dated to when it would have happened: the spring round's history months ago, the
+    # dispatches still on their way in the last weeks, the nominations still waiting in the last days.
+    nominated_on = {"now": ctx.today - 2 * day, "next": ctx.today - 12 * day, "recent": ctx.today - 20 * day,
+                    "spring": ctx.spring - 20 * day}[key]
+    decided_on = min(nominated_on + 2 * day, ctx.today)
+    with demo_at(nominated_on, 9, 30):
+        d = services.dispatch_nominate(
+            cadre=cadre, village=village, by=deputy, year=ctx.year, note=note,
+            exclusion=Exclusion.WEAK_ABILITY if excluded else "", exclusion_note=_EXCLUSION_NOTE if excluded else "")
     ctx.created["dispatches"] += 1
     if item.state == "nominated":
         return d
     if item.state == "withdrawn":
-        return services.dispatch_withdraw(dispatch=d, by=deputy, reason=_WITHDRAW_REASON)
+        with demo_at(decided_on, 15):
+            return services.dispatch_withdraw(dispatch=d, by=deputy, reason=_WITHDRAW_REASON)
     if item.state in ("rejected", "excluded"):
         reason = _EXCLUDED_REASON if excluded else _REJECT_REASON
-        return execute_task(DispatchFlow, "approve", d, user=head,
-                            perform=lambda: services.dispatch_reject(dispatch=d, by=head, reason=reason))
-    execute_task(DispatchFlow, "approve", d, user=head,
-                 perform=lambda: services.dispatch_approve(dispatch=d, by=head, comment="同意。"))
+        with demo_at(decided_on, 11):
+            return execute_task(DispatchFlow, "approve", d, user=head,
+                                perform=lambda: services.dispatch_reject(dispatch=d, by=head, reason=reason))
+    with demo_at(decided_on, 11):
+        execute_task(DispatchFlow, "approve", d, user=head,
+                     perform=lambda: services.dispatch_approve(dispatch=d, by=head, comment="同意。"))
     if item.state == "approved":
         return d
-    batch = _batch(ctx, {"training": "next", "trained": "recent", "arranged": "recent"}.get(item.state, "spring"))
-    services.dispatch_enrol(dispatches=[d], batch=batch, by=ctx.org)
+    batch = _batch(ctx, key)
+    with demo_at(min(max(decided_on + day, batch.starts_on - 3 * day), ctx.today), 10):
+        services.dispatch_enrol(dispatches=[d], batch=batch, by=ctx.org)
     if item.state == "training":
         return d
-    services.dispatch_complete_training(dispatches=[d], completed_on=batch.ends_on, by=ctx.org)
+    with demo_at(batch.ends_on, 17):
+        services.dispatch_complete_training(dispatches=[d], completed_on=batch.ends_on, by=ctx.org)
     if item.state == "trained":
         return d
     arranged_on = ctx.spring if batch.ends_on < ctx.spring else ctx.today - datetime.timedelta(days=2)
     terms = _arrangements(ctx, d, arranged_on)
-    execute_task(DispatchFlow, "arrange", d, user=deputy,
-                 perform=lambda: services.dispatch_record_arrangements(dispatch=d, by=deputy, **terms))
+    with demo_at(arranged_on, 10):
+        execute_task(DispatchFlow, "arrange", d, user=deputy,
+                     perform=lambda: services.dispatch_record_arrangements(dispatch=d, by=deputy, **terms))
     if item.state == "arranged":
         return d
     township = village.township
     committee, on = ctx.committees[township.pk], ctx.stationed_on(township)
-    d = execute_task(DispatchFlow, "station", d, user=committee,
-                     perform=lambda: services.dispatch_station(dispatch=d, by=committee, on=on))
+    with demo_at(on, 9):
+        d = execute_task(DispatchFlow, "station", d, user=committee,
+                         perform=lambda: services.dispatch_station(dispatch=d, by=committee, on=on))
     if item.state == "stationed":
         return d
     reason, details, comment = _RECALL_DONE
-    recall = services.recall_propose(dispatch=d, by=committee, reason=reason, details=details, own_fault=True)
-    ctx.created["recalls"] += 1
-    execute_task(RecallFlow, "decide", recall, user=ctx.org, perform=lambda: services.recall_decide(
-        recall=recall, by=ctx.org, approve=True, comment=comment))
     recalled_on = max(on, min(datetime.date(ctx.year, 7, 10), ctx.today))
-    execute_task(RecallFlow, "carry_out", recall, user=head,
-                 perform=lambda: services.recall_carry_out(recall=recall, by=head, on=recalled_on))
+    with demo_at(max(on, recalled_on - 8 * day), 16):
+        recall = services.recall_propose(dispatch=d, by=committee, reason=reason, details=details, own_fault=True)
+    ctx.created["recalls"] += 1
+    with demo_at(max(on, recalled_on - 4 * day), 10):
+        execute_task(RecallFlow, "decide", recall, user=ctx.org, perform=lambda: services.recall_decide(
+            recall=recall, by=ctx.org, approve=True, comment=comment))
+    with demo_at(recalled_on, 10):
+        execute_task(RecallFlow, "carry_out", recall, user=head,
+                     perform=lambda: services.recall_carry_out(recall=recall, by=head, on=recalled_on))
     return Dispatch.objects.get(pk=d.pk)
 
 
@@ -960,8 +1002,9 @@ def _build_round(county: County, plan: _Plan, today: datetime.date) -> dict[str,
     have_quota = set(Quota.objects.filter(unit__county=county, year=ctx.year).values_list("unit_id", flat=True))
     for unit_name, count in per_unit.items():
         if units[unit_name].pk not in have_quota:
-            services.quota_set(unit=units[unit_name], year=ctx.year, cadres=count,
-                               deadline=datetime.date(ctx.year, 12, 31), by=ctx.org)
+            with demo_at(ctx.spring - datetime.timedelta(days=40)):
+                services.quota_set(unit=units[unit_name], year=ctx.year, cadres=count,
+                                   deadline=datetime.date(ctx.year, 12, 31), by=ctx.org)
             created["quotas"] += 1
 
     round_plan = _plan_round(plan, settings.POLICY["ECONOMICALLY_WEAK_INCOME_YUAN"])
@@ -981,8 +1024,9 @@ def _build_round(county: County, plan: _Plan, today: datetime.date) -> dict[str,
         dispatch = Dispatch.objects.filter(cadre=cadres[item.username], village=villages[item.village_code],
                                            year=ctx.year, state=DispatchState.STATIONED).first()
         if dispatch is not None and not dispatch.recalls.exists():
-            services.recall_propose(dispatch=dispatch, by=ctx.committees[dispatch.village.township_id],
-                                    reason=reason, details=details, own_fault=True)
+            with demo_at(max(dispatch.stationed_on, ctx.today - datetime.timedelta(days=3)), 16):
+                services.recall_propose(dispatch=dispatch, by=ctx.committees[dispatch.village.township_id],
+                                        reason=reason, details=details, own_fault=True)
             created["recalls"] += 1
 
     # The demo township's team: its leader, work groups of neighbouring villages, a mentor for each (R-M4).
@@ -1013,8 +1057,9 @@ def _build_round(county: County, plan: _Plan, today: datetime.date) -> dict[str,
     applicant = cadres.get(round_plan.applicant or "")
     if (applicant is not None and not Application.objects.filter(cadre=applicant, year=ctx.year).exists()
             and not Dispatch.objects.filter(cadre=applicant, state__in=ACTIVE_STATES).exists()):
-        services.application_submit(cadre=applicant, year=ctx.year, statement=_APPLICATION_STATEMENT,
-                                    by=applicant.user)
+        with demo_at(ctx.today - datetime.timedelta(days=4), 20):
+            services.application_submit(cadre=applicant, year=ctx.year, statement=_APPLICATION_STATEMENT,
+                                        by=applicant.user)
         created["applications"] += 1
     return created
 
