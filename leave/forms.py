@@ -28,15 +28,17 @@ class LeaveDecisionForm(forms.Form):
     def __init__(self, *args, leave: LeaveRequest, org_dept: bool = False,
                  recorded: Sequence[RecordedDay] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        if recorded:
-            # One box per day already recorded: approval overwrites only the days ticked (R-M2a).
-            self.fields["overwrite"] = forms.TypedMultipleChoiceField(
-                label=_("以请假覆盖"), required=False, widget=forms.CheckboxSelectMultiple,
-                coerce=datetime.date.fromisoformat,
-                choices=[(r.date.isoformat(), _("%(date)s 原登记“%(status)s”(%(source)s),改记为请假") % {
+        # One box per day already recorded: approval overwrites only the days ticked (R-M2a). One yes/no field
+        # each, as the site's form renderer draws a multiple-choice list of boxes empty.
+        self.recorded_fields = {}
+        for r in recorded:
+            name = f"overwrite_{r.date.isoformat()}"
+            self.fields[name] = forms.BooleanField(
+                required=False, label=_("以请假覆盖 %(date)s(原登记“%(status)s”,%(source)s)") % {
                     "date": r.date.isoformat(), "status": r.status_label, "source": r.source_label})
-                    for r in recorded],
-                help_text=_("这些日子已有考勤登记。同意请假须逐日勾选;未全部勾选时不能批准。"))
+            self.recorded_fields[name] = r.date
+        if recorded:
+            self.fields[name].help_text = _("以上日子已有考勤登记。同意请假须逐日勾选;未全部勾选时不能批准。")
         if org_dept:
             choices = [("approve", _("同意请假")), ("reject", _("不同意"))]
         elif leave.needs_org_dept():
@@ -44,6 +46,10 @@ class LeaveDecisionForm(forms.Form):
         else:
             choices = [("approve", _("同意请假")), ("reject", _("不同意"))]
         self.fields["decision"].choices = choices
+
+    def overwrite_days(self) -> list[datetime.date]:
+        """The recorded days the decider ticked to overwrite with the leave."""
+        return [day for name, day in self.recorded_fields.items() if self.cleaned_data.get(name)]
 
 
 class ReportBackForm(forms.Form):

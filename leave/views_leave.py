@@ -172,7 +172,7 @@ class TownshipDecisionTaskView(_LeaveTaskView):
         data = form.cleaned_data
         approve = data["decision"] == "approve"
         leave = leaves.leave_decide(leave=self.artifact, by=self.request.user, approve=approve,
-                                    comment=data["comment"], overwrite=data.get("overwrite", []))
+                                    comment=data["comment"], overwrite=form.overwrite_days())
         name = leave.dispatch.cadre.name
         if not approve:
             self.success_message = gettext("已不批准 %(name)s 的请假。") % {"name": name}
