@@ -25,7 +25,7 @@ from dispatch.forms import DateInput
 from dispatch.models import Dispatch, Pairing, QuotaSanction, TrainingBatch
 from workflows.exports import ExportMixin, file_name
 from workflows.models import County, Unit, Village, VillageCategory, income_categories
-from workflows.params import BoundedDateField
+from workflows.params import BoundedDateField, read_year
 from workflows.permissions import COORDINATE_COUNTY, may, may_view, visible_to
 from workflows.policy import policy
 from workflows.taskviews import ServiceFormView, add_service_errors
@@ -37,8 +37,7 @@ TARGET_CATEGORIES = {VillageCategory.WEAK_LEADERSHIP, VillageCategory.ECONOMICAL
 
 
 def _year(request) -> int:
-    raw = request.GET.get("year", "")
-    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else timezone.localdate().year
+    return read_year(request.GET, default=timezone.localdate().year)
 
 
 def _categories(village: Village, own_income) -> list[dict]:

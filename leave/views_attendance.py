@@ -28,7 +28,7 @@ from leave.calendar import days_between, month_bounds
 from leave.models import CalendarCorrection, DayStatus
 from workflows.exports import ExportMixin, file_name
 from workflows.models import County, Township
-from workflows.params import BoundedDateField
+from workflows.params import BoundedDateField, date_from_text, read_year
 from workflows.permissions import (
     COORDINATE_COUNTY,
     MANAGE_STATIONED,
@@ -404,10 +404,7 @@ class DayCorrectView(AttendancePage, ServiceFormView):
                                         pk=kwargs["dispatch"], state__in=selectors.ONCE_STATIONED)
         if not may(request.user, COORDINATE_COUNTY, self.target):
             raise PermissionDenied(_("只有县委组织部可以更正考勤。"))
-        try:
-            self.day = datetime.date.fromisoformat(kwargs["day"])
-        except ValueError:
-            return HttpResponseBadRequest()
+        self.day = date_from_text(kwargs["day"])
         self.calendar_day = days_between(self.day, self.day, selectors.county_id_of(self.target))[0]
         self.record = self.target.days.filter(date=self.day).first()
         return super().dispatch(request, *args, **kwargs)
@@ -450,9 +447,7 @@ class HolidaysView(AttendancePage, TemplateView):
     nav_name = "leave:holidays"
 
     def _year(self) -> int:
-        wanted = self.request.GET.get("year", "")
-        today = timezone.localdate()
-        return int(wanted) if wanted.isdigit() and 2004 <= int(wanted) <= today.year + 5 else today.year
+        return read_year(self.request.GET, default=timezone.localdate().year)
 
     def post(self, request, *args, **kwargs):
         county = _county_for(request)

@@ -11,9 +11,6 @@ from django.core.exceptions import BadRequest, ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-#: The largest id a database key holds (a signed 64-bit integer); a bigger number names nothing.
-MAX_ID = 2**63 - 1
-
 
 class BadInput(BadRequest):
     """A parameter the page cannot use; answered with a 400 page that says which and why."""
@@ -51,11 +48,6 @@ def read_int(params: Mapping[str, str], name: str, *, default: int | None = None
             "name": name, "low": min_value if min_value is not None else "-∞",
             "high": max_value if max_value is not None else "∞", "value": value})
     return value
-
-
-def read_id(params: Mapping[str, str], name: str) -> int | None:
-    """A record's id, or None when absent; a number no record can have is refused, not looked up."""
-    return read_int(params, name, min_value=1, max_value=MAX_ID)
 
 
 def read_year(params: Mapping[str, str], name: str = "year", *, default: int | None = None) -> int | None:

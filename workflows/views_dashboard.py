@@ -18,10 +18,11 @@ from appraisal.models import Grade
 from leave.selectors import parse_month, shift_month
 from workflows import dashboard
 from workflows.models import County
+from workflows.params import read_year
 
 
-def _year(raw: str, default: int) -> int:
-    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else default
+def _year(params, default: int) -> int:
+    return read_year(params, default=default)
 
 
 def _charts(coverage: dashboard.CoveragePanel, attendance: dashboard.AttendancePanel,
@@ -66,7 +67,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         params, county, today = self.request.GET, self.county, timezone.localdate()
         month = parse_month(params.get("month"), default=today)
-        year = _year(params.get("year", ""), month.year)
+        year = _year(params, month.year)
         coverage = dashboard.coverage_panel(county, year)
         quotas = dashboard.quota_panel(county, year, today=today)
         attendance = dashboard.attendance_panel(county, month, today=today)
