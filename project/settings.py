@@ -195,6 +195,9 @@ POLICY_DEFAULTS = {
     "STATIONING_EXPERIENCE_YEARS_EXPECTED": 1,
     # R-A5: most ballot codes issued for one village at a time.
     "BALLOT_CODES_MAX_PER_ISSUE": 500,
+    # R-A5: most voters a village has (the model keeps no electorate per village): no cadre's votes, online
+    # and on paper together, nor one paper session's ballots, may exceed it.
+    "VILLAGE_VOTERS_MAX": 5000,
 }
 
 
