@@ -62,6 +62,14 @@ class PaperSessionForm(forms.Form):
     note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
                            max_length=2000)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # No count can exceed a village's voters (R-A5); the service checks the totals.
+        most = policy("VILLAGE_VOTERS_MAX")
+        for name in ("ballots", "excellent", "competent", "basically_competent", "incompetent", "invalid"):
+            self.fields[name].validators.append(MaxValueValidator(most))
+            self.fields[name].widget.attrs["max"] = most
+
 
 class BallotCodeForm(forms.Form):
     code = forms.CharField(label=_("投票码"), max_length=40,

@@ -343,11 +343,29 @@ def paper_session_enter(*, appraisal: Appraisal, held_on: datetime.date, excelle
             "sum": excellent + competent + basically_competent + incompetent + invalid, "n": ballots_collected})
     if ballots_collected == 0:
         raise ValidationError(_("收回票数为 0,无需录入。"))
+    voters = policy("VILLAGE_VOTERS_MAX")
+    if ballots_collected > voters:
+        raise ValidationError(_("收回票数(%(n)s)超过一个村的选民人数上限(%(most)s 人),请核对。") % {
+            "n": ballots_collected, "most": voters})
+    if not isinstance(held_on, datetime.date) or isinstance(held_on, datetime.datetime):
+        raise ValidationError(_("请填写评议日期。"))
     if held_on > timezone.localdate():
         raise ValidationError(_("评议日期不能晚于今天。"))
     require_perm(by, APPRAISE_AS_TOWNSHIP, appraisal, action="paper_session.enter")
     with transaction.atomic():
         appraisal = _tier_open_appraisal(appraisal)
+        # The villagers evaluate the cadre's stay in their village: not before it began (R-A1).
+        arrived = appraisal.dispatch.stationed_on
+        if arrived is not None and held_on < arrived:
+            raise ValidationError(_("评议日期(%(day)s)早于该干部到村日期(%(arrived)s),请核对。") % {
+                "day": held_on.isoformat(), "arrived": arrived.isoformat()})
+        # One vote per voter per cadre (R-A5): online and paper votes together are at most the village's voters.
+        so_far = (sum(appraisal.online_tallies.values_list("count", flat=True))
+                  + sum(appraisal.paper_sessions.filter(voided_at__isnull=True).values_list("ballots", flat=True)))
+        if so_far + ballots_collected > voters:
+            raise ValidationError(
+                _("该干部已有网上和现场评议票 %(so_far)s 张,再录入 %(n)s 张将超过一个村的选民人数上限"
+                  "(%(most)s 人),请核对。") % {"so_far": so_far, "n": ballots_collected, "most": voters})
         session = PaperSession.objects.create(
             appraisal=appraisal, held_on=held_on, ballots=ballots_collected, excellent=excellent, competent=competent,
             basically_competent=basically_competent, incompetent=incompetent, invalid=invalid, note=note.strip(),

@@ -2,8 +2,9 @@
 
 Whatever makes a code unusable (unknown, used, the vote closed, a tampered ballot), the answer is the same page
 with the same status and words, so that trying codes tells nothing; each such answer counts against the address,
-and an address with too many is turned away for a while. Good codes never count, so a village meeting voting
-from one network is never slowed down. The code itself is never logged, audited or stored.
+and past a free allowance the address is slowed down (429, with the wait in words and in Retry-After). A valid
+unused code is never refused and never counts, so a village meeting voting from one network is not held up by
+one villager's typing slips (appraisal/throttle.py). The code itself is never logged, audited or stored.
 """
 
 from __future__ import annotations
@@ -17,31 +18,12 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
 from django.views import View
 from django.views.decorators.cache import never_cache
-from django_ratelimit.core import get_usage, is_ratelimited
 
-from appraisal import ballots, services
+from appraisal import ballots, services, throttle
 from appraisal.forms import BallotCodeForm
 from appraisal.models import Appraisal, BallotBatch, Grade
 
-RATE_GROUP = "ballot"
 GRADE_FIELD = "grade_"
-
-
-def _limit(request: HttpRequest, *, increment: bool) -> dict | None:
-    return get_usage(request, group=RATE_GROUP, key="ip", rate=settings.BALLOT_FAILED_ATTEMPTS_RATE,
-                     increment=increment)
-
-
-def _too_many_failures(request: HttpRequest) -> bool:
-    """Has this address used up its failed attempts? The rate "10/10m" allows ten, then stops answering."""
-    usage = _limit(request, increment=False)
-    # The library limits only above the rate (count > limit); a failure is counted after it happens, so the
-    # attempt after the tenth failure is the one to stop. A cache that cannot count fails closed (limit 0).
-    return usage is not None and (usage["should_limit"] or usage["count"] >= usage["limit"])
-
-
-def _count_failure(request: HttpRequest) -> None:
-    is_ratelimited(request, group=RATE_GROUP, key="ip", rate=settings.BALLOT_FAILED_ATTEMPTS_RATE, increment=True)
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -61,9 +43,6 @@ class BallotView(View):
         return self._code_page(request, BallotCodeForm(initial={"code": ballots.formatted(code)} if code else None))
 
     def post(self, request, *args, **kwargs):
-        if _too_many_failures(request):
-            return self._code_page(request, BallotCodeForm(), message=gettext("尝试次数过多,请稍后再试。"),
-                                   status=429)
         if request.POST.get("step") == "cast":
             return self._cast(request)
         form = BallotCodeForm(request.POST)
@@ -98,10 +77,17 @@ class BallotView(View):
         return render(request, "appraisal/public/thanks.html", {"batch": batch, "count": len(appraisals)})
 
     def _refused(self, request: HttpRequest) -> HttpResponse:
-        _count_failure(request)
-        # One page for every reason: a fresh form, nothing echoed back, the same status.
-        return self._code_page(request, BallotCodeForm(),
-                               message=gettext("投票码无效、已使用,或本次评议已经结束。"), status=403)
+        # One page for every reason: a fresh form, nothing echoed back, the same status; only the address's
+        # count of wrong codes decides whether it is asked to wait.
+        refused = gettext("投票码无效、已使用,或本次评议已经结束。")
+        wait = throttle.wrong_code(request)
+        if not wait:
+            return self._code_page(request, BallotCodeForm(), message=refused, status=403)
+        message = gettext("%(refused)s本网络输错的投票码较多,请仔细核对,%(wait)s后再试。") % {
+            "refused": refused, "wait": throttle.wait_text(wait)}
+        response = self._code_page(request, BallotCodeForm(), message=message, status=429)
+        response["Retry-After"] = str(wait)
+        return response
 
     def _code_page(self, request: HttpRequest, form: BallotCodeForm, *, message: str = "",
                    status: int = 200) -> HttpResponse:

@@ -209,6 +209,9 @@ POLICY_DEFAULTS = {
     "STATIONING_EXPERIENCE_YEARS_EXPECTED": 1,
     # R-A5: most ballot codes issued for one village at a time.
     "BALLOT_CODES_MAX_PER_ISSUE": 500,
+    # R-A5: most voters a village has (the model keeps no electorate per village): no cadre's votes, online
+    # and on paper together, nor one paper session's ballots, may exceed it.
+    "VILLAGE_VOTERS_MAX": 5000,
 }
 
 
@@ -239,16 +242,21 @@ WORKFLOW_FLOWS = ["dispatch.flows.DispatchFlow", "dispatch.flows.RecallFlow", "l
 # ---------------------------------------------------------------------------------------------
 # Key from which ballot codes are derived (so a sheet can be reprinted); only their digests are stored.
 BALLOT_CODE_KEY = os.environ.get("BALLOT_CODE_KEY", SECRET_KEY)
-# Wrong or spent codes allowed per address before the page stops answering for a while. Only failures
-# count: a village meeting voting from one network is never slowed down by its own good codes.
-BALLOT_FAILED_ATTEMPTS_RATE = os.environ.get("BALLOT_FAILED_ATTEMPTS_RATE", "10/10m")
+# Wrong (unknown, used or closed) codes slow down the address they come from; a valid unused code is never
+# refused. A village votes from one network, so the free allowance is sized for a whole village meeting's
+# typing slips: this many wrong codes per window are answered at once, then each further one makes the
+# address wait, the first wait doubling with every wrong code up to the longest (appraisal/throttle.py).
+BALLOT_WRONG_CODES_FREE = int(os.environ.get("BALLOT_WRONG_CODES_FREE", "100"))
+BALLOT_WRONG_CODES_WINDOW_SECONDS = int(os.environ.get("BALLOT_WRONG_CODES_WINDOW_SECONDS", "3600"))
+BALLOT_WRONG_CODES_FIRST_WAIT_SECONDS = int(os.environ.get("BALLOT_WRONG_CODES_FIRST_WAIT_SECONDS", "5"))
+BALLOT_WRONG_CODES_MAX_WAIT_SECONDS = int(os.environ.get("BALLOT_WRONG_CODES_MAX_WAIT_SECONDS", "120"))
 # The address printed on ballot slips and encoded in their QR codes, e.g. https://zzb.example.gov.cn;
 # empty means the address the sheet was printed from.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
 # Behind a reverse proxy, the header that carries the client's address (e.g. HTTP_X_REAL_IP).
 RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None
-# The cache holds the ballot page's failed-attempt counters: in production it must be shared by every
-# worker process (Redis), or each process would allow the rate on its own.
+# The cache holds the ballot page's wrong-code counters: in production it must be shared by every
+# worker process (Redis), or each process would allow the allowance on its own.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
           if os.environ.get("REDIS_URL") else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # A CJK font for PDFs (ballot sheets, certificates); by default Debian's fonts-noto-cjk.

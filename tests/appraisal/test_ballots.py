@@ -364,6 +364,7 @@ def test_closing_the_round_while_votes_come_in_never_counts_a_vote_after_the_clo
     score_both(w, w["appraisal_a"], township=90, unit=90)
     _batch, codes = _issue(w, count=8)
     appraisal_pk, round_pk, org_pk = w["appraisal_a"].pk, w["round"].pk, w["people"]["org"].pk
+    silent_pk = w["appraisal_b"].pk  # village_b votes neither online nor on paper (R-A1)
     early_cast = [threading.Event() for _ in range(3)]
     closed = threading.Event()
 
@@ -386,7 +387,7 @@ def test_closing_the_round_while_votes_come_in_never_counts_a_vote_after_the_clo
             assert event.wait(20)
         try:
             return services.round_close(round_=AppraisalRound.objects.get(pk=round_pk),
-                                        by=User.objects.get(pk=org_pk))
+                                        by=User.objects.get(pk=org_pk), no_votes_reasons={silent_pk: "未组织评议"})
         finally:
             closed.set()
 

@@ -1012,6 +1012,44 @@ def test_a_paper_session_cannot_be_dated_in_the_future_r_a5(round_world):
                held_on=timezone.localdate() + datetime.timedelta(days=1))
 
 
+def test_a_paper_session_beyond_a_villages_voters_is_refused_and_saves_nothing_r_a5(round_world, settings):
+    """R-A5: 2,147,483,648 ballots were once saved; no session holds more than a village's voters (a setting)."""
+    w = round_world
+    assert settings.POLICY["VILLAGE_VOTERS_MAX"] == 5000
+    for counts in ({"excellent": 2_147_483_648}, {"excellent": 5000, "invalid": 1}):
+        with pytest.raises(ValidationError) as exc:
+            _paper(w, w["appraisal_a"], **counts)
+        assert "选民人数上限(5000 人)" in _chinese(exc)
+    assert not PaperSession.objects.exists()
+    assert not _events("paper_session.enter").exists()
+    assert _paper(w, w["appraisal_a"], competent=5000).ballots == 5000
+
+
+def test_online_and_paper_votes_together_stay_within_a_villages_voters_r_a5(round_world, settings):
+    """R-A5: one vote per voter per cadre: votes already cast online and on paper count toward the bound."""
+    w = round_world
+    settings.POLICY = {**settings.POLICY, "VILLAGE_VOTERS_MAX": 10}
+    _vote(w, w["village_a"], [Grade.EXCELLENT] * 3)
+    voided = _paper(w, w["appraisal_a"], competent=7)
+    services.paper_session_void(session=voided, reason="录错", by=w["people"]["town_a"])
+    _paper(w, w["appraisal_a"], competent=5)
+    with pytest.raises(ValidationError) as exc:
+        _paper(w, w["appraisal_a"], competent=2, invalid=1)
+    assert "已有网上和现场评议票 8 张" in _chinese(exc) and "10 人" in _chinese(exc)
+    assert PaperSession.objects.filter(voided_at__isnull=True).count() == 1
+    assert _paper(w, w["appraisal_a"], competent=2).ballots == 2
+
+
+@pytest.mark.parametrize("held_on", [D(1, 1, 1), STATIONED_ON - datetime.timedelta(days=1)])
+def test_a_paper_session_before_the_cadre_arrived_is_refused_r_a1(round_world, held_on):
+    """R-A1: the villagers evaluate the cadre's stay: a session dated before it began (year 1 …) is refused."""
+    with pytest.raises(ValidationError) as exc:
+        _paper(round_world, round_world["appraisal_a"], excellent=1, held_on=held_on)
+    assert f"早于该干部到村日期({STATIONED_ON.isoformat()})" in _chinese(exc)
+    assert not PaperSession.objects.exists()
+    assert _paper(round_world, round_world["appraisal_a"], excellent=1, held_on=STATIONED_ON).held_on == STATIONED_ON
+
+
 def test_a_paper_session_after_the_close_is_refused_r_a5(round_world):
     """R-A5: nothing is added after the vote closes, on paper either."""
     w = round_world

@@ -596,6 +596,27 @@ def test_township_enters_and_voids_paper_sessions_r_a5(client, round_world):
     assert PaperSession.objects.get().void_reason == "票数录错"
 
 
+@pytest.mark.parametrize(("change", "words"), [
+    ({"ballots": 2_147_483_648, "excellent": 2_147_483_648, "competent": 0, "basically_competent": 0,
+      "incompetent": 0, "invalid": 0}, "5000"),
+    ({"held_on": "0001-01-01"}, "早于该干部到村日期(2025-03-05)"),
+    ({"held_on": "2026-11-27"}, "评议日期不能晚于今天"),
+])
+def test_a_paper_session_out_of_bounds_is_refused_with_a_message_and_saves_nothing_r_a5(client, round_world,
+                                                                                        change, words):
+    """R-A5: a count beyond a village's voters, or a date before the cadre arrived or after today: the page says
+    why, keeps what was typed and saves nothing (the suite's today is 2026-11-26)."""
+    w = round_world
+    url = reverse("appraisal:paper_sessions", args=[w["appraisal_a"].pk])
+    _login(client, w, "town_a")
+    page = client.get(url)
+    assert 'max="5000"' in _page(page) and 'min="2025-03-05"' in _page(page)
+    response = client.post(url, {**PAPER, **change})
+    assert response.status_code == 200 and words in _page(response)
+    assert not PaperSession.objects.exists()
+    assert not AuditEvent.objects.filter(action="paper_session.enter").exists()
+
+
 def test_others_read_paper_sessions_but_only_the_township_enters_them_r_a5(client, round_world):
     w = round_world
     url = reverse("appraisal:paper_sessions", args=[w["appraisal_a"].pk])

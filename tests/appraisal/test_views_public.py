@@ -1,10 +1,12 @@
 """The villagers' ballot at /vote/ through the client: one secret vote per code, refusals alike (R-A5)."""
 
+import datetime
 import re
 
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from appraisal import ballots, services
 from appraisal.models import Grade, OnlineTally
@@ -13,7 +15,14 @@ from workflows.models import AuditEvent
 
 URL = "/vote/"
 REFUSED = "投票码无效、已使用,或本次评议已经结束。"
-TOO_MANY = "尝试次数过多,请稍后再试。"
+SLOWED = REFUSED + "本网络输错的投票码较多,请仔细核对,{wait}后再试。"
+
+
+def _slowed(settings, *, free, first=5, most=120, window=3600):
+    settings.BALLOT_WRONG_CODES_FREE = free
+    settings.BALLOT_WRONG_CODES_FIRST_WAIT_SECONDS = first
+    settings.BALLOT_WRONG_CODES_MAX_WAIT_SECONDS = most
+    settings.BALLOT_WRONG_CODES_WINDOW_SECONDS = window
 MESSAGE_BLOCK = re.compile(r'<div class="msg[^"]*" role="alert" data-testid="message">(.*?)</div>', re.S)
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
 
@@ -30,6 +39,11 @@ def codes(round_world):
     batch = services.ballots_issue(round_=round_world["round"], village=round_world["village_a"], count=3,
                                    by=round_world["people"]["town_a"])
     return services.ballot_sheet_codes(batch=batch, by=round_world["people"]["town_a"])
+
+
+def _later(time_machine, *, seconds: int) -> None:
+    """Move the suite's clock on (it keeps ticking from there)."""
+    time_machine.move_to(timezone.now() + datetime.timedelta(seconds=seconds), tick=True)
 
 
 def _text(response) -> str:
@@ -115,7 +129,7 @@ def test_casting_counts_one_vote_and_the_code_cannot_vote_again_r_a5(client, rou
 
 
 def test_a_cadre_left_out_asks_again_and_is_not_a_failure_r_a5(client, round_world, codes, settings):
-    settings.BALLOT_FAILED_ATTEMPTS_RATE = "1/10m"
+    _slowed(settings, free=0)
     appraisal = round_world["appraisal_a"]
     for _ in range(3):
         response = _cast(client, codes[0], {})
@@ -148,29 +162,74 @@ def test_unknown_used_and_closed_codes_get_the_same_answer_r_a5(client, round_wo
     assert sum(_tallies(appraisal).values()) == 1
 
 
-def test_too_many_failures_stop_the_address_but_not_another_r_a5(client, round_world, codes, settings):
-    settings.BALLOT_FAILED_ATTEMPTS_RATE = "3/10m"
+def test_wrong_codes_past_the_allowance_slow_the_address_and_say_how_long_r_a5(client, round_world, codes, settings):
+    _slowed(settings, free=3)
     for n in range(3):
         assert _message(_open(client, f"WRONGCODE{n:03d}")) == REFUSED
-    blocked = _open(client, codes[0])
-    assert blocked.status_code == 429 and _message(blocked) == TOO_MANY
-    assert "no-store" in blocked["Cache-Control"]
-    assert _cast(client, codes[0], {round_world["appraisal_a"].pk: Grade.EXCELLENT}).status_code == 429
+    slowed = _open(client, "WRONGCODE003")
+    assert slowed.status_code == 429 and slowed["Retry-After"] == "5"
+    assert _message(slowed) == SLOWED.format(wait="5 秒")
+    assert "no-store" in slowed["Cache-Control"]
+    assert _cast(client, codes[1], {round_world["appraisal_b"].pk: Grade.EXCELLENT}).status_code == 429
     assert sum(_tallies(round_world["appraisal_a"]).values()) == 0
-    other = _open(client, codes[0], REMOTE_ADDR="10.1.2.3")
-    assert other.status_code == 200 and round_world["cadre_a"].name in _text(other)
+    other = _open(client, "WRONGCODE004", REMOTE_ADDR="10.1.2.3")
+    assert other.status_code == 403 and _message(other) == REFUSED
+
+
+def test_a_valid_code_is_never_refused_from_a_slowed_address_r_a5(client, round_world, codes, settings):
+    """R-A5: one village Wi-Fi, many typing slips: the villagers with good codes still vote at once."""
+    _slowed(settings, free=0, most=120)
+    for n in range(12):
+        assert _open(client, f"WRONGCODE{n:03d}").status_code == 429
+    opened = _open(client, ballots.formatted(codes[0]))
+    assert opened.status_code == 200 and round_world["cadre_a"].name in _text(opened)
+    cast = _cast(client, codes[0], {round_world["appraisal_a"].pk: Grade.EXCELLENT})
+    assert cast.status_code == 200 and "投票成功" in _text(cast)
+    assert _tallies(round_world["appraisal_a"])[Grade.EXCELLENT] == 1
+
+
+def test_the_wait_doubles_up_to_the_longest_and_ends_with_the_window_r_a5(client, codes, settings, time_machine):
+    """R-A5: 5 s, 10 s, 20 s … capped at 2 min; the suite's clock moved past the window, the allowance is back."""
+    _slowed(settings, free=2, first=5, most=120, window=3600)
+    statuses = [_open(client, f"WRONGCODE{n:03d}") for n in range(9)]
+    assert [r.status_code for r in statuses] == [403, 403] + [429] * 7
+    assert [r["Retry-After"] for r in statuses[2:]] == ["5", "10", "20", "40", "80", "120", "120"]
+    assert _message(statuses[6]) == SLOWED.format(wait="1 分 20 秒")
+    assert _message(statuses[7]) == SLOWED.format(wait="2 分钟")
+    _later(time_machine, seconds=3600 + 121)
+    again = _open(client, "WRONGCODE100")
+    assert again.status_code == 403 and _message(again) == REFUSED
+
+
+def test_a_wrong_code_during_the_wait_counts_and_doubles_it_r_a5(client, codes, settings, time_machine):
+    """R-A5: the wait runs from the last wrong code, which counts like any other."""
+    _slowed(settings, free=1, first=30, most=120)
+    assert _open(client, "WRONGCODE000").status_code == 403
+    assert _open(client, "WRONGCODE001")["Retry-After"] == "30"
+    _later(time_machine, seconds=10)
+    assert _open(client, "WRONGCODE002")["Retry-After"] == "60"
+
+
+def test_default_allowance_lets_a_village_mistype_a_hundred_codes_an_hour_r_a5(client, codes, settings):
+    """R-A5: the defaults, sized for a village voting from one address: 100 wrong codes an hour, then 5 s."""
+    assert (settings.BALLOT_WRONG_CODES_FREE, settings.BALLOT_WRONG_CODES_WINDOW_SECONDS,
+            settings.BALLOT_WRONG_CODES_FIRST_WAIT_SECONDS, settings.BALLOT_WRONG_CODES_MAX_WAIT_SECONDS) == (
+        100, 3600, 5, 120)
+    assert {_open(client, f"WRONGCODE{n:03d}").status_code for n in range(100)} == {403}
+    assert _open(client, "WRONGCODE100")["Retry-After"] == "5"
 
 
 def test_behind_a_proxy_the_limit_follows_the_forwarded_address_r_a5(client, codes, settings):
     settings.RATELIMIT_IP_META_KEY = "HTTP_X_REAL_IP"
-    settings.BALLOT_FAILED_ATTEMPTS_RATE = "1/10m"
+    _slowed(settings, free=1)
     assert _open(client, "WRONGCODE000", HTTP_X_REAL_IP="10.0.0.7").status_code == 403
     assert _open(client, "WRONGCODE001", HTTP_X_REAL_IP="10.0.0.7").status_code == 429
-    assert _open(client, codes[0], HTTP_X_REAL_IP="10.0.0.8").status_code == 200
+    assert _open(client, "WRONGCODE002", HTTP_X_REAL_IP="10.0.0.8").status_code == 403
+    assert _open(client, codes[0], HTTP_X_REAL_IP="10.0.0.7").status_code == 200
 
 
 def test_good_codes_do_not_count_toward_the_limit_r_a5(client, round_world, settings):
-    settings.BALLOT_FAILED_ATTEMPTS_RATE = "2/10m"
+    _slowed(settings, free=0)
     w = round_world
     batch = services.ballots_issue(round_=w["round"], village=w["village_a"], count=6, by=w["people"]["town_a"])
     codes = services.ballot_sheet_codes(batch=batch, by=w["people"]["town_a"])
@@ -178,6 +237,20 @@ def test_good_codes_do_not_count_toward_the_limit_r_a5(client, round_world, sett
         assert _open(client, code).status_code == 200
         assert "投票成功" in _text(_cast(client, code, {w["appraisal_a"].pk: Grade.COMPETENT}))
     assert _tallies(w["appraisal_a"])[Grade.COMPETENT] == 6
+    assert _open(client, "WRONGCODE000").status_code == 429
+
+
+def test_a_cache_that_cannot_count_makes_wrong_codes_wait_but_not_good_ones_r_a5(client, round_world, codes,
+                                                                                   monkeypatch):
+    from appraisal import throttle
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(throttle.cache, "add", broken)
+    wrong = _open(client, "WRONGCODE000")
+    assert wrong.status_code == 429 and wrong["Retry-After"] == "120"
+    assert _open(client, codes[0]).status_code == 200
 
 
 def test_csrf_stays_on_r_a5(codes):
@@ -204,7 +277,7 @@ def test_voting_audits_neither_the_code_nor_the_grade_r_a5(client, round_world, 
 
 
 def test_system_checks_raise_nothing_with_the_configured_cache_r_a5():
-    """django-ratelimit is used as a library (not an installed app), so no check refuses the LocMem cache."""
+    """The wrong-code counters need no installed app, so no check refuses the LocMem cache."""
     from django.core import checks
 
     assert [m for m in checks.run_checks() if m.level >= checks.WARNING and not m.is_silenced()] == []

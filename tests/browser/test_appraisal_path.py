@@ -118,3 +118,29 @@ def test_r_a5_villagers_vote_scores_are_entered_the_org_dept_finalises_and_the_c
     with open(path, "rb") as pdf:
         assert pdf.read(4) == b"%PDF"
     assert org.pk != town.pk
+
+
+def test_r_a1_closing_with_a_village_without_votes_takes_a_reason_shown_in_the_report(page, transactional_db,
+                                                                                      world):
+    """R-A1: the close page lists the village that gave no votes; its reason is asked, kept and reported."""
+    Pairing.objects.create(unit=world["unit_a"], village=world["village_a"], year=2025)
+    dispatch = stationed(world["cadre_a"], world["village_a"], on=datetime.date(2025, 3, 5))
+    round_ = services.round_open(county=world["county"], title="2026年度驻村干部考评", year=2026,
+                                 term_ends_from=datetime.date(2026, 1, 1), term_ends_to=datetime.date(2026, 12, 31),
+                                 by=world["people"]["org"])
+    log_in(page, "org", PASSWORD)
+    page.goto(f"{page.base_url}{reverse('appraisal:round_close', args=[round_.pk])}")
+    assert world["village_a"].name in page.inner_text("[data-testid=without-votes]")
+    page.locator("[data-testid=confirm-close]").click()
+    # The browser itself holds the form back until the reason and the confirmation are given.
+    assert Appraisal.objects.get(dispatch=dispatch).round.is_open
+    field = f"no_votes_reason_{Appraisal.objects.get(dispatch=dispatch).pk}"
+    page.fill(f"textarea[name={field}]", "村民外出务工,未能召开评议会")
+    page.locator("[data-testid=confirm-no-votes]").check()
+    screenshot(page, "appraisal-close-without-votes")
+    page.locator("[data-testid=confirm-close]").click()
+    page.wait_for_load_state("networkidle")
+    appraisal = Appraisal.objects.get(dispatch=dispatch)
+    assert not appraisal.round.is_open and appraisal.no_votes_reason == "村民外出务工,未能召开评议会"
+    page.goto(f"{page.base_url}{reverse('appraisal:round_report', args=[round_.pk])}")
+    assert "无村民评议票,原因:村民外出务工,未能召开评议会" in page.inner_text("body")

@@ -588,7 +588,8 @@ def _service_calls(w: dict) -> dict[str, tuple[str, dict]]:
             appraisal=f(w["appraisal_open"]), held_on=D(2026, 11, 21), excellent=1, competent=0, basically_competent=0,
             incompetent=0, invalid=0, ballots_collected=1)),
         "appraisal.services.paper_session_void": ("town_a", dict(session=f(w["paper"]), reason="录入有误")),
-        "appraisal.services.round_close": ("org", dict(round_=f(w["round_open"]))),
+        "appraisal.services.round_close": ("org", dict(round_=f(w["round_open"]), no_votes_reasons={
+            a.pk: "未组织评议" for a in Appraisal.objects.filter(round=w["round_open"])})),
         "appraisal.services.round_open": ("org", dict(
             county=org_county, title="2025年度驻村干部考评", year=2025, term_ends_from=D(2026, 1, 1),
             term_ends_to=D(2027, 12, 31))),
