@@ -577,7 +577,9 @@ def demo_county_build(*, today: datetime.date | None = None) -> DemoResult:
         created["cadres"] = len(cadres)
 
         tiers = {COUNTY_CODE: county, **units, **townships}
-        created["posts"] = _ensure_posts(plan.posts, users, tiers)
+        # The posts were held before the oldest term in the demo (last year's cohort) began.
+        with demo_at(datetime.date(today.year - 2, 1, 4), 9):
+            created["posts"] = _ensure_posts(plan.posts, users, tiers)
 
         present = set(Pairing.objects.filter(unit__in=units.values(), year=today.year)
                       .values_list("unit_id", "village_id"))
