@@ -232,9 +232,10 @@ def _training_batch(build: _Build, year: int, stationed_on: datetime.date) -> Tr
     name = f"{year}年{stationed_on.month}月驻村干部岗前培训班"
     batch = TrainingBatch.objects.filter(county=build.county, year=year, name=name).first()
     if batch is None:
-        batch = dispatch_services.training_batch_create(
-            county=build.county, year=year, name=name, starts_on=stationed_on - datetime.timedelta(days=12),
-            ends_on=stationed_on - datetime.timedelta(days=8), content=_TRAINING, by=build.ctx.org)
+        with demo_at(stationed_on - datetime.timedelta(days=40)):
+            batch = dispatch_services.training_batch_create(
+                county=build.county, year=year, name=name, starts_on=stationed_on - datetime.timedelta(days=12),
+                ends_on=stationed_on - datetime.timedelta(days=8), content=_TRAINING, by=build.ctx.org)
         build.count("appraisal_training_batches")
     return batch
 
@@ -247,17 +248,23 @@ def _station(build: _Build, slots: list[_Slot], year: int, batch: TrainingBatch)
         cadre, village = slot.cadre, slot.village
         unit = build.units[cadre.unit_id]
         if not Pairing.objects.filter(unit=unit, village=village, year=year).exists():
-            dispatch_services.pairing_add(unit=unit, village=village, year=year, by=ctx.org)
+            with demo_at(batch.starts_on - datetime.timedelta(days=30)):
+                dispatch_services.pairing_add(unit=unit, village=village, year=year, by=ctx.org)
             build.count("appraisal_pairings")
-        d = dispatch_services.dispatch_nominate(cadre=cadre, village=village, by=ctx.deputies[unit.pk], year=year,
-                                                note=_NOTE)
+        with demo_at(batch.starts_on - datetime.timedelta(days=12), 9, 30):
+            d = dispatch_services.dispatch_nominate(cadre=cadre, village=village, by=ctx.deputies[unit.pk],
+                                                    year=year, note=_NOTE)
         build.count("appraisal_dispatches")
-        _approve(ctx.heads[unit.pk], d)
+        with demo_at(batch.starts_on - datetime.timedelta(days=10), 11):
+            _approve(ctx.heads[unit.pk], d)
         dispatches.append(d)
-    dispatch_services.dispatch_enrol(dispatches=dispatches, batch=batch, by=ctx.org)
-    dispatch_services.dispatch_complete_training(dispatches=dispatches, completed_on=batch.ends_on, by=ctx.org)
+    with demo_at(batch.starts_on - datetime.timedelta(days=2)):
+        dispatch_services.dispatch_enrol(dispatches=dispatches, batch=batch, by=ctx.org)
+    with demo_at(batch.ends_on, 17):
+        dispatch_services.dispatch_complete_training(dispatches=dispatches, completed_on=batch.ends_on, by=ctx.org)
     for slot, d in zip(slots, dispatches, strict=True):
-        _arrange(ctx.deputies[d.unit_id], d, slot.stationed_on)
+        with demo_at(slot.stationed_on - datetime.timedelta(days=2)):
+            _arrange(ctx.deputies[d.unit_id], d, slot.stationed_on)
         slot.dispatch = _take_in(ctx.committees[slot.village.township_id], d, slot.stationed_on)
 
 

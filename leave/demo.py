@@ -132,7 +132,10 @@ def leave_demo_build(*, county: County, today: datetime.date) -> dict[str, int]:
     roles = _cast(current)
     first_build = not LeaveRequest.objects.filter(dispatch__unit__county=county).exists()
     if first_build:
-        _plan_leaves(build, roles["leave"])
+        earlier = list(Dispatch.objects.filter(unit__county=county, state=DispatchState.STATIONED,
+                                               village__township__code=_DEMO_TOWNSHIP).exclude(year=today.year)
+                       .select_related("cadre__user", "unit", "village__township").order_by("village__code"))
+        _plan_leaves(build, roles["leave"], earlier)
         _plan_visits(build, county)
         _plan_inspection(build, current, roles)
         _plan_recalls(build, roles)
@@ -170,10 +173,15 @@ def _cast(current: list[Dispatch]) -> dict[str, list[Dispatch]]:
 # --- Leave in every state (R-M2) -------------------------------------------------------------------------
 
 
-def _plan_leaves(build: _Build, cadres: list[Dispatch]) -> None:
-    """Nine requests over four cadres of the demo township, one in each state a leave can be in."""
+def _plan_leaves(build: _Build, cadres: list[Dispatch], others: list[Dispatch]) -> None:
+    """Nine requests over four cadres of the demo township, one in each state a leave can be in.
+
+    A leave that does not fit its cadre's term (early in the year this year's terms have only begun) goes to
+    another cadre of the township whose term it fits.
+    """
     if not cadres:
         return
+    planned: dict[int, list[tuple[datetime.date, datetime.date]]] = {}
     t = build.today
     late_start = (t.replace(day=1) if t.day >= 14 else (t.replace(day=1) - DAY).replace(day=5))
     now_start = build.last_workday_before(t)
@@ -189,11 +197,16 @@ def _plan_leaves(build: _Build, cadres: list[Dispatch]) -> None:
         (3, "back", t - 12 * DAY, 2, "back"),
     ]
     for index, key, start, n, story in plans:
-        dispatch = cadres[index % len(cadres)]
         days = build.workdays_from(start, n)
-        if days[0] < dispatch.stationed_on + 7 * DAY or days[-1] > dispatch.term_ends_on:
+        first, last = days[0], days[-1]
+        dispatch = next((d for d in [cadres[index % len(cadres)], *cadres, *others]
+                         if d.stationed_on + 7 * DAY <= first and last <= d.term_ends_on
+                         and not any(a <= last + 7 * DAY and first <= b + 7 * DAY for a, b in planned.get(d.pk, []))),
+                        None)
+        if dispatch is None:
             continue
-        _plan_leave(build, dispatch, days[0], days[-1], key, story)
+        planned.setdefault(dispatch.pk, []).append((first, last))
+        _plan_leave(build, dispatch, first, last, key, story)
 
 
 def _plan_leave(build: _Build, dispatch: Dispatch, starts_on: datetime.date, ends_on: datetime.date, key: str,

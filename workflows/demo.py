@@ -577,7 +577,9 @@ def demo_county_build(*, today: datetime.date | None = None) -> DemoResult:
         created["cadres"] = len(cadres)
 
         tiers = {COUNTY_CODE: county, **units, **townships}
-        created["posts"] = _ensure_posts(plan.posts, users, tiers)
+        # The posts were held before the oldest term in the demo (last year's cohort) began.
+        with demo_at(datetime.date(today.year - 2, 1, 4), 9):
+            created["posts"] = _ensure_posts(plan.posts, users, tiers)
 
         present = set(Pairing.objects.filter(unit__in=units.values(), year=today.year)
                       .values_list("unit_id", "village_id"))
@@ -1035,23 +1037,25 @@ def _build_round(county: County, plan: _Plan, today: datetime.date) -> dict[str,
     stationed = list(Dispatch.objects.filter(village__township=township, year=ctx.year,
                                              state=DispatchState.STATIONED)
                      .select_related("cadre__user", "village__township").order_by("village__code"))
-    leader = next((d for d in stationed if d.cadre.user.username == _DEMO_CADRE_UNIT[0]), None)
-    if leader is not None and not TeamLeader.objects.filter(township=township).exists():
-        services.team_leader_name(township=township, dispatch=leader, by=committee)
-        created["teams"] += 1
-    size, low = settings.POLICY["WORK_GROUP_MAX_VILLAGES"], settings.POLICY["WORK_GROUP_MIN_VILLAGES"]
-    grouped = set(WorkGroup.objects.filter(township=township, year=ctx.year).values_list("villages", flat=True))
-    for number, start in zip("一二", range(0, 2 * size, size), strict=True):
-        members = [d.village for d in stationed[start:start + size]]
-        if len(members) < low or any(v.pk in grouped for v in members):
-            continue
-        services.work_group_save(township=township, year=ctx.year, name=f"{township.name}第{number}工作小组",
-                                 villages=members, by=committee)
-        created["teams"] += 1
-    for dispatch in stationed:
-        if dispatch.mentor_id is None:
-            services.mentor_assign(dispatch=dispatch, mentor=committee, by=committee)
+    # The township arranges its team in the term's first weeks.
+    with demo_at(min(ctx.spring + datetime.timedelta(days=14), ctx.today)):
+        leader = next((d for d in stationed if d.cadre.user.username == _DEMO_CADRE_UNIT[0]), None)
+        if leader is not None and not TeamLeader.objects.filter(township=township).exists():
+            services.team_leader_name(township=township, dispatch=leader, by=committee)
             created["teams"] += 1
+        size, low = settings.POLICY["WORK_GROUP_MAX_VILLAGES"], settings.POLICY["WORK_GROUP_MIN_VILLAGES"]
+        grouped = set(WorkGroup.objects.filter(township=township, year=ctx.year).values_list("villages", flat=True))
+        for number, start in zip("一二", range(0, 2 * size, size), strict=True):
+            members = [d.village for d in stationed[start:start + size]]
+            if len(members) < low or any(v.pk in grouped for v in members):
+                continue
+            services.work_group_save(township=township, year=ctx.year, name=f"{township.name}第{number}工作小组",
+                                     villages=members, by=committee)
+            created["teams"] += 1
+        for dispatch in stationed:
+            if dispatch.mentor_id is None:
+                services.mentor_assign(dispatch=dispatch, mentor=committee, by=committee)
+                created["teams"] += 1
 
     # One cadre's own application, waiting for the unit to decide (R-S2).
     applicant = cadres.get(round_plan.applicant or "")

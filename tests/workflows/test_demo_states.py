@@ -54,6 +54,9 @@ def test_the_demo_builds_early_in_the_year(db):
                                                   state=MonthState.CONFIRMED).exists()
         assert audit_verify().ok
         assert result.created["months_confirmed"] > 0
+        # This year's terms have only begun: the leave already taken went to cadres whose term ends soon.
+        states = set(LeaveRequest.objects.values_list("state", flat=True))
+        assert {LeaveState.CLOSED, LeaveState.REJECTED, LeaveState.WITHDRAWN, LeaveState.REQUESTED} <= states
 
 
 def _leaves():
