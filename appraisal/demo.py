@@ -22,7 +22,7 @@ from dispatch import services as dispatch_services
 from dispatch.flows import DispatchFlow
 from dispatch.models import Application, Dispatch, Pairing, TrainingBatch
 from dispatch.services import add_months
-from leave.calendar import Day, days_between
+from leave.calendar import Day, days_between, month_bounds
 from leave.ledger import ledger_write
 from leave.models import DaySource, DayStatus
 from workflows.demo import (
@@ -300,7 +300,7 @@ def _fill_ledger(build: _Build, slot: _Slot, last: datetime.date, calendar: dict
     """The term's days as the cadre reported them, a few days of leave and, for some, absences the township found.
 
     Working days in the village, a few away on reported business, about one rest day in five on duty in the
-    village (250 days a year need some), the rest at rest (R-M1, R-M2a).
+    village (250 days a year need some), the rest at rest (R-M1, R-M2a). Each month is entered at its end.
     """
     rng, d = build.rng, slot.dispatch
     days = [calendar[d.stationed_on + datetime.timedelta(days=n)] for n in range((last - d.stationed_on).days + 1)]
@@ -320,30 +320,45 @@ def _fill_ledger(build: _Build, slot: _Slot, last: datetime.date, calendar: dict
     for day in [*leave, *absent]:
         statuses.pop(day)
     committee = build.ctx.committees[slot.village.township_id]
-    written = ledger_write(dispatch=d, statuses=statuses, source=DaySource.CADRE, by=d.cadre.user)
-    written += ledger_write(dispatch=d, statuses=leave, source=DaySource.LEAVE, by=committee, note=_LEAVE_NOTE)
-    written += ledger_write(dispatch=d, statuses=absent, source=DaySource.TOWNSHIP, by=committee,
-                            reason=_ABSENT_NOTE, note=_ABSENT_NOTE)
-    build.count("appraisal_attendance_days", written)
+    # Entered month by month at each month's end (the last one on the last day), the township's leave and
+    # absences with it.
+    month = d.stationed_on
+    while month <= last:
+        first, end = month_bounds(month)
+        end = min(end, last)
+
+        def within(found: dict[datetime.date, str], first=first, end=end) -> dict[datetime.date, str]:
+            return {day: status for day, status in found.items() if first <= day <= end}
+
+        with demo_at(end, 20):
+            written = ledger_write(dispatch=d, statuses=within(statuses), source=DaySource.CADRE, by=d.cadre.user)
+            written += ledger_write(dispatch=d, statuses=within(leave), source=DaySource.LEAVE, by=committee,
+                                    note=_LEAVE_NOTE)
+            written += ledger_write(dispatch=d, statuses=within(absent), source=DaySource.TOWNSHIP, by=committee,
+                                    reason=_ABSENT_NOTE, note=_ABSENT_NOTE)
+        build.count("appraisal_attendance_days", written)
+        month = end + datetime.timedelta(days=1)
 
 
 # --- Scores and votes (R-A1, R-A5) ---------------------------------------------------------------------
 
 
-def _score_township(build: _Build, slot: _Slot, score: int) -> None:
+def _score_township(build: _Build, slot: _Slot, score: int, on: datetime.date) -> None:
     appraisal, committee = slot.appraisal, build.ctx.committees[slot.village.township_id]
     comment = build.rng.choice(_TOWNSHIP_COMMENTS[slot.profile])
-    execute_task(AppraisalFlow, "score_township", appraisal, user=committee,
-                 perform=lambda: services.township_score_enter(appraisal=appraisal, score=score, comment=comment,
-                                                               by=committee))
+    with demo_at(on, 10):
+        execute_task(AppraisalFlow, "score_township", appraisal, user=committee,
+                     perform=lambda: services.township_score_enter(appraisal=appraisal, score=score,
+                                                                   comment=comment, by=committee))
 
 
-def _score_unit(build: _Build, slot: _Slot, score: int) -> None:
+def _score_unit(build: _Build, slot: _Slot, score: int, on: datetime.date) -> None:
     appraisal, head = slot.appraisal, build.ctx.heads[slot.cadre.unit_id]
     comment = build.rng.choice(_UNIT_COMMENTS[slot.profile])
-    execute_task(AppraisalFlow, "score_unit", appraisal, user=head,
-                 perform=lambda: services.unit_score_enter(appraisal=appraisal, score=score, comment=comment,
-                                                           by=head))
+    with demo_at(on, 15):
+        execute_task(AppraisalFlow, "score_unit", appraisal, user=head,
+                     perform=lambda: services.unit_score_enter(appraisal=appraisal, score=score, comment=comment,
+                                                               by=head))
 
 
 def _scores(build: _Build, slot: _Slot) -> tuple[int, int]:
@@ -364,32 +379,39 @@ def _votes(build: _Build, slot: _Slot, total: int) -> list[str]:
     return votes
 
 
-def _vote_online(build: _Build, slot: _Slot, round_: AppraisalRound, votes: list[str], issued: int) -> None:
-    """The township issues and prints codes for the village; villagers cast some of them (R-A5)."""
+def _vote_online(build: _Build, slot: _Slot, round_: AppraisalRound, votes: list[str], issued: int,
+                 issued_on: datetime.date, days: int) -> None:
+    """The township issues and prints codes for the village one morning; villagers cast some of them that
+    afternoon and over the next `days` - 1 days (R-A5)."""
     committee = build.ctx.committees[slot.village.township_id]
-    batch = services.ballots_issue(round_=round_, village=slot.village, count=issued, by=committee)
+    with demo_at(issued_on, 9):
+        batch = services.ballots_issue(round_=round_, village=slot.village, count=issued, by=committee)
+        codes = services.ballot_sheet_codes(batch=batch, by=committee)
     build.count("appraisal_ballot_batches")
     build.count("appraisal_ballot_codes", issued)
-    codes = services.ballot_sheet_codes(batch=batch, by=committee)
-    for code, grade in zip(codes, votes, strict=False):
-        services.ballot_cast(code=code, choices={slot.appraisal.pk: grade})
+    for n, (code, grade) in enumerate(zip(codes, votes, strict=False)):
+        with demo_at(issued_on + datetime.timedelta(days=n % days), 12 + n % 9, 7 * n % 60):
+            services.ballot_cast(code=code, choices={slot.appraisal.pk: grade})
 
 
 def _vote_on_paper(build: _Build, slot: _Slot, votes: list[str], held_on: datetime.date) -> None:
+    """The village meets on paper that day; the township enters the tallies that evening (R-A5)."""
     committee = build.ctx.committees[slot.village.township_id]
     invalid = build.rng.randint(0, 2)
-    services.paper_session_enter(
-        appraisal=slot.appraisal, held_on=held_on, excellent=votes.count(Grade.EXCELLENT),
-        competent=votes.count(Grade.COMPETENT), basically_competent=votes.count(Grade.BASICALLY_COMPETENT),
-        incompetent=votes.count(Grade.INCOMPETENT), invalid=invalid, ballots_collected=len(votes) + invalid,
-        by=committee, note=_PAPER_NOTE)
+    with demo_at(held_on, 17):
+        services.paper_session_enter(
+            appraisal=slot.appraisal, held_on=held_on, excellent=votes.count(Grade.EXCELLENT),
+            competent=votes.count(Grade.COMPETENT), basically_competent=votes.count(Grade.BASICALLY_COMPETENT),
+            incompetent=votes.count(Grade.INCOMPETENT), invalid=invalid, ballots_collected=len(votes) + invalid,
+            by=committee, note=_PAPER_NOTE)
     build.count("appraisal_paper_sessions")
 
 
 def _open_round(build: _Build, title: str, year: int, slots: list[_Slot], start: datetime.date,
-                end: datetime.date) -> AppraisalRound:
-    round_ = services.round_open(county=build.county, title=title, year=year, term_ends_from=start,
-                                 term_ends_to=end, by=build.ctx.org)
+                end: datetime.date, opened_on: datetime.date) -> AppraisalRound:
+    with demo_at(opened_on, 9):
+        round_ = services.round_open(county=build.county, title=title, year=year, term_ends_from=start,
+                                     term_ends_to=end, by=build.ctx.org)
     build.count("appraisal_rounds")
     appraisals = {a.dispatch_id: a for a in round_.appraisals.all()}
     build.count("appraisals", len(appraisals))
@@ -403,7 +425,7 @@ def _open_round(build: _Build, title: str, year: int, slots: list[_Slot], start:
 
 def _build_last_year(build: _Build, title: str) -> None:
     """About two cadres per township stationed 20 months ago, their term ended; the round run to the end."""
-    rng, today, org = build.rng, build.today, build.ctx.org
+    rng, today, org, day = build.rng, build.today, build.ctx.org, datetime.timedelta(days=1)
     townships = list(Township.objects.filter(county=build.county).values_list("pk", flat=True))
     slots = _plan_slots(build, months_ago=20, days_more=0, sizes=dict.fromkeys(townships, LAST_PER_TOWNSHIP),
                         first={"user": _DEMO_DONE_CADRE_UNIT[0]})
@@ -428,26 +450,30 @@ def _build_last_year(build: _Build, title: str) -> None:
     for slot in slots:
         _fill_ledger(build, slot, slot.dispatch.term_ends_on, calendar)
 
+    # The round opens a few days after the last term ended (terms ended about eight months ago); scores and
+    # votes come in over the next week, the vote closes, and the grades are finalised a few days later.
     ends = [s.dispatch.term_ends_on for s in slots]
-    round_ = _open_round(build, title, today.year - 1, slots, min(ends) - datetime.timedelta(days=15),
-                         max(ends) + datetime.timedelta(days=15))
-    # The services date the round's steps today (opened, closed, finalised); its paper sessions are too.
-    held_on = today
+    opened_on = max(ends) + 3 * day
+    round_ = _open_round(build, title, today.year - 1, slots, min(ends) - 15 * day, max(ends) + 15 * day,
+                         opened_on)
     # Every village met on paper; half of them also had codes to vote online, the demo login's among them.
     online_too = rng.sample(others, min(max(len(slots) // 2 - 1, 0), len(others)))
     with_codes = {id(s) for s in [star, *online_too] if s is not None}
-    for slot in slots:
+    for n, slot in enumerate(slots):
         township, unit = _scores(build, slot)
-        _score_township(build, slot, township)
-        _score_unit(build, slot, unit)
+        _score_township(build, slot, township, opened_on + (1 + n % 4) * day)
+        _score_unit(build, slot, unit, opened_on + (2 + n % 4) * day)
         online = rng.randint(3, 9) if id(slot) in with_codes else 0
         votes = _votes(build, slot, online + rng.randint(16, 45))
         if online:
-            _vote_online(build, slot, round_, votes[:online], online + rng.randint(3, 10))
-        _vote_on_paper(build, slot, votes[online:], held_on)
-    services.round_close(round_=round_, by=org)
+            _vote_online(build, slot, round_, votes[:online], online + rng.randint(3, 10),
+                         opened_on + (3 + n % 3) * day, 3)
+        _vote_on_paper(build, slot, votes[online:], opened_on + (5 + n % 3) * day)
+    closed_on = opened_on + 9 * day
+    with demo_at(closed_on, 10):
+        services.round_close(round_=round_, by=org)
 
-    for slot in slots:
+    for n, slot in enumerate(slots):
         appraisal = Appraisal.objects.get(pk=slot.appraisal.pk)
         grade, reason = appraisal.proposed_grade, ""
         if slot is changed:
@@ -456,14 +482,17 @@ def _build_last_year(build: _Build, title: str) -> None:
             done, allowed = services.excellent_share(round_=round_, category=appraisal.category)
             if allowed is not None and done >= allowed:
                 grade, reason = Grade.COMPETENT, _CAP_REASON
-        _finalise(build, appraisal, grade, reason)
+        _finalise(build, appraisal, grade, reason, closed_on + 4 * day, n)
 
 
-def _finalise(build: _Build, appraisal: Appraisal, grade: str, reason: str) -> None:
+def _finalise(build: _Build, appraisal: Appraisal, grade: str, reason: str, on: datetime.date, n: int) -> None:
+    """The org dept finalises the round's grades one after another on one afternoon, a minute apart."""
     org = build.ctx.org
-    execute_task(AppraisalFlow, "finalise", appraisal, user=org,
-                 perform=lambda: services.appraisal_finalise(appraisal=appraisal, grade=grade, by=org,
-                                                             reason=reason))
+    hour, minute = divmod(n, 60)
+    with demo_at(on, 15 + hour, minute):
+        execute_task(AppraisalFlow, "finalise", appraisal, user=org,
+                     perform=lambda: services.appraisal_finalise(appraisal=appraisal, grade=grade, by=org,
+                                                                 reason=reason))
 
 
 # --- This year: the round open, scores and votes coming in (R-A1, R-A5) --------------------------------
@@ -475,7 +504,7 @@ def _build_this_year(build: _Build, title: str) -> None:
     In the demo township one cadre of the demo unit waits for both scores, one for the unit's, one has
     both; codes are out in two of its villages and a paper session is in; elsewhere a mix.
     """
-    rng, today = build.rng, build.today
+    rng, today, day = build.rng, build.today, datetime.timedelta(days=1)
     townships = list(Township.objects.filter(county=build.county).values_list("pk", "code"))
     sizes = {pk: THIS_IN_DEMO_TOWNSHIP if code == _DEMO_TOWNSHIP else THIS_PER_TOWNSHIP for pk, code in townships}
     slots = _plan_slots(build, months_ago=11, days_more=15, sizes=sizes, first={"unit": _DEMO_CADRE_UNIT[1]})
@@ -483,16 +512,17 @@ def _build_this_year(build: _Build, title: str) -> None:
         return
     year = min(min(s.stationed_on for s in slots).year, today.year - 1)
     batch = _training_batch(build, year, min(s.stationed_on for s in slots))
-    yesterday = today - datetime.timedelta(days=1)
+    yesterday = today - day
     _station(build, slots, year, batch)
     calendar = _calendar(build, slots, yesterday)
     for slot in slots:
         committee = build.ctx.committees[slot.village.township_id]
-        dispatch_services.mentor_assign(dispatch=slot.dispatch, mentor=committee, by=committee)
+        with demo_at(min(slot.dispatch.stationed_on + 5 * day, yesterday), 10):
+            dispatch_services.mentor_assign(dispatch=slot.dispatch, mentor=committee, by=committee)
         _fill_ledger(build, slot, min(yesterday, slot.dispatch.term_ends_on), calendar)
 
-    round_ = _open_round(build, title, today.year, slots, today - datetime.timedelta(days=30),
-                         today + datetime.timedelta(days=60))
+    # Opened twelve days ago; scores and votes have come in since, the last of them yesterday.
+    round_ = _open_round(build, title, today.year, slots, today - 30 * day, today + 60 * day, today - 12 * day)
     # In the demo township: nothing yet, the township's score, both; elsewhere every stage, mostly both.
     demo = [s for s in slots if s.village.township.code == _DEMO_TOWNSHIP]
     elsewhere = [s for s in slots if s not in demo]
@@ -500,18 +530,18 @@ def _build_this_year(build: _Build, title: str) -> None:
     rng.shuffle(mix)
     stages = {id(s): stage for s, stage in [*zip(demo, ["none", "township", "both"], strict=False),
                                             *zip(elsewhere, mix, strict=True)]}
-    for slot in slots:
+    for n, slot in enumerate(slots):
         stage = stages[id(slot)]
         township, unit = _scores(build, slot)
         if stage in ("township", "both"):
-            _score_township(build, slot, township)
+            _score_township(build, slot, township, today - (10 - n % 7) * day)
         if stage in ("unit", "both"):
-            _score_unit(build, slot, unit)
+            _score_unit(build, slot, unit, today - (9 - n % 7) * day)
     # Codes out in two villages of the demo township, some used; a paper session held in a third.
-    for slot in demo[:2]:
-        _vote_online(build, slot, round_, _votes(build, slot, rng.randint(12, 25)), 40)
+    for n, slot in enumerate(demo[:2]):
+        _vote_online(build, slot, round_, _votes(build, slot, rng.randint(12, 25)), 40, today - (6 - n) * day, 5)
     for slot in demo[2:3]:
-        _vote_on_paper(build, slot, _votes(build, slot, rng.randint(25, 45)), today)
+        _vote_on_paper(build, slot, _votes(build, slot, rng.randint(25, 45)), today - 2 * day)
 
 
 def appraisal_demo_counts(county: County) -> list[tuple[str, int]]:

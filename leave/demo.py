@@ -17,7 +17,7 @@ from django.conf import settings
 from dispatch import services as dispatch_services
 from dispatch.models import Dispatch, DispatchState, Pairing, Recall, RecallReason
 from dispatch.selectors import paired_villages_with_places
-from leave import attendance, leaves, oversight
+from leave import attendance, leave_selectors, leaves, oversight
 from leave.calendar import Day, days_between, month_bounds
 from leave.ledger import ledger_write
 from leave.models import (
@@ -223,8 +223,14 @@ def _plan_leave(build: _Build, dispatch: Dispatch, starts_on: datetime.date, end
         build.count("leave_requests")
 
     def decide(by, approve=True, comment="同意。") -> Callable[[], object]:
-        return lambda: box.__setitem__("leave", leaves.leave_decide(leave=box["leave"], by=by, approve=approve,
-                                                                     comment=comment))
+        def step() -> None:
+            # A cadre of an earlier year has the whole term entered already (appraisal/demo.py builds it
+            # first): the decider ticks each day already recorded to be overwritten by the leave, as the page asks.
+            recorded = [r.date for r in leave_selectors.days_leave_would_overwrite(box["leave"])] if approve else []
+            box["leave"] = leaves.leave_decide(leave=box["leave"], by=by, approve=approve, comment=comment,
+                                               overwrite=recorded)
+
+        return step
 
     at(asked_on, 20, request)
     decided_on = min(asked_on + DAY, t)

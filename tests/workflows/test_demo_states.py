@@ -31,15 +31,26 @@ from workflows.models import AuditEvent, Unit, User
 
 @pytest.fixture(scope="module")
 def built_demo(django_db_setup, django_db_blocker):
-    """One demo county for the module's checks, which only read it; rolled back when the module ends."""
+    """One demo county for the module's checks, which only read it, and when its build began; rolled back when
+    the module ends."""
     with django_db_blocker.unblock(), transaction.atomic():
-        yield demo_county_build()
+        started = timezone.now()
+        yield demo_county_build(), started
         transaction.set_rollback(True)
 
 
 @pytest.fixture
 def demo(built_demo, db):
-    return built_demo
+    return built_demo[0]
+
+
+@pytest.fixture
+def demo_started(built_demo, db) -> datetime.datetime:
+    return built_demo[1]
+
+
+def _stamped_during(started: datetime.datetime) -> Counter:
+    return Counter(AuditEvent.objects.filter(at__gte=started).values_list("action", flat=True))
 
 
 # Built at the start of a year, before the module's demo (which lives until the module ends) exists.
@@ -47,8 +58,14 @@ def demo(built_demo, db):
 
 def test_the_demo_builds_early_in_the_year(db):
     with time_machine.travel(datetime.datetime(2027, 1, 12, 9, 0, tzinfo=datetime.UTC), tick=True):
+        started = timezone.now()
         result = demo_county_build()
         today = timezone.localdate()
+        # Built at five in the afternoon: only leave that cadres stationed today ask for this evening (and its
+        # forwarding, a minute later) is planned for later and so carries the build's time; every other step,
+        # the appraisal rounds and the day ledgers included, is dated before the build.
+        stamped = _stamped_during(started)
+        assert set(stamped) <= {"leave.request", "leave.review", "leave.approve"} and stamped.total() <= 6, stamped
         assert Dispatch.objects.filter(year=today.year, state=DispatchState.STATIONED).exists()
         assert not AttendanceMonth.objects.filter(month__gte=today.replace(day=1),
                                                   state=MonthState.CONFIRMED).exists()
@@ -206,3 +223,15 @@ def test_every_demo_login_has_work_waiting_or_a_record_to_read(demo):
 def test_audit_chain_verifies_after_the_dated_steps(demo):
     assert audit_verify().ok
 
+
+
+def test_the_demo_steps_are_dated_before_the_build_but_those_planned_for_later_today(demo, demo_started):
+    """A step planned for later today runs when the demo is built (never in the future); nothing else does. The
+    appraisal rounds, their scores and votes, the day ledgers and the mentors all happened before today."""
+    today = timezone.localdate()
+    start_of_today = timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
+    past_only = ("appraisal", "ballot", "paper_session", "attendance.write", "team.mentor", "dispatch.appraise")
+    stamped = _stamped_during(demo_started)
+    assert not [action for action in stamped if action.startswith(past_only)], stamped
+    today_actions = set(AuditEvent.objects.filter(at__gte=start_of_today).values_list("action", flat=True))
+    assert not [action for action in today_actions if action.startswith(past_only)], today_actions
