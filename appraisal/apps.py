@@ -12,9 +12,11 @@ class AppraisalConfig(AppConfig):
         from appraisal.services import ACTION_LABELS
         from workflows.audit import register_actions
 
-        register_actions({
-            **ACTION_LABELS,
-            "dispatch.appraise": _("考评审定,驻村期结束"),
-            "appraisal_round.open.refused": _("越权发起考评被拒绝"),
-            "certificate.issue": _("出具驻村工作经历证明"),
-        })
+        register_actions(
+            {
+                **ACTION_LABELS,
+                "dispatch.appraise": _("考评审定,驻村期结束"),
+                "appraisal_round.open.refused": _("越权发起考评被拒绝"),
+                "certificate.issue": _("出具驻村工作经历证明"),
+            }
+        )

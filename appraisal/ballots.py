@@ -44,4 +44,4 @@ def digest(code: str) -> str:
 
 
 def formatted(code: str) -> str:
-    return "-".join(code[i:i + GROUP] for i in range(0, len(code), GROUP))
+    return "-".join(code[i : i + GROUP] for i in range(0, len(code), GROUP))

@@ -73,25 +73,32 @@ _PROFILES = {
 }
 
 _TOWNSHIP_COMMENTS = {
-    "excellent": ["驻村期间吃住在村,带领村“两委”发展特色种植,村集体经济收入明显增长,群众认可度高。",
-                  "工作扎实、作风务实,积极协调项目资金,推动村内道路硬化和人居环境整治,成效突出。"],
+    "excellent": [
+        "驻村期间吃住在村,带领村“两委”发展特色种植,村集体经济收入明显增长,群众认可度高。",
+        "工作扎实、作风务实,积极协调项目资金,推动村内道路硬化和人居环境整治,成效突出。",
+    ],
     "one_absence": ["工作思路清晰,帮扶成效明显;驻村期间有1个工作日无故不在村,已提醒改正。"],
-    "competent": ["能够按要求驻村开展工作,认真落实各项惠民政策,较好完成年度任务。",
-                  "遵守驻村纪律,积极参与村级事务,群众关系融洽,工作有一定成效。",
-                  "协助村“两委”开展矛盾纠纷排查调处,工作认真负责。"],
+    "competent": [
+        "能够按要求驻村开展工作,认真落实各项惠民政策,较好完成年度任务。",
+        "遵守驻村纪律,积极参与村级事务,群众关系融洽,工作有一定成效。",
+        "协助村“两委”开展矛盾纠纷排查调处,工作认真负责。",
+    ],
     "basically": ["能完成基本工作任务,但主动性不足,入户走访次数偏少,工作成效一般。"],
     "three_absences": ["驻村期间有3个工作日无故不在村,经乡镇核实属实;其余时间能完成交办任务。"],
 }
 _UNIT_COMMENTS = {
-    "excellent": ["定期向单位汇报驻村工作,积极争取单位帮扶资源,表现突出。",
-                  "发挥本单位行业优势为村办实事,单位领导班子一致认可。"],
+    "excellent": [
+        "定期向单位汇报驻村工作,积极争取单位帮扶资源,表现突出。",
+        "发挥本单位行业优势为村办实事,单位领导班子一致认可。",
+    ],
     "one_absence": ["帮扶措施有力,向单位汇报及时;个别时候驻村纪律有所松懈。"],
     "competent": ["能够按时汇报驻村工作情况,完成单位交办任务。", "工作态度端正,较好履行驻村职责。"],
     "basically": ["汇报工作不够及时,帮扶措施落实不够有力。"],
     "three_absences": ["驻村纪律意识不强,存在无故脱岗情况,单位已进行批评教育。"],
 }
-_CHANGED_REASON = ("经实地核查,该同志牵头的村级光伏项目未能按期建成并网,年度重点任务未全部完成;"
-                   "经县委组织部部务会研究,审定为称职。")
+_CHANGED_REASON = (
+    "经实地核查,该同志牵头的村级光伏项目未能按期建成并网,年度重点任务未全部完成;经县委组织部部务会研究,审定为称职。"
+)
 _CAP_REASON = "本次考评优秀名额已满,经县委组织部部务会研究,审定为称职。"
 _PAPER_NOTE = "在村党员群众大会上现场评议,乡镇党委派员监票、计票。"
 _LEAVE_NOTE = "事假,已经乡镇党委批准"
@@ -126,9 +133,20 @@ class _Slot:
 def appraisal_demo_build(*, county: County, today: datetime.date) -> dict[str, int]:
     """Last year's cadres appraised and finalised, this year's round open for the next ones (R-A1 … R-A5)."""
     ctx = _round_context(county, today)
-    created = dict.fromkeys(["appraisal_pairings", "appraisal_training_batches", "appraisal_dispatches",
-                             "appraisal_attendance_days", "appraisal_rounds", "appraisals",
-                             "appraisal_ballot_batches", "appraisal_ballot_codes", "appraisal_paper_sessions"], 0)
+    created = dict.fromkeys(
+        [
+            "appraisal_pairings",
+            "appraisal_training_batches",
+            "appraisal_dispatches",
+            "appraisal_attendance_days",
+            "appraisal_rounds",
+            "appraisals",
+            "appraisal_ballot_batches",
+            "appraisal_ballot_codes",
+            "appraisal_paper_sessions",
+        ],
+        0,
+    )
     units = {u.pk: u for u in Unit.objects.filter(county=county)}
     last_title = LAST_TITLE.format(year=today.year - 1)
     if not AppraisalRound.objects.filter(county=county, title=last_title).exists():
@@ -146,10 +164,13 @@ def appraisal_demo_build(*, county: County, today: datetime.date) -> dict[str, i
 
 def _free_cadres(county: County) -> list[Cadre]:
     """Cadres never dispatched and not applying: the only ones a past or a near-ending term can be given to."""
-    return list(Cadre.objects.filter(unit__county=county)
-                .exclude(pk__in=Dispatch.objects.values("cadre_id"))
-                .exclude(pk__in=Application.objects.values("cadre_id"))
-                .select_related("user", "unit").order_by("user__username"))
+    return list(
+        Cadre.objects.filter(unit__county=county)
+        .exclude(pk__in=Dispatch.objects.values("cadre_id"))
+        .exclude(pk__in=Application.objects.values("cadre_id"))
+        .select_related("user", "unit")
+        .order_by("user__username")
+    )
 
 
 def _free_villages(county: County, year: int) -> dict[int, list[Village]]:
@@ -157,11 +178,13 @@ def _free_villages(county: County, year: int) -> dict[int, list[Village]]:
 
     So no term given here overlaps another in the same village, last year's cohort's included.
     """
-    busy = Q(pk__in=Dispatch.objects.values("village_id")) | Q(pk__in=Pairing.objects.filter(year=year)
-                                                                  .values("village_id"))
+    busy = Q(pk__in=Dispatch.objects.values("village_id")) | Q(
+        pk__in=Pairing.objects.filter(year=year).values("village_id")
+    )
     result: dict[int, list[Village]] = {}
-    for village in (Village.objects.filter(township__county=county).exclude(busy)
-                    .select_related("township").order_by("code")):
+    for village in (
+        Village.objects.filter(township__county=county).exclude(busy).select_related("township").order_by("code")
+    ):
         result.setdefault(village.township_id, []).append(village)
     return result
 
@@ -199,8 +222,9 @@ class _Picker:
         return None
 
 
-def _plan_slots(build: _Build, *, months_ago: int, days_more: int, sizes: dict[int, int],
-                first: dict[str, str]) -> list[_Slot]:
+def _plan_slots(
+    build: _Build, *, months_ago: int, days_more: int, sizes: dict[int, int], first: dict[str, str]
+) -> list[_Slot]:
     """Cadres and villages for a cohort stationed `months_ago` months and `days_more` days before today.
 
     `first` names who takes the demo township's first places: a login ("user") or a unit ("unit").
@@ -234,8 +258,14 @@ def _training_batch(build: _Build, year: int, stationed_on: datetime.date) -> Tr
     if batch is None:
         with demo_at(stationed_on - datetime.timedelta(days=40)):
             batch = dispatch_services.training_batch_create(
-                county=build.county, year=year, name=name, starts_on=stationed_on - datetime.timedelta(days=12),
-                ends_on=stationed_on - datetime.timedelta(days=8), content=_TRAINING, by=build.ctx.org)
+                county=build.county,
+                year=year,
+                name=name,
+                starts_on=stationed_on - datetime.timedelta(days=12),
+                ends_on=stationed_on - datetime.timedelta(days=8),
+                content=_TRAINING,
+                by=build.ctx.org,
+            )
         build.count("appraisal_training_batches")
     return batch
 
@@ -252,8 +282,9 @@ def _station(build: _Build, slots: list[_Slot], year: int, batch: TrainingBatch)
                 dispatch_services.pairing_add(unit=unit, village=village, year=year, by=ctx.org)
             build.count("appraisal_pairings")
         with demo_at(batch.starts_on - datetime.timedelta(days=12), 9, 30):
-            d = dispatch_services.dispatch_nominate(cadre=cadre, village=village, by=ctx.deputies[unit.pk],
-                                                    year=year, note=_NOTE)
+            d = dispatch_services.dispatch_nominate(
+                cadre=cadre, village=village, by=ctx.deputies[unit.pk], year=year, note=_NOTE
+            )
         build.count("appraisal_dispatches")
         with demo_at(batch.starts_on - datetime.timedelta(days=10), 11):
             _approve(ctx.heads[unit.pk], d)
@@ -269,25 +300,42 @@ def _station(build: _Build, slots: list[_Slot], year: int, batch: TrainingBatch)
 
 
 def _approve(head: User, d: Dispatch) -> None:
-    execute_task(DispatchFlow, "approve", d, user=head,
-                 perform=lambda: dispatch_services.dispatch_approve(dispatch=d, by=head, comment="同意。"))
+    execute_task(
+        DispatchFlow,
+        "approve",
+        d,
+        user=head,
+        perform=lambda: dispatch_services.dispatch_approve(dispatch=d, by=head, comment="同意。"),
+    )
 
 
 def _arrange(deputy: User, d: Dispatch, on: datetime.date) -> None:
     terms = {
-        "insurer": _INSURER, "insurance_policy_no": f"P{d.year}{COUNTY_CODE}{d.pk:05d}",
+        "insurer": _INSURER,
+        "insurance_policy_no": f"P{d.year}{COUNTY_CODE}{d.pk:05d}",
         "insurance_starts_on": on - datetime.timedelta(days=1),
         "insurance_ends_on": add_months(on, 13) - datetime.timedelta(days=2),
-        "party_relation_transferred_on": on, "living_allowance_yuan": _ALLOWANCE,
+        "party_relation_transferred_on": on,
+        "living_allowance_yuan": _ALLOWANCE,
     }
-    execute_task(DispatchFlow, "arrange", d, user=deputy,
-                 perform=lambda: dispatch_services.dispatch_record_arrangements(dispatch=d, by=deputy, **terms))
+    execute_task(
+        DispatchFlow,
+        "arrange",
+        d,
+        user=deputy,
+        perform=lambda: dispatch_services.dispatch_record_arrangements(dispatch=d, by=deputy, **terms),
+    )
 
 
 def _take_in(committee: User, d: Dispatch, on: datetime.date) -> Dispatch:
     with demo_at(on, 9):
-        return execute_task(DispatchFlow, "station", d, user=committee,
-                            perform=lambda: dispatch_services.dispatch_station(dispatch=d, by=committee, on=on))
+        return execute_task(
+            DispatchFlow,
+            "station",
+            d,
+            user=committee,
+            perform=lambda: dispatch_services.dispatch_station(dispatch=d, by=committee, on=on),
+        )
 
 
 def _calendar(build: _Build, slots: list[_Slot], last: datetime.date) -> dict[datetime.date, Day]:
@@ -307,14 +355,15 @@ def _fill_ledger(build: _Build, slot: _Slot, last: datetime.date, calendar: dict
     if not days:
         return
     workdays = [day.date for day in days if day.is_workday]
-    statuses = {day.date: DayStatus.IN_VILLAGE if day.is_workday or rng.random() < 0.2 else DayStatus.HOLIDAY
-                for day in days}
+    statuses = {
+        day.date: DayStatus.IN_VILLAGE if day.is_workday or rng.random() < 0.2 else DayStatus.HOLIDAY for day in days
+    }
     for day in rng.sample(workdays, min(len(workdays) // 40, len(workdays))):
         statuses[day] = DayStatus.OFFICIAL_BUSINESS
     leave: dict[datetime.date, str] = {}
     for _ in range(rng.randint(1, 2)):
         start = rng.randrange(max(len(workdays) - 3, 1))
-        leave.update(dict.fromkeys(workdays[start:start + rng.randint(1, 3)], DayStatus.LEAVE))
+        leave.update(dict.fromkeys(workdays[start : start + rng.randint(1, 3)], DayStatus.LEAVE))
     absent = [day for day in workdays if day not in leave]
     absent = dict.fromkeys(rng.sample(absent, min(_PROFILES[slot.profile].absences, len(absent))), DayStatus.ABSENT)
     for day in [*leave, *absent]:
@@ -332,10 +381,17 @@ def _fill_ledger(build: _Build, slot: _Slot, last: datetime.date, calendar: dict
 
         with demo_at(end, 20):
             written = ledger_write(dispatch=d, statuses=within(statuses), source=DaySource.CADRE, by=d.cadre.user)
-            written += ledger_write(dispatch=d, statuses=within(leave), source=DaySource.LEAVE, by=committee,
-                                    note=_LEAVE_NOTE)
-            written += ledger_write(dispatch=d, statuses=within(absent), source=DaySource.TOWNSHIP, by=committee,
-                                    reason=_ABSENT_NOTE, note=_ABSENT_NOTE)
+            written += ledger_write(
+                dispatch=d, statuses=within(leave), source=DaySource.LEAVE, by=committee, note=_LEAVE_NOTE
+            )
+            written += ledger_write(
+                dispatch=d,
+                statuses=within(absent),
+                source=DaySource.TOWNSHIP,
+                by=committee,
+                reason=_ABSENT_NOTE,
+                note=_ABSENT_NOTE,
+            )
         build.count("appraisal_attendance_days", written)
         month = end + datetime.timedelta(days=1)
 
@@ -347,18 +403,28 @@ def _score_township(build: _Build, slot: _Slot, score: int, on: datetime.date) -
     appraisal, committee = slot.appraisal, build.ctx.committees[slot.village.township_id]
     comment = build.rng.choice(_TOWNSHIP_COMMENTS[slot.profile])
     with demo_at(on, 10):
-        execute_task(AppraisalFlow, "score_township", appraisal, user=committee,
-                     perform=lambda: services.township_score_enter(appraisal=appraisal, score=score,
-                                                                   comment=comment, by=committee))
+        execute_task(
+            AppraisalFlow,
+            "score_township",
+            appraisal,
+            user=committee,
+            perform=lambda: services.township_score_enter(
+                appraisal=appraisal, score=score, comment=comment, by=committee
+            ),
+        )
 
 
 def _score_unit(build: _Build, slot: _Slot, score: int, on: datetime.date) -> None:
     appraisal, head = slot.appraisal, build.ctx.heads[slot.cadre.unit_id]
     comment = build.rng.choice(_UNIT_COMMENTS[slot.profile])
     with demo_at(on, 15):
-        execute_task(AppraisalFlow, "score_unit", appraisal, user=head,
-                     perform=lambda: services.unit_score_enter(appraisal=appraisal, score=score, comment=comment,
-                                                               by=head))
+        execute_task(
+            AppraisalFlow,
+            "score_unit",
+            appraisal,
+            user=head,
+            perform=lambda: services.unit_score_enter(appraisal=appraisal, score=score, comment=comment, by=head),
+        )
 
 
 def _scores(build: _Build, slot: _Slot) -> tuple[int, int]:
@@ -372,15 +438,21 @@ def _votes(build: _Build, slot: _Slot, total: int) -> list[str]:
     excellent = round(total * rng.uniform(*profile.excellent))
     basically = round(total * rng.uniform(*profile.basically))
     incompetent = round(total * rng.uniform(*profile.incompetent))
-    votes = ([Grade.EXCELLENT] * excellent + [Grade.BASICALLY_COMPETENT] * basically
-             + [Grade.INCOMPETENT] * incompetent)
+    votes = [Grade.EXCELLENT] * excellent + [Grade.BASICALLY_COMPETENT] * basically + [Grade.INCOMPETENT] * incompetent
     votes += [Grade.COMPETENT] * (total - len(votes))
     rng.shuffle(votes)
     return votes
 
 
-def _vote_online(build: _Build, slot: _Slot, round_: AppraisalRound, votes: list[str], issued: int,
-                 issued_on: datetime.date, days: int) -> None:
+def _vote_online(
+    build: _Build,
+    slot: _Slot,
+    round_: AppraisalRound,
+    votes: list[str],
+    issued: int,
+    issued_on: datetime.date,
+    days: int,
+) -> None:
     """The township issues and prints codes for the village one morning; villagers cast some of them that
     afternoon and over the next `days` - 1 days (R-A5)."""
     committee = build.ctx.committees[slot.village.township_id]
@@ -400,18 +472,33 @@ def _vote_on_paper(build: _Build, slot: _Slot, votes: list[str], held_on: dateti
     invalid = build.rng.randint(0, 2)
     with demo_at(held_on, 17):
         services.paper_session_enter(
-            appraisal=slot.appraisal, held_on=held_on, excellent=votes.count(Grade.EXCELLENT),
-            competent=votes.count(Grade.COMPETENT), basically_competent=votes.count(Grade.BASICALLY_COMPETENT),
-            incompetent=votes.count(Grade.INCOMPETENT), invalid=invalid, ballots_collected=len(votes) + invalid,
-            by=committee, note=_PAPER_NOTE)
+            appraisal=slot.appraisal,
+            held_on=held_on,
+            excellent=votes.count(Grade.EXCELLENT),
+            competent=votes.count(Grade.COMPETENT),
+            basically_competent=votes.count(Grade.BASICALLY_COMPETENT),
+            incompetent=votes.count(Grade.INCOMPETENT),
+            invalid=invalid,
+            ballots_collected=len(votes) + invalid,
+            by=committee,
+            note=_PAPER_NOTE,
+        )
     build.count("appraisal_paper_sessions")
 
 
-def _open_round(build: _Build, title: str, year: int, slots: list[_Slot], start: datetime.date,
-                end: datetime.date, opened_on: datetime.date) -> AppraisalRound:
+def _open_round(
+    build: _Build,
+    title: str,
+    year: int,
+    slots: list[_Slot],
+    start: datetime.date,
+    end: datetime.date,
+    opened_on: datetime.date,
+) -> AppraisalRound:
     with demo_at(opened_on, 9):
-        round_ = services.round_open(county=build.county, title=title, year=year, term_ends_from=start,
-                                     term_ends_to=end, by=build.ctx.org)
+        round_ = services.round_open(
+            county=build.county, title=title, year=year, term_ends_from=start, term_ends_to=end, by=build.ctx.org
+        )
     build.count("appraisal_rounds")
     appraisals = {a.dispatch_id: a for a in round_.appraisals.all()}
     build.count("appraisals", len(appraisals))
@@ -427,8 +514,13 @@ def _build_last_year(build: _Build, title: str) -> None:
     """About two cadres per township stationed 20 months ago, their term ended; the round run to the end."""
     rng, today, org, day = build.rng, build.today, build.ctx.org, datetime.timedelta(days=1)
     townships = list(Township.objects.filter(county=build.county).values_list("pk", flat=True))
-    slots = _plan_slots(build, months_ago=20, days_more=0, sizes=dict.fromkeys(townships, LAST_PER_TOWNSHIP),
-                        first={"user": _DEMO_DONE_CADRE_UNIT[0]})
+    slots = _plan_slots(
+        build,
+        months_ago=20,
+        days_more=0,
+        sizes=dict.fromkeys(townships, LAST_PER_TOWNSHIP),
+        first={"user": _DEMO_DONE_CADRE_UNIT[0]},
+    )
     if not slots:
         return
     # A few excellent (the demo login among them), one with an absence, one basically competent, one
@@ -454,8 +546,7 @@ def _build_last_year(build: _Build, title: str) -> None:
     # votes come in over the next week, the vote closes, and the grades are finalised a few days later.
     ends = [s.dispatch.term_ends_on for s in slots]
     opened_on = max(ends) + 3 * day
-    round_ = _open_round(build, title, today.year - 1, slots, min(ends) - 15 * day, max(ends) + 15 * day,
-                         opened_on)
+    round_ = _open_round(build, title, today.year - 1, slots, min(ends) - 15 * day, max(ends) + 15 * day, opened_on)
     # Every village met on paper; half of them also had codes to vote online, the demo login's among them.
     online_too = rng.sample(others, min(max(len(slots) // 2 - 1, 0), len(others)))
     with_codes = {id(s) for s in [star, *online_too] if s is not None}
@@ -466,8 +557,9 @@ def _build_last_year(build: _Build, title: str) -> None:
         online = rng.randint(3, 9) if id(slot) in with_codes else 0
         votes = _votes(build, slot, online + rng.randint(16, 45))
         if online:
-            _vote_online(build, slot, round_, votes[:online], online + rng.randint(3, 10),
-                         opened_on + (3 + n % 3) * day, 3)
+            _vote_online(
+                build, slot, round_, votes[:online], online + rng.randint(3, 10), opened_on + (3 + n % 3) * day, 3
+            )
         _vote_on_paper(build, slot, votes[online:], opened_on + (5 + n % 3) * day)
     closed_on = opened_on + 9 * day
     with demo_at(closed_on, 10):
@@ -490,9 +582,13 @@ def _finalise(build: _Build, appraisal: Appraisal, grade: str, reason: str, on: 
     org = build.ctx.org
     hour, minute = divmod(n, 60)
     with demo_at(on, 15 + hour, minute):
-        execute_task(AppraisalFlow, "finalise", appraisal, user=org,
-                     perform=lambda: services.appraisal_finalise(appraisal=appraisal, grade=grade, by=org,
-                                                                 reason=reason))
+        execute_task(
+            AppraisalFlow,
+            "finalise",
+            appraisal,
+            user=org,
+            perform=lambda: services.appraisal_finalise(appraisal=appraisal, grade=grade, by=org, reason=reason),
+        )
 
 
 # --- This year: the round open, scores and votes coming in (R-A1, R-A5) --------------------------------
@@ -526,10 +622,12 @@ def _build_this_year(build: _Build, title: str) -> None:
     # In the demo township: nothing yet, the township's score, both; elsewhere every stage, mostly both.
     demo = [s for s in slots if s.village.township.code == _DEMO_TOWNSHIP]
     elsewhere = [s for s in slots if s not in demo]
-    mix = (["both", "township", "unit", "none", "both"] * len(elsewhere))[:len(elsewhere)]
+    mix = (["both", "township", "unit", "none", "both"] * len(elsewhere))[: len(elsewhere)]
     rng.shuffle(mix)
-    stages = {id(s): stage for s, stage in [*zip(demo, ["none", "township", "both"], strict=False),
-                                            *zip(elsewhere, mix, strict=True)]}
+    stages = {
+        id(s): stage
+        for s, stage in [*zip(demo, ["none", "township", "both"], strict=False), *zip(elsewhere, mix, strict=True)]
+    }
     for n, slot in enumerate(slots):
         stage = stages[id(slot)]
         township, unit = _scores(build, slot)

@@ -26,8 +26,11 @@ class AppraisalFlow(flow.Flow):
     reopen = flow.StartHandle(this.start_appraisal).Next(this.finalise)
 
     split = (
-        flow.Split().Annotation(title=_("分送评分、评议"))
-        .Next(this.score_township).Next(this.score_unit).Next(this.votes_closed)
+        flow.Split()
+        .Annotation(title=_("分送评分、评议"))
+        .Next(this.score_township)
+        .Next(this.score_unit)
+        .Next(this.votes_closed)
     )
 
     score_township = (

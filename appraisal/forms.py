@@ -20,8 +20,9 @@ class ScoreForm(forms.Form):
 
 class FinaliseForm(forms.Form):
     grade = forms.ChoiceField(label=_("审定等次"), choices=Grade.choices)
-    reason = forms.CharField(label=_("理由(与拟定等次不同时必填)"), required=False,
-                             widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    reason = forms.CharField(
+        label=_("理由(与拟定等次不同时必填)"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
 
 
 class ReasonForm(forms.Form):
@@ -59,8 +60,7 @@ class PaperSessionForm(forms.Form):
     basically_competent = forms.IntegerField(label=_("基本称职"), min_value=0, initial=0)
     incompetent = forms.IntegerField(label=_("不称职"), min_value=0, initial=0)
     invalid = forms.IntegerField(label=_("无效票"), min_value=0, initial=0)
-    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                           max_length=2000)
+    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,9 +72,11 @@ class PaperSessionForm(forms.Form):
 
 
 class BallotCodeForm(forms.Form):
-    code = forms.CharField(label=_("投票码"), max_length=40,
-                           widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
-                                                         "spellcheck": "false"}))
+    code = forms.CharField(
+        label=_("投票码"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+    )
 
 
 class PromotionQueryForm(forms.Form):

@@ -43,18 +43,24 @@ class RoundState(models.TextChoices):
 class AppraisalRound(models.Model):
     """One year-end appraisal round of a county, for the cadres whose term ends in a window (R-A1)."""
 
-    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="appraisal_rounds",
-                               verbose_name=_("县"))
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="appraisal_rounds", verbose_name=_("县"))
     title = models.CharField(_("名称"), max_length=80)
     year = models.PositiveSmallIntegerField(_("年度"))
     term_ends_from = models.DateField(_("期满日期自"))
     term_ends_to = models.DateField(_("期满日期至"))
     state = FSMField(_("状态"), default=RoundState.OPEN, choices=RoundState.choices, protected=True)
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                  verbose_name=_("发起人"))
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("发起人")
+    )
     opened_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="+", verbose_name=_("结束评议人"))
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("结束评议人"),
+    )
     closed_at = models.DateTimeField(_("评议结束时间"), null=True, blank=True)
 
     tier_paths = {"county": "county_id"}
@@ -65,8 +71,9 @@ class AppraisalRound(models.Model):
         ordering = ["-opened_at"]
         constraints = [
             models.UniqueConstraint(fields=["county", "title"], name="round_title_unique_in_county"),
-            models.CheckConstraint(condition=Q(term_ends_to__gte=models.F("term_ends_from")),
-                                   name="round_window_not_reversed"),
+            models.CheckConstraint(
+                condition=Q(term_ends_to__gte=models.F("term_ends_from")), name="round_window_not_reversed"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -100,23 +107,34 @@ SCORE_VALIDATORS = [MaxValueValidator(100)]
 class Appraisal(models.Model):
     """One stationed cadre's year-end appraisal: two scores, the villagers' votes, a proposed and a final grade."""
 
-    round = models.ForeignKey(AppraisalRound, on_delete=models.PROTECT, related_name="appraisals",
-                              verbose_name=_("考评轮次"))
-    dispatch = models.ForeignKey(Dispatch, on_delete=models.PROTECT, related_name="appraisals",
-                                 verbose_name=_("选派"))
+    round = models.ForeignKey(
+        AppraisalRound, on_delete=models.PROTECT, related_name="appraisals", verbose_name=_("考评轮次")
+    )
+    dispatch = models.ForeignKey(Dispatch, on_delete=models.PROTECT, related_name="appraisals", verbose_name=_("选派"))
     category = models.CharField(_("干部类别"), max_length=10, choices=CadreCategory.choices)
     state = FSMField(_("状态"), default=AppraisalState.OPEN, choices=AppraisalState.choices, protected=True)
 
-    township_score = models.PositiveSmallIntegerField(_("乡镇评分"), null=True, blank=True,
-                                                      validators=SCORE_VALIDATORS)
+    township_score = models.PositiveSmallIntegerField(_("乡镇评分"), null=True, blank=True, validators=SCORE_VALIDATORS)
     township_comment = models.TextField(_("乡镇评语"), blank=True)
-    township_scored_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                                           blank=True, related_name="+", verbose_name=_("乡镇评分人"))
+    township_scored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("乡镇评分人"),
+    )
     township_scored_at = models.DateTimeField(_("乡镇评分时间"), null=True, blank=True)
     unit_score = models.PositiveSmallIntegerField(_("单位评分"), null=True, blank=True, validators=SCORE_VALIDATORS)
     unit_comment = models.TextField(_("单位评语"), blank=True)
-    unit_scored_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                       related_name="+", verbose_name=_("单位评分人"))
+    unit_scored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("单位评分人"),
+    )
     unit_scored_at = models.DateTimeField(_("单位评分时间"), null=True, blank=True)
 
     # What was collected once both scores were in and the vote had closed (R-A2, R-A2a, R-A5).
@@ -136,8 +154,14 @@ class Appraisal(models.Model):
 
     final_grade = models.CharField(_("审定等次"), max_length=20, choices=Grade.choices, blank=True)
     final_reason = models.TextField(_("改变等次的理由"), blank=True)
-    finalised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+", verbose_name=_("审定人"))
+    finalised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审定人"),
+    )
     finalised_on = models.DateField(_("审定日期"), null=True, blank=True)
     reopen_reason = models.TextField(_("重新审定的理由"), blank=True)
     cancel_reason = models.TextField(_("撤销理由"), blank=True)
@@ -157,14 +181,18 @@ class Appraisal(models.Model):
         ordering = ["round", "dispatch__village__township__code", "dispatch__village__code"]
         constraints = [
             # A cadre's term is appraised once; a cancelled appraisal makes room for another.
-            models.UniqueConstraint(fields=["dispatch"], condition=~Q(state=AppraisalState.CANCELLED),
-                                    name="one_appraisal_per_dispatch"),
-            models.CheckConstraint(condition=Q(township_score__isnull=True) | Q(township_score__lte=100),
-                                   name="township_score_at_most_100"),
-            models.CheckConstraint(condition=Q(unit_score__isnull=True) | Q(unit_score__lte=100),
-                                   name="unit_score_at_most_100"),
-            models.CheckConstraint(condition=~Q(state=AppraisalState.FINALISED) | ~Q(final_grade=""),
-                                   name="finalised_appraisal_has_grade"),
+            models.UniqueConstraint(
+                fields=["dispatch"], condition=~Q(state=AppraisalState.CANCELLED), name="one_appraisal_per_dispatch"
+            ),
+            models.CheckConstraint(
+                condition=Q(township_score__isnull=True) | Q(township_score__lte=100), name="township_score_at_most_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_score__isnull=True) | Q(unit_score__lte=100), name="unit_score_at_most_100"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=AppraisalState.FINALISED) | ~Q(final_grade=""), name="finalised_appraisal_has_grade"
+            ),
         ]
         indexes = [models.Index(fields=["round", "state"], name="appraisal_round_state_idx")]
 
@@ -198,22 +226,19 @@ class Appraisal(models.Model):
         """The grade in force: the final one, once finalised."""
         return self.final_grade if self.state == AppraisalState.FINALISED else ""
 
-    @transition(field=state, source=AppraisalState.OPEN, target=AppraisalState.OPEN,
-                conditions=[awaits_township_score])
+    @transition(field=state, source=AppraisalState.OPEN, target=AppraisalState.OPEN, conditions=[awaits_township_score])
     def score_as_township(self, *, score: int, comment: str, by, at: datetime.datetime) -> None:
         """The township committee scores a cadre stationed in its township (R-A1)."""
         self.township_score, self.township_comment = score, comment
         self.township_scored_by, self.township_scored_at = by, at
 
-    @transition(field=state, source=AppraisalState.OPEN, target=AppraisalState.OPEN,
-                conditions=[awaits_unit_score])
+    @transition(field=state, source=AppraisalState.OPEN, target=AppraisalState.OPEN, conditions=[awaits_unit_score])
     def score_as_unit(self, *, score: int, comment: str, by, at: datetime.datetime) -> None:
         """The dispatching unit scores its own cadre (R-A1)."""
         self.unit_score, self.unit_comment = score, comment
         self.unit_scored_by, self.unit_scored_at = by, at
 
-    @transition(field=state, source=AppraisalState.OPEN, target=AppraisalState.COLLECTED,
-                conditions=[has_both_scores])
+    @transition(field=state, source=AppraisalState.OPEN, target=AppraisalState.COLLECTED, conditions=[has_both_scores])
     def collect(self, *, votes: dict[str, int], absences: int) -> None:
         """Both scores are in and the vote has closed: the votes and absences are taken as they stand (R-A5)."""
         self.votes_excellent = votes.get(Grade.EXCELLENT, 0)
@@ -223,8 +248,7 @@ class Appraisal(models.Model):
         self.absences = absences
 
     @transition(field=state, source=AppraisalState.COLLECTED, target=AppraisalState.PROPOSED)
-    def propose(self, *, villagers_score, combined_score, computed_grade: str, proposed_grade: str,
-                note: str) -> None:
+    def propose(self, *, villagers_score, combined_score, computed_grade: str, proposed_grade: str, note: str) -> None:
         """The weighted scores give a grade, capped by unexcused absences (R-A2, R-A2a)."""
         self.villagers_score, self.combined_score = villagers_score, combined_score
         self.computed_grade, self.proposed_grade, self.proposal_note = computed_grade, proposed_grade, note
@@ -241,8 +265,11 @@ class Appraisal(models.Model):
         self.reopen_reason = reason
         self.final_grade, self.final_reason, self.finalised_by, self.finalised_on = "", "", None, None
 
-    @transition(field=state, source=[AppraisalState.OPEN, AppraisalState.COLLECTED, AppraisalState.PROPOSED],
-                target=AppraisalState.CANCELLED)
+    @transition(
+        field=state,
+        source=[AppraisalState.OPEN, AppraisalState.COLLECTED, AppraisalState.PROPOSED],
+        target=AppraisalState.CANCELLED,
+    )
     def cancel(self, *, reason: str) -> None:
         """The org dept takes a cadre out of the round (recalled, or opened by mistake) (R-A1)."""
         self.cancel_reason = reason
@@ -269,8 +296,9 @@ class OnlineTally(models.Model):
 class PaperSession(models.Model):
     """The tallies of one paper ballot session in the village, entered by the township (R-A5)."""
 
-    appraisal = models.ForeignKey(Appraisal, on_delete=models.PROTECT, related_name="paper_sessions",
-                                  verbose_name=_("年度考评"))
+    appraisal = models.ForeignKey(
+        Appraisal, on_delete=models.PROTECT, related_name="paper_sessions", verbose_name=_("年度考评")
+    )
     held_on = models.DateField(_("评议日期"))
     ballots = models.PositiveIntegerField(_("收回票数"))
     excellent = models.PositiveIntegerField(_("优秀"), default=0)
@@ -279,11 +307,18 @@ class PaperSession(models.Model):
     incompetent = models.PositiveIntegerField(_("不称职"), default=0)
     invalid = models.PositiveIntegerField(_("无效票"), default=0)
     note = models.TextField(_("说明"), blank=True)
-    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("录入人"))
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("录入人")
+    )
     entered_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
-    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="+", verbose_name=_("作废人"))
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("作废人"),
+    )
     voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
     void_reason = models.TextField(_("作废理由"), blank=True)
 
@@ -295,9 +330,15 @@ class PaperSession(models.Model):
         ordering = ["held_on", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(ballots=models.F("excellent") + models.F("competent") + models.F("basically_competent")
-                            + models.F("incompetent") + models.F("invalid")),
-                name="paper_session_counts_add_up"),
+                condition=Q(
+                    ballots=models.F("excellent")
+                    + models.F("competent")
+                    + models.F("basically_competent")
+                    + models.F("incompetent")
+                    + models.F("invalid")
+                ),
+                name="paper_session_counts_add_up",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -315,13 +356,14 @@ class PaperSession(models.Model):
 class BallotBatch(models.Model):
     """Ballot codes issued for one village in one round (R-A5)."""
 
-    round = models.ForeignKey(AppraisalRound, on_delete=models.PROTECT, related_name="ballot_batches",
-                              verbose_name=_("考评轮次"))
-    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="ballot_batches",
-                                verbose_name=_("村"))
+    round = models.ForeignKey(
+        AppraisalRound, on_delete=models.PROTECT, related_name="ballot_batches", verbose_name=_("考评轮次")
+    )
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="ballot_batches", verbose_name=_("村"))
     count = models.PositiveIntegerField(_("张数"))
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                  verbose_name=_("发放人"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("发放人")
+    )
     issued_at = models.DateTimeField(_("发放时间"), auto_now_add=True)
 
     tier_paths = {"township": "village__township_id", "county": "round__county_id"}

@@ -70,9 +70,12 @@ def _remarks(appraisal: Appraisal) -> str:
 def round_appraisals(round_: AppraisalRound, appraisals: QuerySet[Appraisal] | None = None) -> QuerySet[Appraisal]:
     """The round's appraisals in force (cancelled ones left out), township by township, village by village."""
     appraisals = Appraisal.objects.all() if appraisals is None else appraisals
-    return (appraisals.filter(round=round_).exclude(state=AppraisalState.CANCELLED)
-            .select_related(*APPRAISAL_RELATED)
-            .order_by("dispatch__village__township__code", "dispatch__village__code", "dispatch__cadre__name", "pk"))
+    return (
+        appraisals.filter(round=round_)
+        .exclude(state=AppraisalState.CANCELLED)
+        .select_related(*APPRAISAL_RELATED)
+        .order_by("dispatch__village__township__code", "dispatch__village__code", "dispatch__cadre__name", "pk")
+    )
 
 
 def round_report(round_: AppraisalRound, appraisals: QuerySet[Appraisal] | None = None) -> Table:
@@ -82,35 +85,61 @@ def round_report(round_: AppraisalRound, appraisals: QuerySet[Appraisal] | None 
     for number, a in enumerate(rows, start=1):
         dispatch = a.dispatch
         ends_on = dispatch.ended_on or dispatch.term_ends_on
-        period = _("%(start)s至%(end)s") % {"start": dispatch.stationed_on.isoformat(),
-                                            "end": ends_on.isoformat() if ends_on else ""}
+        period = _("%(start)s至%(end)s") % {
+            "start": dispatch.stationed_on.isoformat(),
+            "end": ends_on.isoformat() if ends_on else "",
+        }
         # Votes and absences are taken when the appraisal is collected; before that there are none to show.
         collected = a.absences is not None
         votes = "/".join(str(getattr(a, name)) for name in VOTE_FIELDS) if collected else ""
-        table.add(number, dispatch.cadre.name, dispatch.unit.name, dispatch.village.township.name,
-                  dispatch.village.name, period, a.township_score, a.unit_score, a.villagers_score, votes,
-                  a.absences, a.combined_score, Grade(a.proposed_grade).label if a.proposed_grade else "",
-                  Grade(a.grade).label if a.grade else "", _remarks(a))
+        table.add(
+            number,
+            dispatch.cadre.name,
+            dispatch.unit.name,
+            dispatch.village.township.name,
+            dispatch.village.name,
+            period,
+            a.township_score,
+            a.unit_score,
+            a.villagers_score,
+            votes,
+            a.absences,
+            a.combined_score,
+            Grade(a.proposed_grade).label if a.proposed_grade else "",
+            Grade(a.grade).label if a.grade else "",
+            _remarks(a),
+        )
     collected = [a for a in rows if a.absences is not None]
     table.totals = [
-        _("合计"), _("%(n)s 人") % {"n": len(rows)}, "", "", "", "",
-        _average(a.township_score for a in rows), _average(a.unit_score for a in rows),
+        _("合计"),
+        _("%(n)s 人") % {"n": len(rows)},
+        "",
+        "",
+        "",
+        "",
+        _average(a.township_score for a in rows),
+        _average(a.unit_score for a in rows),
         _average(a.villagers_score for a in rows),
         "/".join(str(sum(getattr(a, name) for a in collected)) for name in VOTE_FIELDS),
         sum(a.absences for a in collected),
         _average(a.combined_score for a in rows),
-        _grade_counts(a.proposed_grade for a in rows), _grade_counts(a.grade for a in rows),
+        _grade_counts(a.proposed_grade for a in rows),
+        _grade_counts(a.grade for a in rows),
         _("评分为平均分;票数、缺勤为合计;等次为各等次人数"),
     ]
     table.note = _(
         "说明:综合得分按乡镇评分、单位评分、群众评议得分的权重折算,无故缺勤的干部等次有上限(见备注);"
-        "审定等次由县委组织部审定,与拟定等次不同的写明理由。已撤销的考评不列入。")
+        "审定等次由县委组织部审定,与拟定等次不同的写明理由。已撤销的考评不列入。"
+    )
     return table
 
 
 def round_subtitle(round_: AppraisalRound, scope: str = "") -> str:
     """The line under the title: county, round, the window of term ends, and whose cadres when not the county's."""
     text = _("%(county)s · %(round)s · 期满日期:%(first)s至%(last)s") % {
-        "county": round_.county.name, "round": round_.title, "first": round_.term_ends_from.isoformat(),
-        "last": round_.term_ends_to.isoformat()}
+        "county": round_.county.name,
+        "round": round_.title,
+        "first": round_.term_ends_from.isoformat(),
+        "last": round_.term_ends_to.isoformat(),
+    }
     return f"{text} · {scope}" if scope else text

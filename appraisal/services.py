@@ -71,9 +71,11 @@ def _locked(appraisal: Appraisal) -> Appraisal:
     process = process_of(flow, appraisal)
     if process is not None:
         flow.process_class._default_manager.select_for_update().filter(pk=process.pk).exists()
-    return (Appraisal.objects.select_for_update()
-            .select_related("round__county", "dispatch__cadre", "dispatch__unit", "dispatch__village__township")
-            .get(pk=appraisal.pk))
+    return (
+        Appraisal.objects.select_for_update()
+        .select_related("round__county", "dispatch__cadre", "dispatch__unit", "dispatch__village__township")
+        .get(pk=appraisal.pk)
+    )
 
 
 def _complete_task(appraisal: Appraisal, node_name: str, by: User) -> None:
@@ -83,11 +85,18 @@ def _complete_task(appraisal: Appraisal, node_name: str, by: User) -> None:
     complete_human_task(_flow(), node_name, appraisal, by)
 
 
-def _audit(appraisal: Appraisal, *, action: str, by: User | None, before: str, reason: str = "",
-           data: dict | None = None) -> None:
-    audit_record(action=action, actor=by, obj=appraisal, from_state=before, to_state=appraisal.state, reason=reason,
-                 data={"cadre": appraisal.dispatch.cadre.name, "village": appraisal.dispatch.village.name,
-                       **(data or {})})
+def _audit(
+    appraisal: Appraisal, *, action: str, by: User | None, before: str, reason: str = "", data: dict | None = None
+) -> None:
+    audit_record(
+        action=action,
+        actor=by,
+        obj=appraisal,
+        from_state=before,
+        to_state=appraisal.state,
+        reason=reason,
+        data={"cadre": appraisal.dispatch.cadre.name, "village": appraisal.dispatch.village.name, **(data or {})},
+    )
 
 
 def _lock_round_shared(round_pk: int) -> str:
@@ -109,14 +118,19 @@ def _lock_round_shared(round_pk: int) -> str:
 
 def round_candidates(*, county: County, term_ends_from: datetime.date, term_ends_to: datetime.date):
     """Stationed cadres of the county whose term ends in the window and who are in no round yet."""
-    return (Dispatch.objects.filter(unit__county=county, state=DispatchState.STATIONED,
-                                    term_ends_on__range=(term_ends_from, term_ends_to))
-            .exclude(appraisals__state__in=LIVE_STATES)
-            .select_related("cadre", "unit", "village__township").order_by("village__township__code", "village__code"))
+    return (
+        Dispatch.objects.filter(
+            unit__county=county, state=DispatchState.STATIONED, term_ends_on__range=(term_ends_from, term_ends_to)
+        )
+        .exclude(appraisals__state__in=LIVE_STATES)
+        .select_related("cadre", "unit", "village__township")
+        .order_by("village__township__code", "village__code")
+    )
 
 
-def round_open(*, county: County, title: str, year: int, term_ends_from: datetime.date,
-               term_ends_to: datetime.date, by: User) -> AppraisalRound:
+def round_open(
+    *, county: County, title: str, year: int, term_ends_from: datetime.date, term_ends_to: datetime.date, by: User
+) -> AppraisalRound:
     """The org dept opens a round for the cadres whose term ends in the window; each gets an appraisal (R-A1)."""
     require_perm(by, COORDINATE_COUNTY, county, action="appraisal_round.open")
     title = title.strip()
@@ -127,28 +141,45 @@ def round_open(*, county: County, title: str, year: int, term_ends_from: datetim
     if AppraisalRound.objects.filter(county=county, title=title).exists():
         raise ValidationError(_("已有名为「%(title)s」的考评。") % {"title": title})
     with transaction.atomic():
-        dispatches = list(round_candidates(county=county, term_ends_from=term_ends_from, term_ends_to=term_ends_to)
-                          .select_for_update(of=("self",)))
+        dispatches = list(
+            round_candidates(county=county, term_ends_from=term_ends_from, term_ends_to=term_ends_to).select_for_update(
+                of=("self",)
+            )
+        )
         if not dispatches:
-            raise ValidationError(_("%(start)s 至 %(end)s 之间没有期满、尚未列入考评的驻村干部。") % {
-                "start": term_ends_from.isoformat(), "end": term_ends_to.isoformat()})
-        round_ = AppraisalRound.objects.create(county=county, title=title, year=year, term_ends_from=term_ends_from,
-                                               term_ends_to=term_ends_to, opened_by=by)
-        audit_record(action="appraisal_round.open", actor=by, obj=round_, to_state=round_.state,
-                     data={"title": title, "from": str(term_ends_from), "to": str(term_ends_to),
-                           "cadres": len(dispatches)})
+            raise ValidationError(
+                _("%(start)s 至 %(end)s 之间没有期满、尚未列入考评的驻村干部。")
+                % {"start": term_ends_from.isoformat(), "end": term_ends_to.isoformat()}
+            )
+        round_ = AppraisalRound.objects.create(
+            county=county,
+            title=title,
+            year=year,
+            term_ends_from=term_ends_from,
+            term_ends_to=term_ends_to,
+            opened_by=by,
+        )
+        audit_record(
+            action="appraisal_round.open",
+            actor=by,
+            obj=round_,
+            to_state=round_.state,
+            data={"title": title, "from": str(term_ends_from), "to": str(term_ends_to), "cadres": len(dispatches)},
+        )
         flow = _flow()
         for dispatch in dispatches:
-            appraisal = Appraisal.objects.create(round=round_, dispatch=dispatch,
-                                                 category=grading.category_of(dispatch.cadre))
+            appraisal = Appraisal.objects.create(
+                round=round_, dispatch=dispatch, category=grading.category_of(dispatch.cadre)
+            )
             OnlineTally.objects.bulk_create(OnlineTally(appraisal=appraisal, grade=g) for g in Grade.values)
             _audit(appraisal, action="appraisal.open", by=by, before="", data={"round": round_.title})
             flow.start.run(appraisal=appraisal)
     return round_
 
 
-def round_close(*, round_: AppraisalRound, by: User, no_votes_reasons: Mapping[int, str] | None = None
-                ) -> AppraisalRound:
+def round_close(
+    *, round_: AppraisalRound, by: User, no_votes_reasons: Mapping[int, str] | None = None
+) -> AppraisalRound:
     """The org dept closes the villagers' vote; each appraisal whose scores are in is proposed a grade (R-A1, R-A5).
 
     A village whose cadre has not one villager's vote (online or on paper) was not evaluated by its villagers, as
@@ -169,18 +200,26 @@ def round_close(*, round_: AppraisalRound, by: User, no_votes_reasons: Mapping[i
         missing = [a for a in silent if not reasons.get(a.pk)]
         if missing:
             raise ValidationError(
-                _("以下村没有村民评议票(网上和现场均无),须逐村写明原因后才能结束评议:%(villages)s。") % {
-                    "villages": "、".join(f"{a.dispatch.village.name}({a.dispatch.cadre.name})" for a in missing)})
+                _("以下村没有村民评议票(网上和现场均无),须逐村写明原因后才能结束评议:%(villages)s。")
+                % {"villages": "、".join(f"{a.dispatch.village.name}({a.dispatch.cadre.name})" for a in missing)}
+            )
         before = round_.state
         round_.close(by=by, at=timezone.now())
         round_.save()
-        audit_record(action="appraisal_round.close", actor=by, obj=round_, from_state=before, to_state=round_.state,
-                     data={"title": round_.title, "without_votes": [a.pk for a in silent]})
+        audit_record(
+            action="appraisal_round.close",
+            actor=by,
+            obj=round_,
+            from_state=before,
+            to_state=round_.state,
+            data={"title": round_.title, "without_votes": [a.pk for a in silent]},
+        )
         for appraisal in silent:
             appraisal.no_votes_reason = reasons[appraisal.pk]
             appraisal.save(update_fields=["no_votes_reason"])
-            _audit(appraisal, action="appraisal.no_votes", by=by, before=appraisal.state,
-                   reason=appraisal.no_votes_reason)
+            _audit(
+                appraisal, action="appraisal.no_votes", by=by, before=appraisal.state, reason=appraisal.no_votes_reason
+            )
         for appraisal in round_.appraisals.filter(state=AppraisalState.OPEN).order_by("pk"):
             finish_handle(_flow(), "votes_closed", appraisal)
     return round_
@@ -240,8 +279,7 @@ def may_issue_ballots(user: User | None, village: Village) -> bool:
 def _require_may_issue(user: User | None, village: Village, *, action: str) -> None:
     if may_issue_ballots(user, village):
         return
-    audit_refusal(action=f"{action}.refused", actor=user, obj=village,
-                  reason=_("越权操作被拒绝"))
+    audit_refusal(action=f"{action}.refused", actor=user, obj=village, reason=_("越权操作被拒绝"))
     raise PermissionDenied(_("只有县委组织部和本乡镇党委可以为该村发放投票码。"))
 
 
@@ -264,15 +302,20 @@ def ballots_issue(*, round_: AppraisalRound, village: Village, count: int, by: U
                     batch = BallotBatch.objects.create(round=round_, village=village, count=count, issued_by=by)
                     BallotCode.objects.bulk_create(
                         BallotCode(batch=batch, number=n, digest=ballots.digest(ballots.derive(batch.pk, n)))
-                        for n in range(1, count + 1))
+                        for n in range(1, count + 1)
+                    )
                 break
             except IntegrityError:
                 # Two derived codes met (odds about 1e-11 per pair): a new batch derives new codes.
                 continue
         else:  # pragma: no cover - three collisions in a row do not happen
             raise ValidationError(_("生成投票码失败,请重试。"))
-        audit_record(action="ballots.issue", actor=by, obj=batch,
-                     data={"round": round_.title, "village": village.name, "count": count})
+        audit_record(
+            action="ballots.issue",
+            actor=by,
+            obj=batch,
+            data={"round": round_.title, "village": village.name, "count": count},
+        )
     return batch
 
 
@@ -282,20 +325,29 @@ def ballot_sheet_codes(*, batch: BallotBatch, by: User) -> list[str]:
     if batch.round.state != RoundState.OPEN:
         raise ValidationError(_("本次考评的村民评议已经结束,投票卡不再有用。"))
     numbers = list(batch.codes.filter(used=False).order_by("number").values_list("number", flat=True))
-    audit_record(action="ballots.print", actor=by, obj=batch,
-                 data={"round": batch.round.title, "village": batch.village.name, "printed": len(numbers)})
+    audit_record(
+        action="ballots.print",
+        actor=by,
+        obj=batch,
+        data={"round": batch.round.title, "village": batch.village.name, "printed": len(numbers)},
+    )
     return [ballots.derive(batch.pk, n) for n in numbers]
 
 
 def ballot_open(code: str) -> tuple[BallotBatch, list[Appraisal]]:
     """The ballot a code opens: its village's cadres in an open round; anything else is refused alike (R-A5)."""
-    entry = (BallotCode.objects.select_related("batch__round", "batch__village__township")
-             .filter(digest=ballots.digest(code), used=False, batch__round__state=RoundState.OPEN).first())
+    entry = (
+        BallotCode.objects.select_related("batch__round", "batch__village__township")
+        .filter(digest=ballots.digest(code), used=False, batch__round__state=RoundState.OPEN)
+        .first()
+    )
     if entry is None:
         raise BallotRefused
-    appraisals = list(entry.batch.round.appraisals.filter(dispatch__village=entry.batch.village,
-                                                          state=AppraisalState.OPEN)
-                      .select_related("dispatch__cadre", "dispatch__unit").order_by("pk"))
+    appraisals = list(
+        entry.batch.round.appraisals.filter(dispatch__village=entry.batch.village, state=AppraisalState.OPEN)
+        .select_related("dispatch__cadre", "dispatch__unit")
+        .order_by("pk")
+    )
     if not appraisals:
         raise BallotRefused
     return entry.batch, appraisals
@@ -320,8 +372,12 @@ def ballot_cast(*, code: str, choices: dict[int, str]) -> None:
             raise BallotRefused
         for appraisal_pk, grade in sorted(choices.items()):
             OnlineTally.objects.filter(appraisal_id=appraisal_pk, grade=grade).update(count=F("count") + 1)
-        audit_record(action="ballot.cast", actor=None, obj=batch.round,
-                     data={"village": batch.village.name, "township": batch.village.township.name})
+        audit_record(
+            action="ballot.cast",
+            actor=None,
+            obj=batch.round,
+            data={"village": batch.village.name, "township": batch.village.township.name},
+        )
 
 
 def _tier_open_appraisal(appraisal: Appraisal) -> Appraisal:
@@ -331,22 +387,36 @@ def _tier_open_appraisal(appraisal: Appraisal) -> Appraisal:
     return appraisal
 
 
-def paper_session_enter(*, appraisal: Appraisal, held_on: datetime.date, excellent: int, competent: int,
-                        basically_competent: int, incompetent: int, invalid: int, ballots_collected: int,
-                        by: User, note: str = "") -> PaperSession:
+def paper_session_enter(
+    *,
+    appraisal: Appraisal,
+    held_on: datetime.date,
+    excellent: int,
+    competent: int,
+    basically_competent: int,
+    incompetent: int,
+    invalid: int,
+    ballots_collected: int,
+    by: User,
+    note: str = "",
+) -> PaperSession:
     """The township enters the tallies of a paper ballot session; they add to the online votes (R-A5)."""
     counts = [excellent, competent, basically_competent, incompetent, invalid, ballots_collected]
     if any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in counts):
         raise ValidationError(_("票数须为不小于 0 的整数。"))
     if excellent + competent + basically_competent + incompetent + invalid != ballots_collected:
-        raise ValidationError(_("各等次票数与无效票之和(%(sum)s)与收回票数(%(n)s)不符。") % {
-            "sum": excellent + competent + basically_competent + incompetent + invalid, "n": ballots_collected})
+        raise ValidationError(
+            _("各等次票数与无效票之和(%(sum)s)与收回票数(%(n)s)不符。")
+            % {"sum": excellent + competent + basically_competent + incompetent + invalid, "n": ballots_collected}
+        )
     if ballots_collected == 0:
         raise ValidationError(_("收回票数为 0,无需录入。"))
     voters = policy("VILLAGE_VOTERS_MAX")
     if ballots_collected > voters:
-        raise ValidationError(_("收回票数(%(n)s)超过一个村的选民人数上限(%(most)s 人),请核对。") % {
-            "n": ballots_collected, "most": voters})
+        raise ValidationError(
+            _("收回票数(%(n)s)超过一个村的选民人数上限(%(most)s 人),请核对。")
+            % {"n": ballots_collected, "most": voters}
+        )
     if not isinstance(held_on, datetime.date) or isinstance(held_on, datetime.datetime):
         raise ValidationError(_("请填写评议日期。"))
     if held_on > timezone.localdate():
@@ -357,24 +427,50 @@ def paper_session_enter(*, appraisal: Appraisal, held_on: datetime.date, excelle
         # The villagers evaluate the cadre's stay in their village: not before it began (R-A1).
         arrived = appraisal.dispatch.stationed_on
         if arrived is not None and held_on < arrived:
-            raise ValidationError(_("评议日期(%(day)s)早于该干部到村日期(%(arrived)s),请核对。") % {
-                "day": held_on.isoformat(), "arrived": arrived.isoformat()})
+            raise ValidationError(
+                _("评议日期(%(day)s)早于该干部到村日期(%(arrived)s),请核对。")
+                % {"day": held_on.isoformat(), "arrived": arrived.isoformat()}
+            )
         # One vote per voter per cadre (R-A5): online and paper votes together are at most the village's voters.
-        so_far = (sum(appraisal.online_tallies.values_list("count", flat=True))
-                  + sum(appraisal.paper_sessions.filter(voided_at__isnull=True).values_list("ballots", flat=True)))
+        so_far = sum(appraisal.online_tallies.values_list("count", flat=True)) + sum(
+            appraisal.paper_sessions.filter(voided_at__isnull=True).values_list("ballots", flat=True)
+        )
         if so_far + ballots_collected > voters:
             raise ValidationError(
-                _("该干部已有网上和现场评议票 %(so_far)s 张,再录入 %(n)s 张将超过一个村的选民人数上限"
-                  "(%(most)s 人),请核对。") % {"so_far": so_far, "n": ballots_collected, "most": voters})
+                _(
+                    "该干部已有网上和现场评议票 %(so_far)s 张,再录入 %(n)s 张将超过一个村的选民人数上限"
+                    "(%(most)s 人),请核对。"
+                )
+                % {"so_far": so_far, "n": ballots_collected, "most": voters}
+            )
         session = PaperSession.objects.create(
-            appraisal=appraisal, held_on=held_on, ballots=ballots_collected, excellent=excellent, competent=competent,
-            basically_competent=basically_competent, incompetent=incompetent, invalid=invalid, note=note.strip(),
-            entered_by=by)
-        audit_record(action="paper_session.enter", actor=by, obj=appraisal, reason=session.note,
-                     data={"session": session.pk, "held_on": str(held_on), "ballots": ballots_collected,
-                           "excellent": excellent, "competent": competent,
-                           "basically_competent": basically_competent, "incompetent": incompetent,
-                           "invalid": invalid})
+            appraisal=appraisal,
+            held_on=held_on,
+            ballots=ballots_collected,
+            excellent=excellent,
+            competent=competent,
+            basically_competent=basically_competent,
+            incompetent=incompetent,
+            invalid=invalid,
+            note=note.strip(),
+            entered_by=by,
+        )
+        audit_record(
+            action="paper_session.enter",
+            actor=by,
+            obj=appraisal,
+            reason=session.note,
+            data={
+                "session": session.pk,
+                "held_on": str(held_on),
+                "ballots": ballots_collected,
+                "excellent": excellent,
+                "competent": competent,
+                "basically_competent": basically_competent,
+                "incompetent": incompetent,
+                "invalid": invalid,
+            },
+        )
     return session
 
 
@@ -390,8 +486,13 @@ def paper_session_void(*, session: PaperSession, reason: str, by: User) -> Paper
             raise ValidationError(_("该次计票已经作废。"))
         session.voided_by, session.voided_at, session.void_reason = by, timezone.now(), reason.strip()
         session.save(update_fields=["voided_by", "voided_at", "void_reason"])
-        audit_record(action="paper_session.void", actor=by, obj=session.appraisal, reason=session.void_reason,
-                     data={"session": session.pk, "held_on": str(session.held_on), "ballots": session.ballots})
+        audit_record(
+            action="paper_session.void",
+            actor=by,
+            obj=session.appraisal,
+            reason=session.void_reason,
+            data={"session": session.pk, "held_on": str(session.held_on), "ballots": session.ballots},
+        )
     return session
 
 
@@ -420,29 +521,59 @@ def unexcused_absences(dispatch: Dispatch) -> int:
 def appraisal_collect_and_propose(*, appraisal: Appraisal) -> Appraisal:
     """Take the votes and absences as they stand and propose a grade (R-A2, R-A2a, R-A5); the flow calls this."""
     with transaction.atomic():
-        appraisal = Appraisal.objects.select_for_update().select_related(
-            "round", "dispatch__cadre", "dispatch__village").get(pk=appraisal.pk)
+        appraisal = (
+            Appraisal.objects.select_for_update()
+            .select_related("round", "dispatch__cadre", "dispatch__village")
+            .get(pk=appraisal.pk)
+        )
         require_state(appraisal, appraisal.collect)
         votes = vote_totals(appraisal)
         absences = unexcused_absences(appraisal.dispatch)
         before = appraisal.state
         appraisal.collect(votes=votes, absences=absences)
         appraisal.save()
-        _audit(appraisal, action="appraisal.collect", by=None, before=before,
-               data={"township_score": appraisal.township_score, "unit_score": appraisal.unit_score,
-                     "votes": votes, "absences": absences})
-        proposal = grading.propose(township=appraisal.township_score, unit=appraisal.unit_score, votes=votes,
-                                   absences=absences)
+        _audit(
+            appraisal,
+            action="appraisal.collect",
+            by=None,
+            before=before,
+            data={
+                "township_score": appraisal.township_score,
+                "unit_score": appraisal.unit_score,
+                "votes": votes,
+                "absences": absences,
+            },
+        )
+        proposal = grading.propose(
+            township=appraisal.township_score, unit=appraisal.unit_score, votes=votes, absences=absences
+        )
         before = appraisal.state
-        appraisal.propose(villagers_score=proposal.villagers_score, combined_score=proposal.combined_score,
-                          computed_grade=proposal.computed_grade, proposed_grade=proposal.proposed_grade,
-                          note=proposal.note)
+        appraisal.propose(
+            villagers_score=proposal.villagers_score,
+            combined_score=proposal.combined_score,
+            computed_grade=proposal.computed_grade,
+            proposed_grade=proposal.proposed_grade,
+            note=proposal.note,
+        )
         appraisal.save()
-        _audit(appraisal, action="appraisal.propose", by=None, before=before, reason=proposal.note,
-               data={"villagers_score": str(proposal.villagers_score), "combined_score": str(proposal.combined_score),
-                     "computed_grade": proposal.computed_grade, "proposed_grade": proposal.proposed_grade,
-                     "weights": [policy("APPRAISAL_WEIGHT_TOWNSHIP"), policy("APPRAISAL_WEIGHT_UNIT"),
-                                 policy("APPRAISAL_WEIGHT_VILLAGERS")]})
+        _audit(
+            appraisal,
+            action="appraisal.propose",
+            by=None,
+            before=before,
+            reason=proposal.note,
+            data={
+                "villagers_score": str(proposal.villagers_score),
+                "combined_score": str(proposal.combined_score),
+                "computed_grade": proposal.computed_grade,
+                "proposed_grade": proposal.proposed_grade,
+                "weights": [
+                    policy("APPRAISAL_WEIGHT_TOWNSHIP"),
+                    policy("APPRAISAL_WEIGHT_UNIT"),
+                    policy("APPRAISAL_WEIGHT_VILLAGERS"),
+                ],
+            },
+        )
     return appraisal
 
 
@@ -468,31 +599,50 @@ def appraisal_finalise(*, appraisal: Appraisal, grade: str, by: User, reason: st
         appraisal = _locked(appraisal)
         require_state(appraisal, appraisal.finalise)
         if grade != appraisal.proposed_grade and not reason:
-            raise ValidationError(_("审定等次与拟定等次(%(proposed)s)不同,须写明理由。") % {
-                "proposed": Grade(appraisal.proposed_grade).label})
+            raise ValidationError(
+                _("审定等次与拟定等次(%(proposed)s)不同,须写明理由。")
+                % {"proposed": Grade(appraisal.proposed_grade).label}
+            )
         if grade == Grade.EXCELLENT:
             finalised, allowed = excellent_share(round_=appraisal.round, category=appraisal.category)
             if allowed is not None and finalised >= allowed:
                 raise ValidationError(
-                    _("本次考评「%(category)s」的优秀名额为 %(allowed)s 名,已经审定 %(n)s 名优秀。") % {
-                        "category": appraisal.get_category_display(), "allowed": allowed, "n": finalised})
+                    _("本次考评「%(category)s」的优秀名额为 %(allowed)s 名,已经审定 %(n)s 名优秀。")
+                    % {"category": appraisal.get_category_display(), "allowed": allowed, "n": finalised}
+                )
         dispatch = Dispatch.objects.select_for_update().get(pk=appraisal.dispatch_id)
         if dispatch.state not in (DispatchState.STATIONED, DispatchState.APPRAISED):
-            raise ValidationError(_("该干部的选派已「%(state)s」,不能审定等次,请撤销其考评。") % {
-                "state": dispatch.get_state_display()})
+            raise ValidationError(
+                _("该干部的选派已「%(state)s」,不能审定等次,请撤销其考评。") % {"state": dispatch.get_state_display()}
+            )
         today = timezone.localdate()
         before = appraisal.state
         appraisal.finalise(grade=grade, reason=reason, by=by, on=today)
         appraisal.save()
-        _audit(appraisal, action="appraisal.finalise", by=by, before=before, reason=reason,
-               data={"proposed_grade": appraisal.proposed_grade, "final_grade": grade,
-                     "changed": grade != appraisal.proposed_grade})
+        _audit(
+            appraisal,
+            action="appraisal.finalise",
+            by=by,
+            before=before,
+            reason=reason,
+            data={
+                "proposed_grade": appraisal.proposed_grade,
+                "final_grade": grade,
+                "changed": grade != appraisal.proposed_grade,
+            },
+        )
         if dispatch.state == DispatchState.STATIONED:
             dispatch_before = dispatch.state
             dispatch.appraise(on=min(today, dispatch.term_ends_on))
             dispatch.save()
-            audit_record(action="dispatch.appraise", actor=by, obj=dispatch, from_state=dispatch_before,
-                         to_state=dispatch.state, data={"grade": grade, "ended_on": str(dispatch.ended_on)})
+            audit_record(
+                action="dispatch.appraise",
+                actor=by,
+                obj=dispatch,
+                from_state=dispatch_before,
+                to_state=dispatch.state,
+                data={"grade": grade, "ended_on": str(dispatch.ended_on)},
+            )
         _complete_task(appraisal, "finalise", by)
     return appraisal
 

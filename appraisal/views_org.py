@@ -59,8 +59,9 @@ def _task_links(user) -> dict[int, list[dict]]:
 
     links: dict[int, list[dict]] = defaultdict(list)
     for task in open_tasks_for(user, [AppraisalFlow]):
-        links[int(task.process.artifact_object_id)].append({"title": task.flow_task.task_title,
-                                                            "url": task.execute_url})
+        links[int(task.process.artifact_object_id)].append(
+            {"title": task.flow_task.task_title, "url": task.execute_url}
+        )
     return links
 
 
@@ -111,17 +112,31 @@ class AppraisalPage(LoginRequiredMixin, View):
     def render(self, context: dict, status: int = 200) -> TemplateResponse:
         nav = []
         if self.round is not None:
-            links = [("round_detail", _("考评进展")), ("round_appraisals", _("干部名单与审定")
-                                                    if self.grants["county"] else _("干部评分"))]
+            links = [
+                ("round_detail", _("考评进展")),
+                ("round_appraisals", _("干部名单与审定") if self.grants["county"] else _("干部评分")),
+            ]
             if self.shows_ballots:
                 links.append(("round_ballots", _("村民评议投票码")))
             links.append(("round_report", _("考评结果汇总表")))
-            nav = [{"url": reverse(f"appraisal:{name}", args=[self.round.pk]), "label": label,
-                    "current": name == self.nav_name} for name, label in links]
+            nav = [
+                {
+                    "url": reverse(f"appraisal:{name}", args=[self.round.pk]),
+                    "label": label,
+                    "current": name == self.nav_name,
+                }
+                for name, label in links
+            ]
         # Messages go into the page, where a refusal stays readable, not into viewflow's passing snackbar.
-        context = {"round": self.round, "round_nav": nav, "county_reader": bool(self.grants["county"]),
-                   "shows_ballots": self.shows_ballots,
-                   "page_messages": list(messages.get_messages(self.request)), "messages": (), **context}
+        context = {
+            "round": self.round,
+            "round_nav": nav,
+            "county_reader": bool(self.grants["county"]),
+            "shows_ballots": self.shows_ballots,
+            "page_messages": list(messages.get_messages(self.request)),
+            "messages": (),
+            **context,
+        }
         return TemplateResponse(self.request, self.template_name, context, status=status)
 
 
@@ -157,8 +172,11 @@ class RoundsView(AppraisalPage):
                 form = forms.RoundOpenForm(request.GET)
                 if form.is_valid():
                     data = form.cleaned_data
-                    preview = list(services.round_candidates(county=self.county, term_ends_from=data["term_ends_from"],
-                                                             term_ends_to=data["term_ends_to"]))
+                    preview = list(
+                        services.round_candidates(
+                            county=self.county, term_ends_from=data["term_ends_from"], term_ends_to=data["term_ends_to"]
+                        )
+                    )
             else:
                 form = forms.RoundOpenForm()
         return self.render(self.context(form=form, preview=preview))
@@ -171,19 +189,28 @@ class RoundsView(AppraisalPage):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, _("已发起「%(title)s」,列入考评的驻村干部 %(n)s 名。") % {
-                    "title": round_.title, "n": round_.appraisals.count()})
+                messages.success(
+                    request,
+                    _("已发起「%(title)s」,列入考评的驻村干部 %(n)s 名。")
+                    % {"title": round_.title, "n": round_.appraisals.count()},
+                )
                 return HttpResponseRedirect(reverse("appraisal:round_detail", args=[round_.pk]))
         return self.render(self.context(form=form, preview=None))
 
     def context(self, **kwargs) -> dict:
         user = self.request.user
         rounds = list(selectors.rounds_visible_to(user))
-        counts = {row["round_id"]: row for row in selectors.appraisals_visible_to(user)
-                  .filter(round__in=[r.pk for r in rounds]).values("round_id")
-                  .annotate(cadres=Count("pk", filter=~Q(state=AppraisalState.CANCELLED)),
-                            finalised=Count("pk", filter=Q(state=AppraisalState.FINALISED)))
-                  .order_by()}
+        counts = {
+            row["round_id"]: row
+            for row in selectors.appraisals_visible_to(user)
+            .filter(round__in=[r.pk for r in rounds])
+            .values("round_id")
+            .annotate(
+                cadres=Count("pk", filter=~Q(state=AppraisalState.CANCELLED)),
+                finalised=Count("pk", filter=Q(state=AppraisalState.FINALISED)),
+            )
+            .order_by()
+        }
         for round_ in rounds:
             row = counts.get(round_.pk, {})
             round_.cadres, round_.finalised = row.get("cadres", 0), row.get("finalised", 0)
@@ -199,9 +226,15 @@ class RoundDetailView(RoundPage):
     def get(self, request, *args, **kwargs):
         progress = selectors.round_progress(self.round, selectors.appraisals_visible_to(request.user))
         grades = [{"grade": grade, "label": Grade(grade).label, "n": n} for grade, n in progress.grades.items()]
-        return self.render({"progress": progress, "total": progress.total, "grades": grades,
-                            "graded": sum(g["n"] for g in grades), "can_close": self.can_coordinate
-                            and self.round.is_open})
+        return self.render(
+            {
+                "progress": progress,
+                "total": progress.total,
+                "grades": grades,
+                "graded": sum(g["n"] for g in grades),
+                "can_close": self.can_coordinate and self.round.is_open,
+            }
+        )
 
 
 class RoundCloseView(RoundPage):
@@ -224,8 +257,10 @@ class RoundCloseView(RoundPage):
         silent = list(selectors.appraisals_without_votes(self.round)) if self.round.is_open else []
         reasons = {a.pk: request.POST.get(f"{NO_VOTES_FIELD}{a.pk}", "").strip()[:2000] for a in silent}
         if silent and request.POST.get("confirm_no_votes") != "1":
-            return self.render(self.context(reasons=reasons, errors=[
-                _("有村没有村民评议票:请逐村写明原因,并勾选确认后再结束评议。")]), status=400)
+            return self.render(
+                self.context(reasons=reasons, errors=[_("有村没有村民评议票:请逐村写明原因,并勾选确认后再结束评议。")]),
+                status=400,
+            )
         try:
             round_ = services.round_close(round_=self.round, by=request.user, no_votes_reasons=reasons)
         except ValidationError as error:
@@ -241,9 +276,12 @@ class RoundCloseView(RoundPage):
         reasons = reasons or {}
         waiting = Q(township_score__isnull=True) | Q(unit_score__isnull=True)
         counts = self.round.appraisals.filter(state=AppraisalState.OPEN).aggregate(
-            ready=Count("pk", filter=~waiting), waiting=Count("pk", filter=waiting))
-        without_votes = [{"appraisal": a, "field": f"{NO_VOTES_FIELD}{a.pk}", "reason": reasons.get(a.pk, "")}
-                         for a in selectors.appraisals_without_votes(self.round)]
+            ready=Count("pk", filter=~waiting), waiting=Count("pk", filter=waiting)
+        )
+        without_votes = [
+            {"appraisal": a, "field": f"{NO_VOTES_FIELD}{a.pk}", "reason": reasons.get(a.pk, "")}
+            for a in selectors.appraisals_without_votes(self.round)
+        ]
         return {**counts, "without_votes": without_votes, "errors": errors or []}
 
 
@@ -277,10 +315,20 @@ class RoundAppraisalsView(RoundPage):
             appraisal.tasks = links.get(appraisal.pk, [])
             appraisal.can_reopen = self.can_coordinate and appraisal.state == AppraisalState.FINALISED
             appraisal.can_cancel = self.can_coordinate and appraisal.state in CANCELLABLE
-        filters = [{"state": value, "label": label, "n": counts.get(value, 0)}
-                   for value, label in AppraisalState.choices if counts.get(value)]
-        return self.render({"rows": rows, "state": state, "filters": filters, "total": sum(counts.values()),
-                            "can_coordinate": self.can_coordinate})
+        filters = [
+            {"state": value, "label": label, "n": counts.get(value, 0)}
+            for value, label in AppraisalState.choices
+            if counts.get(value)
+        ]
+        return self.render(
+            {
+                "rows": rows,
+                "state": state,
+                "filters": filters,
+                "total": sum(counts.values()),
+                "can_coordinate": self.can_coordinate,
+            }
+        )
 
     def export(self, fmt: str, rows: list[Appraisal], state: str) -> HttpResponse:
         """The same rows as a file: the finalisation queue for the county's readers, else the score queue."""
@@ -302,8 +350,9 @@ class _AppraisalReasonView(AppraisalPage):
     note = ""
 
     def load(self, request, *args, **kwargs) -> None:
-        self.appraisal = get_object_or_404(Appraisal.objects.select_related(*selectors.APPRAISAL_RELATED),
-                                           pk=kwargs["pk"])
+        self.appraisal = get_object_or_404(
+            Appraisal.objects.select_related(*selectors.APPRAISAL_RELATED), pk=kwargs["pk"]
+        )
         self.round = self.appraisal.round
         require_perm(request.user, COORDINATE_COUNTY, self.appraisal, action=self.action)
 
@@ -314,8 +363,15 @@ class _AppraisalReasonView(AppraisalPage):
         raise NotImplementedError
 
     def get(self, request, *args, **kwargs):
-        return self.render({"form": forms.ReasonForm(), "appraisal": self.appraisal, "heading": self.heading,
-                            "submit_label": self.submit_label, "note": self.note})
+        return self.render(
+            {
+                "form": forms.ReasonForm(),
+                "appraisal": self.appraisal,
+                "heading": self.heading,
+                "submit_label": self.submit_label,
+                "note": self.note,
+            }
+        )
 
     def post(self, request, *args, **kwargs):
         form = forms.ReasonForm(request.POST)
@@ -327,8 +383,15 @@ class _AppraisalReasonView(AppraisalPage):
             else:
                 messages.success(request, self.done_message(appraisal))
                 return HttpResponseRedirect(reverse("appraisal:round_appraisals", args=[self.round.pk]))
-        return self.render({"form": form, "appraisal": self.appraisal, "heading": self.heading,
-                            "submit_label": self.submit_label, "note": self.note})
+        return self.render(
+            {
+                "form": form,
+                "appraisal": self.appraisal,
+                "heading": self.heading,
+                "submit_label": self.submit_label,
+                "note": self.note,
+            }
+        )
 
 
 class AppraisalReopenView(_AppraisalReasonView):
@@ -374,8 +437,9 @@ class RoundBallotsView(RoundPage):
     def load(self, request, *args, **kwargs) -> None:
         super().load(request, *args, **kwargs)
         in_county = Village.objects.filter(township__county=self.round.county)
-        self.issuing = (acting_on(request.user, COORDINATE_COUNTY, in_county)
-                        | acting_on(request.user, APPRAISE_AS_TOWNSHIP, in_county))
+        self.issuing = acting_on(request.user, COORDINATE_COUNTY, in_county) | acting_on(
+            request.user, APPRAISE_AS_TOWNSHIP, in_county
+        )
         self.readable = in_county if self.round.county_id in self.grants["county"] else self.issuing
         if self.readable is self.issuing and not self.issuing.exists():
             raise PermissionDenied(_("只有县委组织部和乡镇党委可以查看投票码。"))
@@ -391,15 +455,20 @@ class RoundBallotsView(RoundPage):
         form = forms.BallotIssueForm(request.POST)
         if form.is_valid():
             try:
-                batch = services.ballots_issue(round_=self.round, village=village,
-                                               count=form.cleaned_data["count"], by=request.user)
+                batch = services.ballots_issue(
+                    round_=self.round, village=village, count=form.cleaned_data["count"], by=request.user
+                )
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, _("已为 %(village)s 发放投票码 %(n)s 张,请下载打印投票卡。") % {
-                    "village": village.name, "n": batch.count})
-                return HttpResponseRedirect(reverse("appraisal:round_ballots", args=[self.round.pk])
-                                            + f"#village-{village.pk}")
+                messages.success(
+                    request,
+                    _("已为 %(village)s 发放投票码 %(n)s 张,请下载打印投票卡。")
+                    % {"village": village.name, "n": batch.count},
+                )
+                return HttpResponseRedirect(
+                    reverse("appraisal:round_ballots", args=[self.round.pk]) + f"#village-{village.pk}"
+                )
         elif not services.may_issue_ballots(request.user, village):
             raise PermissionDenied(_("只有县委组织部和本乡镇党委可以为该村发放投票码。"))
         return self.render(self.context(failed=(village.pk, form)))
@@ -407,15 +476,20 @@ class RoundBallotsView(RoundPage):
     def context(self, failed: tuple[int, forms.BallotIssueForm] | None = None) -> dict:
         open_villages = self.round.appraisals.filter(state=AppraisalState.OPEN).values("dispatch__village_id")
         batch_villages = BallotBatch.objects.filter(round=self.round).values("village_id")
-        villages = list(self.readable.filter(Q(pk__in=open_villages) | Q(pk__in=batch_villages))
-                        .select_related("township").order_by("township__code", "code"))
+        villages = list(
+            self.readable.filter(Q(pk__in=open_villages) | Q(pk__in=batch_villages))
+            .select_related("township")
+            .order_by("township__code", "code")
+        )
         ids = [v.pk for v in villages]
         issuing = set(self.issuing.filter(pk__in=ids).values_list("pk", flat=True))
         cadres = defaultdict(list)
-        for village_id, name, state in (self.round.appraisals.filter(dispatch__village_id__in=ids)
-                                        .exclude(state=AppraisalState.CANCELLED)
-                                        .values_list("dispatch__village_id", "dispatch__cadre__name", "state")
-                                        .order_by("pk")):
+        for village_id, name, state in (
+            self.round.appraisals.filter(dispatch__village_id__in=ids)
+            .exclude(state=AppraisalState.CANCELLED)
+            .values_list("dispatch__village_id", "dispatch__cadre__name", "state")
+            .order_by("pk")
+        ):
             cadres[village_id].append({"name": name, "open": state == AppraisalState.OPEN})
         batches = defaultdict(list)
         for batch in selectors.batches_of_round(self.round, ids):
@@ -425,17 +499,20 @@ class RoundBallotsView(RoundPage):
             village.cadres, village.batches = cadres[village.pk], batches[village.pk]
             village.issued = sum(b.count for b in village.batches)
             village.used = sum(b.used for b in village.batches)
-            village.can_issue = (self.round.is_open and village.pk in issuing
-                                 and any(c["open"] for c in village.cadres))
+            village.can_issue = self.round.is_open and village.pk in issuing and any(c["open"] for c in village.cadres)
             village.can_print = self.round.is_open and village.pk in issuing
             village.form = forms.BallotIssueForm()
             if failed and failed[0] == village.pk:
                 village.form = failed[1]
         if failed and failed[0] not in ids:
             page_errors = [e for errors in failed[1].errors.values() for e in errors]
-        return {"villages": villages, "page_errors": page_errors, "most": policy("BALLOT_CODES_MAX_PER_ISSUE"),
-                "vote_address": (settings.PUBLIC_BASE_URL or self.request.build_absolute_uri("/").rstrip("/"))
-                + _vote_path()}
+        return {
+            "villages": villages,
+            "page_errors": page_errors,
+            "most": policy("BALLOT_CODES_MAX_PER_ISSUE"),
+            "vote_address": (settings.PUBLIC_BASE_URL or self.request.build_absolute_uri("/").rstrip("/"))
+            + _vote_path(),
+        }
 
 
 class BatchPdfView(AppraisalPage):
@@ -461,15 +538,29 @@ class BatchPdfView(AppraisalPage):
             messages.warning(request, _("该批投票码已全部使用,无需打印。"))
             return HttpResponseRedirect(back)
         village, round_ = batch.village, batch.round
-        cadres = tuple(round_.appraisals.filter(dispatch__village=village, state=AppraisalState.OPEN)
-                       .order_by("pk").values_list("dispatch__cadre__name", flat=True))
+        cadres = tuple(
+            round_.appraisals.filter(dispatch__village=village, state=AppraisalState.OPEN)
+            .order_by("pk")
+            .values_list("dispatch__cadre__name", flat=True)
+        )
         base = settings.PUBLIC_BASE_URL or request.build_absolute_uri("/").rstrip("/")
         vote_path = _vote_path()
-        slips = [pdf.Slip(code=ballots.formatted(code), url=f"{base}{vote_path}?c={code}", village=village.name,
-                          township=village.township.name, round_title=round_.title, cadres=cadres)
-                 for code in codes]
+        slips = [
+            pdf.Slip(
+                code=ballots.formatted(code),
+                url=f"{base}{vote_path}?c={code}",
+                village=village.name,
+                township=village.township.name,
+                round_title=round_.title,
+                cadres=cadres,
+            )
+            for code in codes
+        ]
         title = _("%(round)s · %(township)s%(village)s 村民评议投票卡") % {
-            "round": round_.title, "township": village.township.name, "village": village.name}
+            "round": round_.title,
+            "township": village.township.name,
+            "village": village.name,
+        }
         try:
             content = pdf.ballot_sheet_pdf(title=title, slips=slips, vote_address=f"{base}{vote_path}")
         except pdf.PdfFontMissing as missing:
@@ -488,8 +579,9 @@ class PaperSessionsView(AppraisalPage):
     nav_name = "round_appraisals"
 
     def load(self, request, *args, **kwargs) -> None:
-        self.appraisal = get_object_or_404(Appraisal.objects.select_related(*selectors.APPRAISAL_RELATED),
-                                           pk=kwargs["pk"])
+        self.appraisal = get_object_or_404(
+            Appraisal.objects.select_related(*selectors.APPRAISAL_RELATED), pk=kwargs["pk"]
+        )
         if not may_view(request.user, self.appraisal):
             raise PermissionDenied(_("您无权查看该干部的考评。"))
         self.round = self.appraisal.round
@@ -516,34 +608,54 @@ class PaperSessionsView(AppraisalPage):
             except ValidationError as error:
                 _errors_to_messages(request, error)
             else:
-                messages.success(request, _("已作废 %(date)s 的计票(%(n)s 票)。") % {
-                    "date": session.held_on.isoformat(), "n": session.ballots})
+                messages.success(
+                    request,
+                    _("已作废 %(date)s 的计票(%(n)s 票)。")
+                    % {"date": session.held_on.isoformat(), "n": session.ballots},
+                )
             return back
         form = forms.PaperSessionForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
             try:
                 session = services.paper_session_enter(
-                    appraisal=self.appraisal, held_on=data["held_on"], excellent=data["excellent"],
-                    competent=data["competent"], basically_competent=data["basically_competent"],
-                    incompetent=data["incompetent"], invalid=data["invalid"], ballots_collected=data["ballots"],
-                    note=data["note"], by=request.user)
+                    appraisal=self.appraisal,
+                    held_on=data["held_on"],
+                    excellent=data["excellent"],
+                    competent=data["competent"],
+                    basically_competent=data["basically_competent"],
+                    incompetent=data["incompetent"],
+                    invalid=data["invalid"],
+                    ballots_collected=data["ballots"],
+                    note=data["note"],
+                    by=request.user,
+                )
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, _("已录入 %(date)s 现场评议计票,收回 %(n)s 票。") % {
-                    "date": session.held_on.isoformat(), "n": session.ballots})
+                messages.success(
+                    request,
+                    _("已录入 %(date)s 现场评议计票,收回 %(n)s 票。")
+                    % {"date": session.held_on.isoformat(), "n": session.ballots},
+                )
                 return back
         return self.render(self.context(form=form))
 
     def context(self, form) -> dict:
         sessions = list(self.appraisal.paper_sessions.select_related("entered_by", "voided_by"))
         counted = [s for s in sessions if s.voided_at is None]
-        totals = {name: sum(getattr(s, name) for s in counted)
-                  for name in ("ballots", "excellent", "competent", "basically_competent", "incompetent", "invalid")}
-        editable = (self.may_enter and self.round.is_open and self.appraisal.state == AppraisalState.OPEN)
-        return {"appraisal": self.appraisal, "sessions": sessions, "totals": totals, "editable": editable,
-                "form": form if editable else None}
+        totals = {
+            name: sum(getattr(s, name) for s in counted)
+            for name in ("ballots", "excellent", "competent", "basically_competent", "incompetent", "invalid")
+        }
+        editable = self.may_enter and self.round.is_open and self.appraisal.state == AppraisalState.OPEN
+        return {
+            "appraisal": self.appraisal,
+            "sessions": sessions,
+            "totals": totals,
+            "editable": editable,
+            "form": form if editable else None,
+        }
 
 
 class IndexRedirectView(LandingRedirectView):

@@ -69,8 +69,9 @@ class BallotView(View):
             batch, appraisals = services.ballot_open(code)
             if set(choices) < {a.pk for a in appraisals}:
                 # A cadre left out is the villager's slip, not a failed attempt: ask again with their choices kept.
-                return self._ballot_page(request, code, batch, appraisals, chosen=choices,
-                                         message=gettext("请为每位干部选择一个等次。"))
+                return self._ballot_page(
+                    request, code, batch, appraisals, chosen=choices, message=gettext("请为每位干部选择一个等次。")
+                )
             services.ballot_cast(code=code, choices=choices)
         except services.BallotRefused:
             return self._refused(request)
@@ -84,20 +85,31 @@ class BallotView(View):
         if not wait:
             return self._code_page(request, BallotCodeForm(), message=refused, status=403)
         message = gettext("%(refused)s本网络输错的投票码较多,请仔细核对,%(wait)s后再试。") % {
-            "refused": refused, "wait": throttle.wait_text(wait)}
+            "refused": refused,
+            "wait": throttle.wait_text(wait),
+        }
         response = self._code_page(request, BallotCodeForm(), message=message, status=429)
         response["Retry-After"] = str(wait)
         return response
 
-    def _code_page(self, request: HttpRequest, form: BallotCodeForm, *, message: str = "",
-                   status: int = 200) -> HttpResponse:
+    def _code_page(
+        self, request: HttpRequest, form: BallotCodeForm, *, message: str = "", status: int = 200
+    ) -> HttpResponse:
         return render(request, "appraisal/public/code.html", {"form": form, "message": message}, status=status)
 
-    def _ballot_page(self, request: HttpRequest, code: str, batch: BallotBatch, appraisals: list[Appraisal], *,
-                     chosen: dict[int, str] | None = None, message: str = "", status: int = 200) -> HttpResponse:
+    def _ballot_page(
+        self,
+        request: HttpRequest,
+        code: str,
+        batch: BallotBatch,
+        appraisals: list[Appraisal],
+        *,
+        chosen: dict[int, str] | None = None,
+        message: str = "",
+        status: int = 200,
+    ) -> HttpResponse:
         chosen = chosen or {}
-        rows = [{"appraisal": a, "field": f"{GRADE_FIELD}{a.pk}", "chosen": chosen.get(a.pk, "")}
-                for a in appraisals]
+        rows = [{"appraisal": a, "field": f"{GRADE_FIELD}{a.pk}", "chosen": chosen.get(a.pk, "")} for a in appraisals]
         context = {"code": code, "batch": batch, "rows": rows, "grades": Grade.choices, "message": message}
         return render(request, "appraisal/public/ballot.html", context, status=status)
 

@@ -62,7 +62,10 @@ def certificate_data(cadre: Cadre, rows: list[selectors.Experience], *, issued_o
     # Numbered after the latest appraised term (the latest ended one when none was appraised).
     numbered = max(graded or rows, key=lambda e: (e.starts_on, e.dispatch.pk)).dispatch
     number = gettext("%(initial)s组驻证〔%(year)s〕第%(number)s号") % {
-        "initial": county[:1], "year": issued_on.year, "number": f"{numbered.pk:04d}"}
+        "initial": county[:1],
+        "year": issued_on.year,
+        "number": f"{numbered.pk:04d}",
+    }
     return CertificateData(
         number=number,
         cadre_name=cadre.name,
@@ -70,17 +73,27 @@ def certificate_data(cadre: Cadre, rows: list[selectors.Experience], *, issued_o
         birth_date=cadre.birth_date,
         unit=cadre.unit.name,
         post_title=cadre.post_title,
-        rows=tuple(ExperienceRow(village=e.dispatch.village.name, township=e.dispatch.village.township.name,
-                                 unit=e.dispatch.unit.name, starts_on=e.starts_on, ends_on=e.ends_on,
-                                 days_in_village=e.days_in_village, grade=e.grade_label) for e in rows),
+        rows=tuple(
+            ExperienceRow(
+                village=e.dispatch.village.name,
+                township=e.dispatch.village.township.name,
+                unit=e.dispatch.unit.name,
+                starts_on=e.starts_on,
+                ends_on=e.ends_on,
+                days_in_village=e.days_in_village,
+                grade=e.grade_label,
+            )
+            for e in rows
+        ),
         total_days_in_village=sum(e.days_in_village for e in rows),
         issuer=gettext("中共%(county)s委组织部") % {"county": county},
         issued_on=issued_on,
     )
 
 
-def _date_query_form(form_class: type[forms.Form], request: HttpRequest, *, bound_by: str,
-                     today: datetime.date) -> forms.Form:
+def _date_query_form(
+    form_class: type[forms.Form], request: HttpRequest, *, bound_by: str, today: datetime.date
+) -> forms.Form:
     data = None
     if bound_by in request.GET:
         data = request.GET.copy()
@@ -154,13 +167,22 @@ class PromotionView(LoginRequiredMixin, View):
         results, more, on = [], False, today
         if form.is_bound and form.is_valid():
             on = form.cleaned_data["on"]
-            cadres = list(visible_to(request.user, Cadre.objects.select_related("unit"))
-                          .filter(unit__county_id__in=counties, name__contains=form.cleaned_data["name"].strip())
-                          .order_by("name", "pk")[: SEARCH_LIMIT + 1])
+            cadres = list(
+                visible_to(request.user, Cadre.objects.select_related("unit"))
+                .filter(unit__county_id__in=counties, name__contains=form.cleaned_data["name"].strip())
+                .order_by("name", "pk")[: SEARCH_LIMIT + 1]
+            )
             more = len(cadres) > SEARCH_LIMIT
             results = [(cadre, selectors.may_be_promoted(cadre, on=on)) for cadre in cadres[:SEARCH_LIMIT]]
-        context = {"page_title": gettext("干部能否提拔查询"), "form": form, "results": results, "more": more,
-                   "on": on, "searched": form.is_bound, "limit": SEARCH_LIMIT}
+        context = {
+            "page_title": gettext("干部能否提拔查询"),
+            "form": form,
+            "results": results,
+            "more": more,
+            "on": on,
+            "searched": form.is_bound,
+            "limit": SEARCH_LIMIT,
+        }
         return render(request, "appraisal/record/promotion.html", context)
 
 
@@ -175,16 +197,28 @@ class CertificateView(LoginRequiredMixin, View):
         rows = selectors.certified(selectors.experience_of(cadre))
         back = reverse("appraisal:cadre_record", args=[cadre.pk])
         if not rows:
-            return self._message(request, cadre, back, gettext(
-                "%(name)s 还没有已结束或已考核的驻村经历,暂不能出具驻村工作经历证明。") % {"name": cadre.name})
+            return self._message(
+                request,
+                cadre,
+                back,
+                gettext("%(name)s 还没有已结束或已考核的驻村经历,暂不能出具驻村工作经历证明。") % {"name": cadre.name},
+            )
         data = certificate_data(cadre, rows, issued_on=timezone.localdate())
         try:
             pdf = certificate_pdf(data)
         except PdfFontMissing as error:
             return self._message(request, cadre, back, str(error), status=503)
-        audit_record(action="certificate.issue", actor=request.user, obj=cadre,
-                     data={"cadre": cadre.name, "number": data.number, "terms": len(rows),
-                           "days_in_village": data.total_days_in_village})
+        audit_record(
+            action="certificate.issue",
+            actor=request.user,
+            obj=cadre,
+            data={
+                "cadre": cadre.name,
+                "number": data.number,
+                "terms": len(rows),
+                "days_in_village": data.total_days_in_village,
+            },
+        )
         response = HttpResponse(pdf, content_type="application/pdf")
         filename = gettext("驻村工作经历证明-%(name)s.pdf") % {"name": cadre.name}
         response["Content-Disposition"] = content_disposition_header(True, filename)

@@ -33,8 +33,10 @@ class RoundReportView(RoundPage):
                 return report_download(fmt, table, filename=filename, subtitle=subtitle, widths=reports.PDF_WIDTHS)
             except PdfFontMissing as missing:
                 error = str(missing)
-        return self.render({"report": preview(table), "subtitle": subtitle, "error": error,
-                            "county_reader": county_reader}, status=503 if error else 200)
+        return self.render(
+            {"report": preview(table), "subtitle": subtitle, "error": error, "county_reader": county_reader},
+            status=503 if error else 200,
+        )
 
 
 urlpatterns = [

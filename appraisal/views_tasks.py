@@ -14,8 +14,9 @@ class _AppraisalTaskView(TaskFormView):
 
     def get_context_data(self, **kwargs):
         appraisal = self.artifact
-        return super().get_context_data(appraisal=appraisal, record=selectors.term_summary(appraisal.dispatch),
-                                        **kwargs)
+        return super().get_context_data(
+            appraisal=appraisal, record=selectors.term_summary(appraisal.dispatch), **kwargs
+        )
 
 
 class _ScoreTaskView(_AppraisalTaskView):
@@ -23,8 +24,12 @@ class _ScoreTaskView(_AppraisalTaskView):
     service = None
 
     def perform(self, form):
-        appraisal = self.service(appraisal=self.artifact, score=form.cleaned_data["score"],
-                                 comment=form.cleaned_data["comment"], by=self.request.user)
+        appraisal = self.service(
+            appraisal=self.artifact,
+            score=form.cleaned_data["score"],
+            comment=form.cleaned_data["comment"],
+            by=self.request.user,
+        )
         self.success_message = gettext("已为 %(name)s 评分。") % {"name": appraisal.dispatch.cadre.name}
         return appraisal
 
@@ -53,12 +58,19 @@ class FinaliseTaskView(_AppraisalTaskView):
     def get_context_data(self, **kwargs):
         appraisal = self.artifact
         finalised, allowed = services.excellent_share(round_=appraisal.round, category=appraisal.category)
-        return super().get_context_data(excellent_finalised=finalised, excellent_allowed=allowed,
-                                        vote_rows=selectors.vote_rows(appraisal), **kwargs)
+        return super().get_context_data(
+            excellent_finalised=finalised, excellent_allowed=allowed, vote_rows=selectors.vote_rows(appraisal), **kwargs
+        )
 
     def perform(self, form):
-        appraisal = services.appraisal_finalise(appraisal=self.artifact, grade=form.cleaned_data["grade"],
-                                                reason=form.cleaned_data["reason"], by=self.request.user)
+        appraisal = services.appraisal_finalise(
+            appraisal=self.artifact,
+            grade=form.cleaned_data["grade"],
+            reason=form.cleaned_data["reason"],
+            by=self.request.user,
+        )
         self.success_message = gettext("已审定 %(name)s 为「%(grade)s」。") % {
-            "name": appraisal.dispatch.cadre.name, "grade": Grade(appraisal.final_grade).label}
+            "name": appraisal.dispatch.cadre.name,
+            "grade": Grade(appraisal.final_grade).label,
+        }
         return appraisal

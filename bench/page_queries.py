@@ -22,8 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings_test")
-os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL",
-                                            "postgres://postgres@127.0.0.1:5432/bench_cadres")
+os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_cadres")
 
 
 def _recreate_database() -> None:
@@ -46,33 +45,63 @@ def _build(scale: int) -> dict:
     year = datetime.date.today().year
     county = County.objects.create(code="BENCH", name="基准县")
     townships = Township.objects.bulk_create(
-        Township(county=county, code=f"T{i:04d}", name=f"第{i}镇") for i in range(12 * scale))
+        Township(county=county, code=f"T{i:04d}", name=f"第{i}镇") for i in range(12 * scale)
+    )
     villages = Village.objects.bulk_create(
-        Village(township=townships[i % len(townships)], code=f"V{i:06d}", name=f"第{i}村",
-                is_weak_leadership=i % 9 == 0, is_election_difficult=i % 13 == 0)
-        for i in range(180 * scale))
+        Village(
+            township=townships[i % len(townships)],
+            code=f"V{i:06d}",
+            name=f"第{i}村",
+            is_weak_leadership=i % 9 == 0,
+            is_election_difficult=i % 13 == 0,
+        )
+        for i in range(180 * scale)
+    )
     VillageIncome.objects.bulk_create(
         VillageIncome(village=v, year=year - 1, total_income=20000 + (i * 977) % 90000, subsidies=5000)
-        for i, v in enumerate(villages))
-    units = Unit.objects.bulk_create(
-        Unit(county=county, code=f"U{i:04d}", name=f"第{i}局") for i in range(25 * scale))
+        for i, v in enumerate(villages)
+    )
+    units = Unit.objects.bulk_create(Unit(county=county, code=f"U{i:04d}", name=f"第{i}局") for i in range(25 * scale))
     password = make_password("bench-pass-1")
     users = User.objects.bulk_create(
-        User(username=f"c{i:06d}", name=f"干部{i}", password=password) for i in range(300 * scale))
+        User(username=f"c{i:06d}", name=f"干部{i}", password=password) for i in range(300 * scale)
+    )
     cadres = Cadre.objects.bulk_create(
-        Cadre(user=u, unit=units[i % len(units)], name=u.name, id_number=f"{i:018d}", gender="M",
-              birth_date=datetime.date(1985, 1, 1), is_reserve=i % 7 == 0) for i, u in enumerate(users))
+        Cadre(
+            user=u,
+            unit=units[i % len(units)],
+            name=u.name,
+            id_number=f"{i:018d}",
+            gender="M",
+            birth_date=datetime.date(1985, 1, 1),
+            is_reserve=i % 7 == 0,
+        )
+        for i, u in enumerate(users)
+    )
     Pairing.objects.bulk_create(
-        Pairing(unit=units[i % len(units)], village=v, year=year) for i, v in enumerate(villages))
+        Pairing(unit=units[i % len(units)], village=v, year=year) for i, v in enumerate(villages)
+    )
     stationed_on = datetime.date(year, 3, 5)
     Dispatch.objects.bulk_create(
-        Dispatch(cadre=c, unit=c.unit, village=villages[i], year=year, nominated_by=users[0],
-                 state=DispatchState.STATIONED, stationed_on=stationed_on,
-                 term_ends_on=stationed_on.replace(year=year + 1) - datetime.timedelta(days=1))
-        for i, c in enumerate(cadres[: len(villages) // 2]))
+        Dispatch(
+            cadre=c,
+            unit=c.unit,
+            village=villages[i],
+            year=year,
+            nominated_by=users[0],
+            state=DispatchState.STATIONED,
+            stationed_on=stationed_on,
+            term_ends_on=stationed_on.replace(year=year + 1) - datetime.timedelta(days=1),
+        )
+        for i, c in enumerate(cadres[: len(villages) // 2])
+    )
     roles = {}
-    for username, role, tier in [("org", Role.ORG_DEPT, county), ("auditor", Role.AUDITOR, county),
-                                 ("head", Role.UNIT_HEAD, units[0]), ("town", Role.TOWNSHIP_COMMITTEE, townships[0])]:
+    for username, role, tier in [
+        ("org", Role.ORG_DEPT, county),
+        ("auditor", Role.AUDITOR, county),
+        ("head", Role.UNIT_HEAD, units[0]),
+        ("town", Role.TOWNSHIP_COMMITTEE, townships[0]),
+    ]:
         user = User.objects.create(username=username, name=username, password=password)
         post_appoint(user=user, role=role, tier=tier, by=None)
         roles[username] = user
@@ -81,21 +110,39 @@ def _build(scale: int) -> dict:
     from appraisal import services as appraisal_services
 
     term_end = stationed_on.replace(year=year + 1) - datetime.timedelta(days=1)
-    round_ = appraisal_services.round_open(county=county, title="基准考评", year=year, term_ends_from=term_end,
-                                           term_ends_to=term_end, by=roles["org"])
+    round_ = appraisal_services.round_open(
+        county=county, title="基准考评", year=year, term_ends_from=term_end, term_ends_to=term_end, by=roles["org"]
+    )
     roles["round"] = round_.pk
     return roles
 
 
 PAGES = {
-    "org": ["/home/", "/dispatch/", "/dispatch/org/coverage/", "/dispatch/org/pairings/", "/org/village/",
-            "/org/cadre/", "/leave/attendance/compliance/", "/leave/visits/overview/", "/appraisal/rounds/",
-            "/appraisal/rounds/{round}/", "/appraisal/rounds/{round}/appraisals/",
-            "/appraisal/rounds/{round}/ballots/"],
+    "org": [
+        "/home/",
+        "/dispatch/",
+        "/dispatch/org/coverage/",
+        "/dispatch/org/pairings/",
+        "/org/village/",
+        "/org/cadre/",
+        "/leave/attendance/compliance/",
+        "/leave/visits/overview/",
+        "/appraisal/rounds/",
+        "/appraisal/rounds/{round}/",
+        "/appraisal/rounds/{round}/appraisals/",
+        "/appraisal/rounds/{round}/ballots/",
+    ],
     "auditor": ["/home/", "/dispatch/org/coverage/", "/appraisal/rounds/{round}/"],
     "head": ["/home/", "/dispatch/", "/dispatch/nominate/", "/appraisal/rounds/{round}/appraisals/"],
-    "town": ["/home/", "/dispatch/township/team/", "/org/village/", "/leave/attendance/grid/",
-             "/leave/leave/township/", "/appraisal/rounds/{round}/appraisals/", "/appraisal/rounds/{round}/ballots/"],
+    "town": [
+        "/home/",
+        "/dispatch/township/team/",
+        "/org/village/",
+        "/leave/attendance/grid/",
+        "/leave/leave/township/",
+        "/appraisal/rounds/{round}/appraisals/",
+        "/appraisal/rounds/{round}/ballots/",
+    ],
     "cadre": ["/home/", "/dispatch/", "/leave/attendance/calendar/", "/leave/leave/", "/appraisal/record/"],
 }
 

@@ -18,7 +18,8 @@ class DecisionForm(forms.Form):
     """Approve or reject, with a comment that a rejection requires."""
 
     decision = forms.ChoiceField(
-        label=_("审批意见"), widget=forms.RadioSelect,
+        label=_("审批意见"),
+        widget=forms.RadioSelect,
         choices=[("approve", _("同意选派")), ("reject", _("不同意"))],
     )
     comment = forms.CharField(label=_("意见说明"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
@@ -32,8 +33,7 @@ class ArrangementsForm(forms.Form):
     insurance_starts_on = BoundedDateField(label=_("保险起期"), widget=DateInput())
     insurance_ends_on = BoundedDateField(label=_("保险止期"), widget=DateInput())
     party_relation_transferred_on = BoundedDateField(label=_("党组织关系转入驻点村日期"), widget=DateInput())
-    living_allowance_yuan = forms.DecimalField(label=_("生活补助(元/月)"), min_value=0, max_digits=8,
-                                               decimal_places=2)
+    living_allowance_yuan = forms.DecimalField(label=_("生活补助(元/月)"), min_value=0, max_digits=8, decimal_places=2)
 
 
 class StationForm(forms.Form):
@@ -42,7 +42,8 @@ class StationForm(forms.Form):
 
 class RecallDecisionForm(DecisionForm):
     decision = forms.ChoiceField(
-        label=_("组织部意见"), widget=forms.RadioSelect,
+        label=_("组织部意见"),
+        widget=forms.RadioSelect,
         choices=[("approve", _("同意召回")), ("reject", _("不同意召回"))],
     )
 

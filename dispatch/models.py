@@ -68,8 +68,14 @@ class QuotaSanction(models.Model):
     starts_on = models.DateField(_("起始日期"))
     ends_on = models.DateField(_("终止日期"))
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name=_("撤销人"))
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("撤销人"),
+    )
     revoke_reason = models.TextField(_("撤销理由"), blank=True)
 
     tier_paths = {"unit": "unit_id", "county": "unit__county_id"}
@@ -96,7 +102,8 @@ class TrainingBatch(models.Model):
     starts_on = models.DateField(_("开班日期"))
     ends_on = models.DateField(_("结业日期"))
     content = models.TextField(
-        _("培训内容"), blank=True,
+        _("培训内容"),
+        blank=True,
         default=_("驻村蹲点工作内容、方法、要求;农村政策"),
     )
 
@@ -106,8 +113,9 @@ class TrainingBatch(models.Model):
         verbose_name = _("岗前培训班")
         verbose_name_plural = _("岗前培训班")
         ordering = ["-starts_on"]
-        constraints = [models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")),
-                                              name="training_ends_after_start")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="training_ends_after_start")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -146,9 +154,7 @@ class Dispatch(models.Model):
 
     cadre = models.ForeignKey(Cadre, on_delete=models.PROTECT, related_name="dispatches", verbose_name=_("干部"))
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="dispatches", verbose_name=_("派出单位"))
-    village = models.ForeignKey(
-        Village, on_delete=models.PROTECT, related_name="dispatches", verbose_name=_("驻点村")
-    )
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="dispatches", verbose_name=_("驻点村"))
     year = models.PositiveSmallIntegerField(_("年度"))
     state = FSMField(_("状态"), default=DispatchState.NOMINATED, choices=DispatchState.choices, protected=True)
     source = models.CharField(_("来源"), max_length=10, choices=Source.choices, default=Source.UNIT)
@@ -160,13 +166,21 @@ class Dispatch(models.Model):
     exclusion = models.CharField(_("不宜选派情形"), max_length=24, choices=Exclusion.choices, blank=True)
     exclusion_note = models.TextField(_("不宜选派说明"), blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("审批人"),
     )
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     decision_comment = models.TextField(_("审批意见"), blank=True)
     training_batch = models.ForeignKey(
-        TrainingBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="dispatches",
+        TrainingBatch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dispatches",
         verbose_name=_("培训班次"),
     )
     training_completed_on = models.DateField(_("培训结业日期"), null=True, blank=True)
@@ -182,7 +196,11 @@ class Dispatch(models.Model):
     stationed_on = models.DateField(_("到村日期"), null=True, blank=True)
     term_ends_on = models.DateField(_("期满日期"), null=True, blank=True)
     mentor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="mentees",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="mentees",
         verbose_name=_("传帮带联系领导"),
     )
     ended_on = models.DateField(_("结束日期"), null=True, blank=True)
@@ -207,7 +225,8 @@ class Dispatch(models.Model):
                 fields=["cadre"], condition=Q(state__in=ACTIVE_STATES), name="one_active_dispatch_per_cadre"
             ),
             models.CheckConstraint(
-                condition=Q(insurance_ends_on__isnull=True) | Q(insurance_starts_on__isnull=True)
+                condition=Q(insurance_ends_on__isnull=True)
+                | Q(insurance_starts_on__isnull=True)
                 | Q(insurance_ends_on__gte=models.F("insurance_starts_on")),
                 name="insurance_ends_after_start",
             ),
@@ -226,10 +245,15 @@ class Dispatch(models.Model):
 
     def missing_stationing_items(self) -> list[str]:
         """What R-S9 still needs before stationing, by field label."""
-        required = ["insurer", "insurance_policy_no", "insurance_starts_on", "insurance_ends_on",
-                    "party_relation_transferred_on", "living_allowance_yuan"]
-        return [str(self._meta.get_field(name).verbose_name) for name in required
-                if getattr(self, name) in (None, "")]
+        required = [
+            "insurer",
+            "insurance_policy_no",
+            "insurance_starts_on",
+            "insurance_ends_on",
+            "party_relation_transferred_on",
+            "living_allowance_yuan",
+        ]
+        return [str(self._meta.get_field(name).verbose_name) for name in required if getattr(self, name) in (None, "")]
 
     def awaits_training_completion(self) -> bool:
         """In a training batch with no completion recorded yet (R-S8)."""
@@ -242,8 +266,9 @@ class Dispatch(models.Model):
     def is_active(self) -> bool:
         return self.state in ACTIVE_STATES
 
-    @transition(field=state, source=DispatchState.NOMINATED, target=DispatchState.APPROVED,
-                conditions=[is_not_excluded])
+    @transition(
+        field=state, source=DispatchState.NOMINATED, target=DispatchState.APPROVED, conditions=[is_not_excluded]
+    )
     def approve(self, *, by, on: datetime.datetime, comment: str = "") -> None:
         """Unit head approves a nomination that is not excluded (R-S1, R-S4)."""
         self.decided_by, self.decided_at, self.decision_comment = by, on, comment
@@ -263,8 +288,12 @@ class Dispatch(models.Model):
         """The org dept places an approved cadre in a pre-service training batch (R-S8)."""
         self.training_batch = batch
 
-    @transition(field=state, source=DispatchState.TRAINING, target=DispatchState.STATIONED,
-                conditions=[has_completed_training, has_stationing_checklist])
+    @transition(
+        field=state,
+        source=DispatchState.TRAINING,
+        target=DispatchState.STATIONED,
+        conditions=[has_completed_training, has_stationing_checklist],
+    )
     def station(self, *, on: datetime.date, term_ends_on: datetime.date) -> None:
         """The township takes in a trained, insured cadre whose party relation has moved (R-S7, R-S8, R-S9)."""
         self.stationed_on, self.term_ends_on = on, term_ends_on
@@ -296,8 +325,7 @@ class Application(models.Model):
         Village, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("意向村")
     )
     statement = models.TextField(_("报名理由"))
-    state = FSMField(_("状态"), default=ApplicationState.SUBMITTED, choices=ApplicationState.choices,
-                     protected=True)
+    state = FSMField(_("状态"), default=ApplicationState.SUBMITTED, choices=ApplicationState.choices, protected=True)
     submitted_at = models.DateTimeField(_("报名时间"), auto_now_add=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -388,7 +416,8 @@ class Recall(models.Model):
         ordering = ["-proposed_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["dispatch"], condition=Q(state__in=["proposed", "approved"]),
+                fields=["dispatch"],
+                condition=Q(state__in=["proposed", "approved"]),
                 name="one_open_recall_per_dispatch",
             )
         ]

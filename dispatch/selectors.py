@@ -47,15 +47,18 @@ SENT_STATES = [DispatchState.APPROVED, DispatchState.TRAINING, DispatchState.STA
 
 
 def dispatches_for(user: User) -> QuerySet[Dispatch]:
-    return visible_to(user, Dispatch.objects.select_related(
-        "cadre", "unit", "village__township", "training_batch"))
+    return visible_to(user, Dispatch.objects.select_related("cadre", "unit", "village__township", "training_batch"))
 
 
 def candidates_for_unit(unit: Unit) -> QuerySet[Cadre]:
     """The unit's cadres free to nominate, reserve and key-cultivation cadres first (R-S3)."""
     busy = Dispatch.objects.filter(cadre=OuterRef("pk"), state__in=ACTIVE_STATES)
-    return (Cadre.objects.filter(unit=unit).annotate(busy=Exists(busy)).filter(busy=False)
-            .order_by("-is_reserve", "-is_key_cultivation", "name"))
+    return (
+        Cadre.objects.filter(unit=unit)
+        .annotate(busy=Exists(busy))
+        .filter(busy=False)
+        .order_by("-is_reserve", "-is_key_cultivation", "name")
+    )
 
 
 def waiting_reserve_candidates(dispatch: Dispatch) -> list[Dispatch]:
@@ -63,16 +66,21 @@ def waiting_reserve_candidates(dispatch: Dispatch) -> list[Dispatch]:
     if dispatch.cadre.is_reserve or dispatch.cadre.is_key_cultivation:
         return []
     return list(
-        Dispatch.objects.filter(unit_id=dispatch.unit_id, year=dispatch.year, state=DispatchState.NOMINATED,
-                                exclusion="")
+        Dispatch.objects.filter(
+            unit_id=dispatch.unit_id, year=dispatch.year, state=DispatchState.NOMINATED, exclusion=""
+        )
         .filter(Q(cadre__is_reserve=True) | Q(cadre__is_key_cultivation=True))
-        .exclude(pk=dispatch.pk).select_related("cadre")
+        .exclude(pk=dispatch.pk)
+        .select_related("cadre")
     )
 
 
 def paired_villages(unit: Unit, year: int) -> QuerySet[Village]:
-    return Village.objects.filter(pairings__unit=unit, pairings__year=year).select_related("township").order_by(
-        "township__code", "code")
+    return (
+        Village.objects.filter(pairings__unit=unit, pairings__year=year)
+        .select_related("township")
+        .order_by("township__code", "code")
+    )
 
 
 def cadres_per_village_per_round() -> int:
@@ -86,21 +94,34 @@ def paired_villages_with_places(unit: Unit, year: int) -> QuerySet[Village]:
     The nomination form offers the villages with a place and the nomination service refuses the others:
     both read this one answer.
     """
-    active = (Dispatch.objects.filter(village=OuterRef("pk"), year=year, state__in=ACTIVE_STATES)
-              .order_by().values("village").annotate(n=Count("pk")).values("n"))
+    active = (
+        Dispatch.objects.filter(village=OuterRef("pk"), year=year, state__in=ACTIVE_STATES)
+        .order_by()
+        .values("village")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         paired_villages(unit, year)
         .annotate(active_dispatches=Coalesce(Subquery(active), 0))
-        .annotate(has_place=Case(When(active_dispatches__lt=cadres_per_village_per_round(), then=Value(True)),
-                                 default=Value(False), output_field=BooleanField()))
+        .annotate(
+            has_place=Case(
+                When(active_dispatches__lt=cadres_per_village_per_round(), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
     )
 
 
 def active_dispatches_in(villages: list[Village], year: int) -> dict[int, list[Dispatch]]:
     """The year's active dispatches of each village, to say who already holds its place (R-S6)."""
     found: dict[int, list[Dispatch]] = {v.pk: [] for v in villages}
-    rows = (Dispatch.objects.filter(village__in=villages, year=year, state__in=ACTIVE_STATES)
-            .select_related("cadre", "unit").order_by("pk"))
+    rows = (
+        Dispatch.objects.filter(village__in=villages, year=year, state__in=ACTIVE_STATES)
+        .select_related("cadre", "unit")
+        .order_by("pk")
+    )
     for dispatch in rows:
         found[dispatch.village_id].append(dispatch)
     return found
@@ -112,8 +133,11 @@ def sent_counts(*, year_unit_pairs: list[tuple[int, int]]) -> dict[tuple[int, in
         return {}
     years = {y for y, _ in year_unit_pairs}
     units = {u for _, u in year_unit_pairs}
-    rows = (Dispatch.objects.filter(year__in=years, unit_id__in=units, state__in=SENT_STATES)
-            .values("year", "unit_id").annotate(n=Count("pk")))
+    rows = (
+        Dispatch.objects.filter(year__in=years, unit_id__in=units, state__in=SENT_STATES)
+        .values("year", "unit_id")
+        .annotate(n=Count("pk"))
+    )
     return {(row["year"], row["unit_id"]): row["n"] for row in rows}
 
 
@@ -160,12 +184,16 @@ def quota_checks(quotas: list[Quota]) -> list[QuotaCheck]:
 def quota_progress(county: County, year: int) -> QuerySet[Quota]:
     """Each unit's quota for the year with how many it has nominated and sent (R-S5)."""
     return (
-        Quota.objects.filter(unit__county=county, year=year).select_related("unit")
+        Quota.objects.filter(unit__county=county, year=year)
+        .select_related("unit")
         .annotate(
-            sent=Count("unit__dispatches", filter=Q(unit__dispatches__year=year,
-                                                    unit__dispatches__state__in=SENT_STATES)),
-            pending=Count("unit__dispatches", filter=Q(unit__dispatches__year=year,
-                                                       unit__dispatches__state=DispatchState.NOMINATED)),
+            sent=Count(
+                "unit__dispatches", filter=Q(unit__dispatches__year=year, unit__dispatches__state__in=SENT_STATES)
+            ),
+            pending=Count(
+                "unit__dispatches",
+                filter=Q(unit__dispatches__year=year, unit__dispatches__state=DispatchState.NOMINATED),
+            ),
         )
         .order_by("unit__code")
     )
@@ -173,16 +201,23 @@ def quota_progress(county: County, year: int) -> QuerySet[Quota]:
 
 def unit_is_award_eligible(unit: Unit, *, on: datetime.date) -> tuple[bool, QuotaSanction | None]:
     """May the unit be considered for the party-building and civilised-unit awards on this date (R-S5)?"""
-    sanction = (QuotaSanction.objects.filter(unit=unit, starts_on__lte=on, ends_on__gte=on, revoked_at__isnull=True)
-                .select_related("quota").order_by("-ends_on").first())
+    sanction = (
+        QuotaSanction.objects.filter(unit=unit, starts_on__lte=on, ends_on__gte=on, revoked_at__isnull=True)
+        .select_related("quota")
+        .order_by("-ends_on")
+        .first()
+    )
     return sanction is None, sanction
 
 
 def coverage(county: County, year: int) -> QuerySet[Village]:
     """Villages of the county annotated with whether a cadre is stationed there this year (R-S6)."""
     stationed = Dispatch.objects.filter(village=OuterRef("pk"), year=year, state=DispatchState.STATIONED)
-    on_the_way = Dispatch.objects.filter(village=OuterRef("pk"), year=year, state__in=[
-        DispatchState.NOMINATED, DispatchState.APPROVED, DispatchState.TRAINING])
+    on_the_way = Dispatch.objects.filter(
+        village=OuterRef("pk"),
+        year=year,
+        state__in=[DispatchState.NOMINATED, DispatchState.APPROVED, DispatchState.TRAINING],
+    )
     paired = Pairing.objects.filter(village=OuterRef("pk"), year=year)
     return (
         villages_with_income(Village.objects.filter(township__county=county))
@@ -210,8 +245,9 @@ def coverage_by_township(county: County, year: int) -> list[dict]:
             targets=Count("pk", filter=target_village_filter()),
             targets_covered=Count("pk", filter=target_village_filter() & Q(covered=True)),
             possible=Count("pk", filter=Q(is_old_revolutionary=True) | Q(is_ethnic_minority=True)),
-            possible_covered=Count("pk", filter=(Q(is_old_revolutionary=True) | Q(is_ethnic_minority=True))
-                                   & Q(covered=True)),
+            possible_covered=Count(
+                "pk", filter=(Q(is_old_revolutionary=True) | Q(is_ethnic_minority=True)) & Q(covered=True)
+            ),
             stationed=Count("pk", filter=Q(covered=True)),
         )
         .order_by("township__code")
@@ -224,8 +260,11 @@ def coverage_by_township(county: County, year: int) -> list[dict]:
 
 def stationed_in_township(township: Township) -> QuerySet[Dispatch]:
     """The cadres stationed now in the township's villages, with unit and mentor (R-M4)."""
-    return (Dispatch.objects.filter(state=DispatchState.STATIONED, village__township=township)
-            .select_related("cadre", "unit", "village", "mentor").order_by("village__code", "cadre__name"))
+    return (
+        Dispatch.objects.filter(state=DispatchState.STATIONED, village__township=township)
+        .select_related("cadre", "unit", "village", "mentor")
+        .order_by("village__code", "cadre__name")
+    )
 
 
 def township_leaders(township: Township) -> QuerySet[User]:
@@ -235,26 +274,35 @@ def township_leaders(township: Township) -> QuerySet[User]:
 
 
 def team_leader_of(township: Township) -> TeamLeader | None:
-    return (TeamLeader.objects.filter(township=township)
-            .select_related("dispatch__cadre", "dispatch__unit", "dispatch__village").first())
+    return (
+        TeamLeader.objects.filter(township=township)
+        .select_related("dispatch__cadre", "dispatch__unit", "dispatch__village")
+        .first()
+    )
 
 
 def work_groups_of(township: Township, year: int) -> QuerySet[WorkGroup]:
-    return (WorkGroup.objects.filter(township=township, year=year)
-            .prefetch_related(Prefetch("villages", queryset=Village.objects.order_by("code"))))
+    return WorkGroup.objects.filter(township=township, year=year).prefetch_related(
+        Prefetch("villages", queryset=Village.objects.order_by("code"))
+    )
 
 
 def applications_of(cadre: Cadre) -> QuerySet[Application]:
     """A cadre's own applications, newest first, with the village and dispatch they led to (R-S2)."""
-    return Application.objects.filter(cadre=cadre).select_related(
-        "preferred_village__township", "dispatch__village__township").order_by("-submitted_at")
+    return (
+        Application.objects.filter(cadre=cadre)
+        .select_related("preferred_village__township", "dispatch__village__township")
+        .order_by("-submitted_at")
+    )
 
 
 def open_applications_for_unit(unit: Unit) -> QuerySet[Application]:
     """Applications the unit has still to decide, reserve and key-cultivation cadres first (R-S2, R-S3)."""
-    return (Application.objects.filter(cadre__unit=unit, state=ApplicationState.SUBMITTED)
-            .select_related("cadre", "preferred_village__township")
-            .order_by("-cadre__is_reserve", "-cadre__is_key_cultivation", "submitted_at"))
+    return (
+        Application.objects.filter(cadre__unit=unit, state=ApplicationState.SUBMITTED)
+        .select_related("cadre", "preferred_village__township")
+        .order_by("-cadre__is_reserve", "-cadre__is_key_cultivation", "submitted_at")
+    )
 
 
 # --- Org dept: pairing, sanctions, training (R-S5, R-S6, R-S8) ------------------------------------
@@ -265,8 +313,11 @@ def villages_target_first(county: County) -> QuerySet[Village]:
     return (
         villages_with_income(Village.objects.filter(township__county=county))
         # Case, not the bare condition: a village with no income record must compare False, not NULL.
-        .annotate(is_target=Case(When(target_village_filter(), then=Value(True)), default=Value(False),
-                                 output_field=BooleanField()))
+        .annotate(
+            is_target=Case(
+                When(target_village_filter(), then=Value(True)), default=Value(False), output_field=BooleanField()
+            )
+        )
         .order_by("-is_target", "township__code", "code")
     )
 
@@ -274,10 +325,12 @@ def villages_target_first(county: County) -> QuerySet[Village]:
 def pairings_in(county: County, year: int) -> QuerySet[Pairing]:
     """The county's pairings for a year, each with its village's latest own income (`village_own_income`)."""
     latest = VillageIncome.objects.filter(village=OuterRef("village_id")).order_by("-year")
-    own = ExpressionWrapper(F("total_income") - F("subsidies"), output_field=DecimalField(max_digits=14,
-                                                                                          decimal_places=2))
+    own = ExpressionWrapper(
+        F("total_income") - F("subsidies"), output_field=DecimalField(max_digits=14, decimal_places=2)
+    )
     return (
-        Pairing.objects.filter(unit__county=county, year=year).select_related("unit", "village__township")
+        Pairing.objects.filter(unit__county=county, year=year)
+        .select_related("unit", "village__township")
         .annotate(village_own_income=Subquery(latest.annotate(own=own).values("own")[:1]))
         .order_by("unit__code", "village__township__code", "village__code")
     )
@@ -285,29 +338,38 @@ def pairings_in(county: County, year: int) -> QuerySet[Pairing]:
 
 def sanctions_in_force(*, on: datetime.date) -> QuerySet[QuotaSanction]:
     """Sanctions running on a date and not revoked: those units may not be considered for the two awards (R-S5)."""
-    return (QuotaSanction.objects.filter(starts_on__lte=on, ends_on__gte=on, revoked_at__isnull=True)
-            .select_related("unit__county", "quota").order_by("unit__code", "-ends_on"))
+    return (
+        QuotaSanction.objects.filter(starts_on__lte=on, ends_on__gte=on, revoked_at__isnull=True)
+        .select_related("unit__county", "quota")
+        .order_by("unit__code", "-ends_on")
+    )
 
 
 def training_batches_in(county: County) -> QuerySet[TrainingBatch]:
     """The county's training batches with how many cadres were enrolled and have completed (R-S8)."""
     return (
         TrainingBatch.objects.filter(county=county)
-        .annotate(enrolled=Count("dispatches"),
-                  completed=Count("dispatches", filter=Q(dispatches__training_completed_on__isnull=False)))
+        .annotate(
+            enrolled=Count("dispatches"),
+            completed=Count("dispatches", filter=Q(dispatches__training_completed_on__isnull=False)),
+        )
         .order_by("-starts_on", "-pk")
     )
 
 
 def approved_awaiting_training(county: County) -> QuerySet[Dispatch]:
     """Approved dispatches of the county not yet in a training batch, reserve cadres first (R-S3, R-S8)."""
-    return (Dispatch.objects.filter(unit__county=county, state=DispatchState.APPROVED)
-            .select_related("cadre", "unit", "village__township")
-            .order_by("-cadre__is_reserve", "-cadre__is_key_cultivation", "unit__code", "cadre__name"))
+    return (
+        Dispatch.objects.filter(unit__county=county, state=DispatchState.APPROVED)
+        .select_related("cadre", "unit", "village__township")
+        .order_by("-cadre__is_reserve", "-cadre__is_key_cultivation", "unit__code", "cadre__name")
+    )
 
 
 def batch_members(batch: TrainingBatch) -> QuerySet[Dispatch]:
     """The cadres placed in a training batch, reserve cadres first (R-S8)."""
-    return (Dispatch.objects.filter(training_batch=batch)
-            .select_related("cadre", "unit", "village__township")
-            .order_by("-cadre__is_reserve", "-cadre__is_key_cultivation", "unit__code", "cadre__name"))
+    return (
+        Dispatch.objects.filter(training_batch=batch)
+        .select_related("cadre", "unit", "village__township")
+        .order_by("-cadre__is_reserve", "-cadre__is_key_cultivation", "unit__code", "cadre__name")
+    )

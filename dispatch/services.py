@@ -62,8 +62,11 @@ def _locked(dispatch: Dispatch) -> Dispatch:
     from dispatch.flows import DispatchFlow
 
     _wait_for_flow(DispatchFlow, dispatch)
-    return Dispatch.objects.select_for_update().select_related("cadre", "unit__county", "village__township").get(
-        pk=dispatch.pk)
+    return (
+        Dispatch.objects.select_for_update()
+        .select_related("cadre", "unit__county", "village__township")
+        .get(pk=dispatch.pk)
+    )
 
 
 def _wait_for_flow(flow_class, artifact) -> None:
@@ -79,10 +82,18 @@ def _wait_for_flow(flow_class, artifact) -> None:
         flow_class.process_class._default_manager.select_for_update().filter(pk=process.pk).exists()
 
 
-def _audit_transition(dispatch: Dispatch, *, action: str, by: User | None, before: str, reason: str = "",
-                      data: dict | None = None) -> None:
-    audit_record(action=action, actor=by, obj=dispatch, from_state=before, to_state=dispatch.state,
-                 reason=reason, data={"cadre": dispatch.cadre.name, "village": dispatch.village.name, **(data or {})})
+def _audit_transition(
+    dispatch: Dispatch, *, action: str, by: User | None, before: str, reason: str = "", data: dict | None = None
+) -> None:
+    audit_record(
+        action=action,
+        actor=by,
+        obj=dispatch,
+        from_state=before,
+        to_state=dispatch.state,
+        reason=reason,
+        data={"cadre": dispatch.cadre.name, "village": dispatch.village.name, **(data or {})},
+    )
 
 
 def _complete_task(artifact, node_name: str, by: User, flow: str = "dispatch") -> None:
@@ -118,8 +129,9 @@ def pairing_add(*, unit: Unit, village: Village, year: int, by: User) -> Pairing
 def pairing_remove(*, pairing: Pairing, by: User) -> None:
     """The org dept removes a pairing that no active dispatch uses (R-S6)."""
     require_perm(by, COORDINATE_COUNTY, pairing.unit.county, action="pairing.remove")
-    in_use = Dispatch.objects.filter(unit=pairing.unit, village=pairing.village, year=pairing.year,
-                                     state__in=ACTIVE_STATES).exists()
+    in_use = Dispatch.objects.filter(
+        unit=pairing.unit, village=pairing.village, year=pairing.year, state__in=ACTIVE_STATES
+    ).exists()
     if in_use:
         raise ValidationError(_("该结对村已有本单位在派干部,不能取消结对。"))
     with transaction.atomic():
@@ -127,8 +139,9 @@ def pairing_remove(*, pairing: Pairing, by: User) -> None:
         pairing.delete()
 
 
-def quota_set(*, unit: Unit, year: int, cadres: int, deadline: datetime.date, by: User,
-              confirm_past_deadline: bool = False) -> Quota:
+def quota_set(
+    *, unit: Unit, year: int, cadres: int, deadline: datetime.date, by: User, confirm_past_deadline: bool = False
+) -> Quota:
     """The org dept sets a unit's yearly quota and deadline; a deadline already past only when confirmed (R-S5)."""
     require_perm(by, COORDINATE_COUNTY, unit.county, action="quota.set")
     if cadres < 1:
@@ -141,22 +154,33 @@ def quota_set(*, unit: Unit, year: int, cadres: int, deadline: datetime.date, by
             raise ValidationError(_("该年度选派任务已到期核查,不能再修改。"))
         if past and not confirm_past_deadline:
             raise ValidationError(
-                _("截止日期 %(deadline)s 已经过去(今天是 %(today)s)。保存后该任务即可到期核查,未完成的单位将被记录处理;"
-                  "如确需补录,请勾选“确认截止日期已过”后再保存。") % {
-                    "deadline": deadline.isoformat(), "today": today.isoformat()},
-                code="deadline_past")
+                _(
+                    "截止日期 %(deadline)s 已经过去(今天是 %(today)s)。"
+                    "保存后该任务即可到期核查,未完成的单位将被记录处理;"
+                    "如确需补录,请勾选“确认截止日期已过”后再保存。"
+                )
+                % {"deadline": deadline.isoformat(), "today": today.isoformat()},
+                code="deadline_past",
+            )
         before = f"{quota.cadres} / {quota.deadline}" if quota else ""
         if quota is None:
             quota = Quota(unit=unit, year=year)
         quota.cadres, quota.deadline = cadres, deadline
         quota.save()
-        audit_record(action="quota.set", actor=by, obj=quota, from_state=before, to_state=f"{cadres} / {deadline}",
-                     data={"past_deadline_confirmed": True} if past else None)
+        audit_record(
+            action="quota.set",
+            actor=by,
+            obj=quota,
+            from_state=before,
+            to_state=f"{cadres} / {deadline}",
+            data={"past_deadline_confirmed": True} if past else None,
+        )
     return quota
 
 
-def quota_enforce(*, on: datetime.date, by: User | None = None, county: County | None = None,
-                  confirmed: Iterable[int] | None = None) -> list[QuotaSanction]:
+def quota_enforce(
+    *, on: datetime.date, by: User | None = None, county: County | None = None, confirmed: Iterable[int] | None = None
+) -> list[QuotaSanction]:
     """At each passed deadline, sanction every unit that sent fewer cadres than its quota (R-S5).
 
     A person confirms the list they were shown (`confirmed`: the quota ids the confirmation page listed); if
@@ -172,22 +196,31 @@ def quota_enforce(*, on: datetime.date, by: User | None = None, county: County |
         # Count under the lock, for exactly the quotas locked: a quota falling due in between is counted too.
         due = list(selectors.quotas_due(on=on, county=county).select_for_update(of=("self",)))
         if confirmed is not None and {q.pk for q in due} != set(confirmed):
-            raise ValidationError(_("待核查的选派任务已有变化(可能已由他人核查,或有任务刚刚设定或修改),"
-                                    "本次未记录任何处理。请核对新的清单后再确认。"), code="stale")
+            raise ValidationError(
+                _(
+                    "待核查的选派任务已有变化(可能已由他人核查,或有任务刚刚设定或修改),"
+                    "本次未记录任何处理。请核对新的清单后再确认。"
+                ),
+                code="stale",
+            )
         for check in selectors.quota_checks(due):
             quota = check.quota
             quota.enforced_at = timezone.now()
             quota.save(update_fields=["enforced_at"])
             if not check.short:
-                audit_record(action="quota.met", actor=by, obj=quota, data={"sent": check.sent,
-                                                                             "quota": quota.cadres})
+                audit_record(action="quota.met", actor=by, obj=quota, data={"sent": check.sent, "quota": quota.cadres})
                 continue
-            sanction = QuotaSanction.objects.create(unit=quota.unit, quota=quota, sent=check.sent,
-                                                    starts_on=check.starts_on, ends_on=check.ends_on)
-            audit_record(action="quota.sanction", actor=by, obj=sanction, to_state="sanctioned",
-                         reason=_("未完成选派任务:名额 %(quota)s,实派 %(sent)s") % {
-                             "quota": quota.cadres, "sent": check.sent},
-                         data={"starts_on": str(sanction.starts_on), "ends_on": str(sanction.ends_on)})
+            sanction = QuotaSanction.objects.create(
+                unit=quota.unit, quota=quota, sent=check.sent, starts_on=check.starts_on, ends_on=check.ends_on
+            )
+            audit_record(
+                action="quota.sanction",
+                actor=by,
+                obj=sanction,
+                to_state="sanctioned",
+                reason=_("未完成选派任务:名额 %(quota)s,实派 %(sent)s") % {"quota": quota.cadres, "sent": check.sent},
+                data={"starts_on": str(sanction.starts_on), "ends_on": str(sanction.ends_on)},
+            )
             sanctions.append(sanction)
     return sanctions
 
@@ -195,30 +228,44 @@ def quota_enforce(*, on: datetime.date, by: User | None = None, county: County |
 def quota_sanction_revoke(*, sanction: QuotaSanction, by: User, reason: str) -> QuotaSanction:
     """The org dept revokes a sanction, with a reason: the unit may be considered for the awards again (R-S5)."""
     if sanction.revoked_at is not None:
-        raise ValidationError(_("该处理已于 %(when)s 撤销。") % {
-            "when": timezone.localtime(sanction.revoked_at).strftime("%Y-%m-%d %H:%M")})
+        raise ValidationError(
+            _("该处理已于 %(when)s 撤销。")
+            % {"when": timezone.localtime(sanction.revoked_at).strftime("%Y-%m-%d %H:%M")}
+        )
     require_perm(by, COORDINATE_COUNTY, sanction.unit.county, action="quota.sanction_revoke")
     if not reason.strip():
         raise ValidationError(_("请填写撤销处理的理由。"))
     with transaction.atomic():
-        sanction = QuotaSanction.objects.select_for_update(of=("self",)).select_related("unit", "quota").get(
-            pk=sanction.pk)
+        sanction = (
+            QuotaSanction.objects.select_for_update(of=("self",)).select_related("unit", "quota").get(pk=sanction.pk)
+        )
         if sanction.revoked_at is not None:
             raise ValidationError(_("该处理已由他人撤销。"))
         sanction.revoked_at, sanction.revoked_by, sanction.revoke_reason = timezone.now(), by, reason.strip()
         sanction.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
-        audit_record(action="quota.sanction_revoke", actor=by, obj=sanction, from_state="sanctioned",
-                     to_state="revoked", reason=sanction.revoke_reason,
-                     data={"unit": sanction.unit.name, "year": sanction.quota.year,
-                           "starts_on": str(sanction.starts_on), "ends_on": str(sanction.ends_on)})
+        audit_record(
+            action="quota.sanction_revoke",
+            actor=by,
+            obj=sanction,
+            from_state="sanctioned",
+            to_state="revoked",
+            reason=sanction.revoke_reason,
+            data={
+                "unit": sanction.unit.name,
+                "year": sanction.quota.year,
+                "starts_on": str(sanction.starts_on),
+                "ends_on": str(sanction.ends_on),
+            },
+        )
     return sanction
 
 
 # --- Self-application (R-S2) ---------------------------------------------------------------------
 
 
-def application_submit(*, cadre: Cadre, year: int, statement: str, by: User,
-                       preferred_village: Village | None = None) -> Application:
+def application_submit(
+    *, cadre: Cadre, year: int, statement: str, by: User, preferred_village: Village | None = None
+) -> Application:
     """A cadre applies to be stationed (R-S2)."""
     if by.pk != cadre.user_id:
         raise PermissionDenied(_("只能为本人报名。"))
@@ -226,13 +273,13 @@ def application_submit(*, cadre: Cadre, year: int, statement: str, by: User,
         raise ValidationError(_("请填写报名理由。"))
     if Dispatch.objects.filter(cadre=cadre, state__in=ACTIVE_STATES).exists():
         raise ValidationError(_("您已在选派中,不需要再报名。"))
-    if preferred_village and not Pairing.objects.filter(unit=cadre.unit, village=preferred_village,
-                                                        year=year).exists():
+    if preferred_village and not Pairing.objects.filter(unit=cadre.unit, village=preferred_village, year=year).exists():
         raise ValidationError(_("意向村须是本单位的结对村。"))
     try:
         with transaction.atomic():
-            application = Application.objects.create(cadre=cadre, year=year, statement=statement.strip(),
-                                                     preferred_village=preferred_village)
+            application = Application.objects.create(
+                cadre=cadre, year=year, statement=statement.strip(), preferred_village=preferred_village
+            )
             audit_record(action="application.submit", actor=by, obj=application, to_state=application.state)
     except IntegrityError as exc:
         raise ValidationError(_("您本年度已有待单位决定的报名。")) from exc
@@ -251,8 +298,14 @@ def application_decline(*, application: Application, by: User, reason: str) -> A
         before = application.state
         application.decline(by=by, on=timezone.now(), reason=reason.strip())
         application.save()
-        audit_record(action="application.decline", actor=by, obj=application, from_state=before,
-                     to_state=application.state, reason=reason.strip())
+        audit_record(
+            action="application.decline",
+            actor=by,
+            obj=application,
+            from_state=before,
+            to_state=application.state,
+            reason=reason.strip(),
+        )
     return application
 
 
@@ -287,26 +340,43 @@ def dispatch_nominate(
         village = Village.objects.select_for_update().select_related("township").get(pk=village.pk)
         cadre = Cadre.objects.select_for_update().select_related("unit").get(pk=cadre.pk)
         if not Pairing.objects.filter(unit=unit, village=village, year=year).exists():
-            raise ValidationError(_("%(village)s 不是本单位 %(year)s 年度的结对村。") % {
-                "village": village.name, "year": year})
+            raise ValidationError(
+                _("%(village)s 不是本单位 %(year)s 年度的结对村。") % {"village": village.name, "year": year}
+            )
         if Dispatch.objects.filter(cadre=cadre, state__in=ACTIVE_STATES).exists():
             raise ValidationError(_("%(name)s 已在选派中,不能重复推荐。") % {"name": cadre.name})
         if not selectors.paired_villages_with_places(unit, year).filter(pk=village.pk, has_place=True).exists():
             raise ValidationError(village_full_message(village, year))
         dispatch = Dispatch.objects.create(
-            cadre=cadre, unit=unit, village=village, year=year, nominated_by=by, nomination_note=note.strip(),
-            exclusion=exclusion, exclusion_note=exclusion_note.strip(),
+            cadre=cadre,
+            unit=unit,
+            village=village,
+            year=year,
+            nominated_by=by,
+            nomination_note=note.strip(),
+            exclusion=exclusion,
+            exclusion_note=exclusion_note.strip(),
             source=Source.SELF if application else Source.UNIT,
         )
         if application is not None:
             application = Application.objects.select_for_update().get(pk=application.pk)
             application.nominate(by=by, on=timezone.now(), dispatch=dispatch)
             application.save()
-            audit_record(action="application.nominate", actor=by, obj=application, from_state="submitted",
-                         to_state=application.state)
-        _audit_transition(dispatch, action="dispatch.nominate", by=by, before="",
-                          reason=exclusion_note.strip() if exclusion else note.strip(),
-                          data={"exclusion": exclusion, "source": dispatch.source})
+            audit_record(
+                action="application.nominate",
+                actor=by,
+                obj=application,
+                from_state="submitted",
+                to_state=application.state,
+            )
+        _audit_transition(
+            dispatch,
+            action="dispatch.nominate",
+            by=by,
+            before="",
+            reason=exclusion_note.strip() if exclusion else note.strip(),
+            data={"exclusion": exclusion, "source": dispatch.source},
+        )
         from dispatch.flows import DispatchFlow
 
         DispatchFlow.start.run(dispatch=dispatch)
@@ -318,7 +388,9 @@ def village_full_message(village: Village, year: int) -> str:
     if selectors.cadres_per_village_per_round() == 1:
         return _("%(village)s 本年度已有选派干部,不能再派第二名。") % {"village": village.name}
     return _("%(village)s 本年度已有 %(n)s 名选派干部,已达上限。") % {
-        "village": village.name, "n": selectors.cadres_per_village_per_round()}
+        "village": village.name,
+        "n": selectors.cadres_per_village_per_round(),
+    }
 
 
 def dispatch_approve(*, dispatch: Dispatch, by: User, comment: str = "") -> Dispatch:
@@ -326,14 +398,23 @@ def dispatch_approve(*, dispatch: Dispatch, by: User, comment: str = "") -> Disp
     require_perm(by, APPROVE_NOMINATIONS, dispatch.unit, action="dispatch.approve")
     with transaction.atomic():
         dispatch = _locked(dispatch)
-        require_state(dispatch, dispatch.approve, _("该干部已记录为不宜选派(%(why)s),不能批准。") % {
-            "why": dispatch.get_exclusion_display()})
+        require_state(
+            dispatch,
+            dispatch.approve,
+            _("该干部已记录为不宜选派(%(why)s),不能批准。") % {"why": dispatch.get_exclusion_display()},
+        )
         waiting = selectors.waiting_reserve_candidates(dispatch)
         before = dispatch.state
         dispatch.approve(by=by, on=timezone.now(), comment=comment.strip())
         dispatch.save()
-        _audit_transition(dispatch, action="dispatch.approve", by=by, before=before, reason=comment.strip(),
-                          data={"reserve_warning_shown": [d.cadre.name for d in waiting]})
+        _audit_transition(
+            dispatch,
+            action="dispatch.approve",
+            by=by,
+            before=before,
+            reason=comment.strip(),
+            data={"reserve_warning_shown": [d.cadre.name for d in waiting]},
+        )
         _complete_task(dispatch, "approve", by)
     return dispatch
 
@@ -377,15 +458,17 @@ def dispatch_withdraw(*, dispatch: Dispatch, by: User, reason: str) -> Dispatch:
 # --- Training (R-S8) ------------------------------------------------------------------------------
 
 
-def training_batch_create(*, county: County, year: int, name: str, starts_on: datetime.date,
-                          ends_on: datetime.date, content: str, by: User) -> TrainingBatch:
+def training_batch_create(
+    *, county: County, year: int, name: str, starts_on: datetime.date, ends_on: datetime.date, content: str, by: User
+) -> TrainingBatch:
     """The org dept opens a pre-service training batch (R-S8)."""
     require_perm(by, COORDINATE_COUNTY, county, action="training.create")
     if ends_on < starts_on:
         raise ValidationError(_("结业日期不能早于开班日期。"))
     with transaction.atomic():
-        batch = TrainingBatch.objects.create(county=county, year=year, name=name.strip(), starts_on=starts_on,
-                                             ends_on=ends_on, content=content.strip())
+        batch = TrainingBatch.objects.create(
+            county=county, year=year, name=name.strip(), starts_on=starts_on, ends_on=ends_on, content=content.strip()
+        )
         audit_record(action="training.create", actor=by, obj=batch)
     return batch
 
@@ -399,8 +482,9 @@ def dispatch_enrol(*, dispatches: Iterable[Dispatch], batch: TrainingBatch, by: 
             dispatch = _locked(dispatch)
             require_state(dispatch, dispatch.enrol)
             if dispatch.unit.county_id != batch.county_id:
-                raise ValidationError(_("%(name)s 不是本县的干部,不能参加本县的培训班。") % {
-                    "name": dispatch.cadre.name})
+                raise ValidationError(
+                    _("%(name)s 不是本县的干部,不能参加本县的培训班。") % {"name": dispatch.cadre.name}
+                )
             before = dispatch.state
             dispatch.enrol(batch=batch)
             dispatch.save()
@@ -409,16 +493,19 @@ def dispatch_enrol(*, dispatches: Iterable[Dispatch], batch: TrainingBatch, by: 
     return done
 
 
-def dispatch_complete_training(*, dispatches: Iterable[Dispatch], completed_on: datetime.date,
-                               by: User) -> list[Dispatch]:
+def dispatch_complete_training(
+    *, dispatches: Iterable[Dispatch], completed_on: datetime.date, by: User
+) -> list[Dispatch]:
     """The org dept records that cadres completed pre-service training (R-S8)."""
     dispatches = list(dispatches)
     for dispatch in dispatches:
         require_perm(by, COORDINATE_COUNTY, dispatch.unit.county, action="training.complete")
     today = timezone.localdate()
     if completed_on > today:
-        raise ValidationError(_("结业日期 %(day)s 晚于今天(%(today)s):培训结束后才能记录结业。") % {
-            "day": completed_on.isoformat(), "today": today.isoformat()})
+        raise ValidationError(
+            _("结业日期 %(day)s 晚于今天(%(today)s):培训结束后才能记录结业。")
+            % {"day": completed_on.isoformat(), "today": today.isoformat()}
+        )
     from dispatch.flows import DispatchFlow
 
     done = []
@@ -432,8 +519,12 @@ def dispatch_complete_training(*, dispatches: Iterable[Dispatch], completed_on: 
                 raise ValidationError(_("结业日期不能早于开班日期。"))
             dispatch.training_completed_on = completed_on
             dispatch.save(update_fields=["training_completed_on"])
-            audit_record(action="dispatch.training_completed", actor=by, obj=dispatch,
-                         data={"completed_on": str(completed_on), "cadre": dispatch.cadre.name})
+            audit_record(
+                action="dispatch.training_completed",
+                actor=by,
+                obj=dispatch,
+                data={"completed_on": str(completed_on), "cadre": dispatch.cadre.name},
+            )
             _finish_flow_task(dispatch, "training")
             done.append(dispatch)
     return done
@@ -468,11 +559,18 @@ def dispatch_record_arrangements(
         dispatch.party_relation_transferred_on = party_relation_transferred_on
         dispatch.living_allowance_yuan = living_allowance_yuan
         dispatch.save()
-        audit_record(action="dispatch.arrangements", actor=by, obj=dispatch, data={
-            "insurer": dispatch.insurer, "policy": dispatch.insurance_policy_no,
-            "insured": f"{insurance_starts_on}–{insurance_ends_on}",
-            "party_relation": str(party_relation_transferred_on), "allowance": str(living_allowance_yuan),
-        })
+        audit_record(
+            action="dispatch.arrangements",
+            actor=by,
+            obj=dispatch,
+            data={
+                "insurer": dispatch.insurer,
+                "policy": dispatch.insurance_policy_no,
+                "insured": f"{insurance_starts_on}–{insurance_ends_on}",
+                "party_relation": str(party_relation_transferred_on),
+                "allowance": str(living_allowance_yuan),
+            },
+        )
         _complete_task(dispatch, "arrange", by)
     return dispatch
 
@@ -491,8 +589,13 @@ def dispatch_station(*, dispatch: Dispatch, by: User, on: datetime.date) -> Disp
         before = dispatch.state
         dispatch.station(on=on, term_ends_on=term_end(on))
         dispatch.save()
-        _audit_transition(dispatch, action="dispatch.station", by=by, before=before,
-                          data={"stationed_on": str(on), "term_ends_on": str(dispatch.term_ends_on)})
+        _audit_transition(
+            dispatch,
+            action="dispatch.station",
+            by=by,
+            before=before,
+            data={"stationed_on": str(on), "term_ends_on": str(dispatch.term_ends_on)},
+        )
         _complete_task(dispatch, "station", by)
     return dispatch
 
@@ -513,10 +616,16 @@ def recall_propose(*, dispatch: Dispatch, by: User, reason: str, details: str, o
             raise ValidationError(_("只能对驻村中的干部提出召回。"))
         if Recall.objects.filter(dispatch=dispatch, state__in=["proposed", "approved"]).exists():
             raise ValidationError(_("该干部已有待处理的召回。"))
-        recall = Recall.objects.create(dispatch=dispatch, reason=reason, details=details.strip(),
-                                       own_fault=own_fault, proposed_by=by)
-        audit_record(action="recall.propose", actor=by, obj=recall, to_state=recall.state,
-                     reason=f"{recall.get_reason_display()}:{recall.details}")
+        recall = Recall.objects.create(
+            dispatch=dispatch, reason=reason, details=details.strip(), own_fault=own_fault, proposed_by=by
+        )
+        audit_record(
+            action="recall.propose",
+            actor=by,
+            obj=recall,
+            to_state=recall.state,
+            reason=f"{recall.get_reason_display()}:{recall.details}",
+        )
         from dispatch.flows import RecallFlow
 
         RecallFlow.start.run(recall=recall)
@@ -536,8 +645,14 @@ def recall_decide(*, recall: Recall, by: User, approve: bool, comment: str = "")
         before = recall.state
         transition(by=by, on=timezone.now(), comment=comment.strip())
         recall.save()
-        audit_record(action="recall.approve" if approve else "recall.decline", actor=by, obj=recall,
-                     from_state=before, to_state=recall.state, reason=comment.strip())
+        audit_record(
+            action="recall.approve" if approve else "recall.decline",
+            actor=by,
+            obj=recall,
+            from_state=before,
+            to_state=recall.state,
+            reason=comment.strip(),
+        )
         _complete_task(recall, "decide", by, flow="recall")
     return recall
 
@@ -564,8 +679,15 @@ def recall_carry_out(*, recall: Recall, by: User, on: datetime.date) -> Recall:
         if recall.own_fault and cadre.is_reserve:
             cadre.is_reserve = False
             cadre.save(update_fields=["is_reserve"])
-            audit_record(action="cadre.reserve_lost", actor=by, obj=cadre, from_state="reserve", to_state="",
-                         reason=_("因本人原因被召回,取消后备干部资格"), data={"recall": recall.pk})
+            audit_record(
+                action="cadre.reserve_lost",
+                actor=by,
+                obj=cadre,
+                from_state="reserve",
+                to_state="",
+                reason=_("因本人原因被召回,取消后备干部资格"),
+                data={"recall": recall.pk},
+            )
         _complete_task(recall, "carry_out", by, flow="recall")
     return recall
 
@@ -591,15 +713,18 @@ def team_leader_name(*, township: Township, dispatch: Dispatch, by: User) -> Tea
     return leader
 
 
-def work_group_save(*, township: Township, year: int, name: str, villages: list[Village], by: User,
-                    group: WorkGroup | None = None) -> WorkGroup:
+def work_group_save(
+    *, township: Township, year: int, name: str, villages: list[Village], by: User, group: WorkGroup | None = None
+) -> WorkGroup:
     """The township groups 2 to 3 neighbouring villages into a work group (R-M4)."""
     require_perm(by, MANAGE_STATIONED, township, action="team.group")
     low, high = policy("WORK_GROUP_MIN_VILLAGES"), policy("WORK_GROUP_MAX_VILLAGES")
     villages = list({v.pk: v for v in villages}.values())
     if not low <= len(villages) <= high:
-        raise ValidationError(_("每个工作小组由 %(low)s 至 %(high)s 个相邻村组成,现选了 %(n)s 个。") % {
-            "low": low, "high": high, "n": len(villages)})
+        raise ValidationError(
+            _("每个工作小组由 %(low)s 至 %(high)s 个相邻村组成,现选了 %(n)s 个。")
+            % {"low": low, "high": high, "n": len(villages)}
+        )
     if any(v.township_id != township.pk for v in villages):
         raise ValidationError(_("工作小组的村须都在本乡镇。"))
     taken = WorkGroup.objects.filter(township=township, year=year, villages__in=villages)

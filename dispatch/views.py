@@ -15,8 +15,7 @@ class ApproveTaskView(TaskFormView):
     template_name = "dispatch/approve_task.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(waiting_reserve=selectors.waiting_reserve_candidates(self.artifact),
-                                        **kwargs)
+        return super().get_context_data(waiting_reserve=selectors.waiting_reserve_candidates(self.artifact), **kwargs)
 
     def perform(self, form):
         data = form.cleaned_data
@@ -36,7 +35,8 @@ class ArrangementsTaskView(TaskFormView):
     def get_initial(self):
         d = self.artifact
         return {
-            "insurer": d.insurer, "insurance_policy_no": d.insurance_policy_no,
+            "insurer": d.insurer,
+            "insurance_policy_no": d.insurance_policy_no,
             "insurance_starts_on": d.insurance_starts_on or timezone.localdate(),
             "insurance_ends_on": d.insurance_ends_on or services.add_months(timezone.localdate(), 12),
             "party_relation_transferred_on": d.party_relation_transferred_on,
@@ -45,8 +45,7 @@ class ArrangementsTaskView(TaskFormView):
 
     def perform(self, form):
         self.success_message = _("保障事项已登记,等待乡镇接收到村。")
-        return services.dispatch_record_arrangements(dispatch=self.artifact, by=self.request.user,
-                                                     **form.cleaned_data)
+        return services.dispatch_record_arrangements(dispatch=self.artifact, by=self.request.user, **form.cleaned_data)
 
 
 class StationTaskView(TaskFormView):
@@ -60,8 +59,9 @@ class StationTaskView(TaskFormView):
 
     def perform(self, form):
         self.success_message = _("%(name)s 已到村,驻村期开始。") % {"name": self.artifact.cadre.name}
-        return services.dispatch_station(dispatch=self.artifact, by=self.request.user,
-                                         on=form.cleaned_data["stationed_on"])
+        return services.dispatch_station(
+            dispatch=self.artifact, by=self.request.user, on=form.cleaned_data["stationed_on"]
+        )
 
 
 class DecideRecallTaskView(TaskFormView):
@@ -74,8 +74,9 @@ class DecideRecallTaskView(TaskFormView):
         data = form.cleaned_data
         approve = data["decision"] == "approve"
         self.success_message = _("已同意召回,等待派出单位执行。") if approve else _("已决定不召回。")
-        return services.recall_decide(recall=self.artifact, by=self.request.user, approve=approve,
-                                      comment=data["comment"])
+        return services.recall_decide(
+            recall=self.artifact, by=self.request.user, approve=approve, comment=data["comment"]
+        )
 
 
 class CarryOutRecallTaskView(TaskFormView):
@@ -89,8 +90,9 @@ class CarryOutRecallTaskView(TaskFormView):
 
     def perform(self, form):
         self.success_message = _("已召回。请为该村另行推荐干部。")
-        return services.recall_carry_out(recall=self.artifact, by=self.request.user,
-                                         on=form.cleaned_data["recalled_on"])
+        return services.recall_carry_out(
+            recall=self.artifact, by=self.request.user, on=form.cleaned_data["recalled_on"]
+        )
 
     def get_success_url(self):
         dispatch = self.artifact.dispatch

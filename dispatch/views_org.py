@@ -32,8 +32,12 @@ from workflows.taskviews import ServiceFormView, add_service_errors
 from workflows.text import join_list, with_tags
 
 #: Categories that oblige full coverage (R-S6); the others are covered wherever possible.
-TARGET_CATEGORIES = {VillageCategory.WEAK_LEADERSHIP, VillageCategory.ECONOMICALLY_WEAK,
-                     VillageCategory.ELECTION_DIFFICULT, VillageCategory.EMPTY_SHELL}
+TARGET_CATEGORIES = {
+    VillageCategory.WEAK_LEADERSHIP,
+    VillageCategory.ECONOMICALLY_WEAK,
+    VillageCategory.ELECTION_DIFFICULT,
+    VillageCategory.EMPTY_SHELL,
+}
 
 
 def _year(request) -> int:
@@ -42,8 +46,10 @@ def _year(request) -> int:
 
 def _categories(village: Village, own_income) -> list[dict]:
     """Category tags of a village from its flags and an income read with it, without another query."""
-    return [{"label": c.label, "target": c in TARGET_CATEGORIES}
-            for c in village.recorded_categories() + income_categories(own_income)]
+    return [
+        {"label": c.label, "target": c in TARGET_CATEGORIES}
+        for c in village.recorded_categories() + income_categories(own_income)
+    ]
 
 
 def _village_label(village: Village) -> str:
@@ -79,8 +85,7 @@ class OrgPage(LoginRequiredMixin):
         # The messages go into the page, where a refusal stays readable; an empty `messages` keeps
         # viewflow's snackbar, which shows only the last one for a few seconds, from repeating them.
         kwargs.setdefault("org_nav", self.org_nav)
-        return super().get_context_data(page_messages=list(messages.get_messages(self.request)), messages=(),
-                                        **kwargs)
+        return super().get_context_data(page_messages=list(messages.get_messages(self.request)), messages=(), **kwargs)
 
 
 class CountyPage(OrgPage):
@@ -111,8 +116,11 @@ class CountyPage(OrgPage):
 
 class PairingForm(forms.Form):
     unit = forms.ModelChoiceField(label=gettext_lazy("单位"), queryset=Unit.objects.none())
-    village = forms.ModelChoiceField(label=gettext_lazy("结对村"), queryset=Village.objects.none(),
-                                     help_text=gettext_lazy("须全覆盖的重点村排在前面。"))
+    village = forms.ModelChoiceField(
+        label=gettext_lazy("结对村"),
+        queryset=Village.objects.none(),
+        help_text=gettext_lazy("须全覆盖的重点村排在前面。"),
+    )
 
     def __init__(self, *args, county: County, **kwargs):
         super().__init__(*args, **kwargs)
@@ -126,8 +134,9 @@ class QuotaForm(forms.Form):
     cadres = forms.IntegerField(label=gettext_lazy("选派名额(名)"), max_value=32767)
     deadline = BoundedDateField(label=gettext_lazy("截止日期"), widget=DateInput())
     # Offered only once the service has said the deadline is past: the org dept confirms it knowingly (R-S5).
-    confirm_past_deadline = forms.BooleanField(label=gettext_lazy("确认截止日期已过"), required=False,
-                                               widget=forms.HiddenInput)
+    confirm_past_deadline = forms.BooleanField(
+        label=gettext_lazy("确认截止日期已过"), required=False, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, county: County, **kwargs):
         super().__init__(*args, **kwargs)
@@ -153,11 +162,16 @@ def _unit_rows(county: County, year: int, today: datetime.date) -> list[dict]:
     rows = []
     for unit in units:
         quota = quotas.get(unit.pk)
-        rows.append({
-            "unit": unit, "quota": quota, "pairings": pairings[unit.pk], "sanction": in_force.get(unit.pk),
-            "year_sanction": getattr(quota, "sanction", None) if quota else None,
-            "overdue": bool(quota and quota.enforced_at is None and quota.deadline < today),
-        })
+        rows.append(
+            {
+                "unit": unit,
+                "quota": quota,
+                "pairings": pairings[unit.pk],
+                "sanction": in_force.get(unit.pk),
+                "year_sanction": getattr(quota, "sanction", None) if quota else None,
+                "overdue": bool(quota and quota.enforced_at is None and quota.deadline < today),
+            }
+        )
     return rows
 
 
@@ -175,31 +189,55 @@ class PairingsView(ExportMixin, CountyPage, TemplateView):
         year, today = _year(self.request), timezone.localdate()
         if self.can_coordinate:
             kwargs.setdefault("pairing_form", PairingForm(county=self.county))
-            kwargs.setdefault("quota_form", QuotaForm(county=self.county, initial={"unit": self.request.GET.get(
-                "unit")}))
+            kwargs.setdefault(
+                "quota_form", QuotaForm(county=self.county, initial={"unit": self.request.GET.get("unit")})
+            )
         return super().get_context_data(
-            year=year, today=today, rows=_unit_rows(self.county, year, today),
-            years=[year - 1, year, year + 1], **kwargs)
+            year=year,
+            today=today,
+            rows=_unit_rows(self.county, year, today),
+            years=[year - 1, year, year + 1],
+            **kwargs,
+        )
 
     def post(self, request, *args, **kwargs):
         year, user = _year(request), request.user
         action = request.POST.get("action")
         if action == "add":
             form = PairingForm(request.POST, county=self.county)
-            if _call_service(form, lambda d: services.pairing_add(unit=d["unit"], village=d["village"], year=year,
-                                                                  by=user)):
-                messages.success(request, _("已将 %(village)s 与 %(unit)s 结对。") % {
-                    "village": form.cleaned_data["village"].name, "unit": form.cleaned_data["unit"].name})
+            if _call_service(
+                form, lambda d: services.pairing_add(unit=d["unit"], village=d["village"], year=year, by=user)
+            ):
+                messages.success(
+                    request,
+                    _("已将 %(village)s 与 %(unit)s 结对。")
+                    % {"village": form.cleaned_data["village"].name, "unit": form.cleaned_data["unit"].name},
+                )
                 return self._back(year)
             return self.render_to_response(self.get_context_data(pairing_form=form), status=200)
         if action == "quota":
             form = QuotaForm(request.POST, county=self.county)
-            if _call_service(form, lambda d: services.quota_set(
-                    unit=d["unit"], year=year, cadres=d["cadres"], deadline=d["deadline"], by=user,
-                    confirm_past_deadline=d["confirm_past_deadline"])):
-                messages.success(request, _("已设定 %(unit)s %(year)s 年度选派名额 %(n)s 名,截止 %(deadline)s。") % {
-                    "unit": form.cleaned_data["unit"].name, "year": year, "n": form.cleaned_data["cadres"],
-                    "deadline": form.cleaned_data["deadline"].isoformat()})
+            if _call_service(
+                form,
+                lambda d: services.quota_set(
+                    unit=d["unit"],
+                    year=year,
+                    cadres=d["cadres"],
+                    deadline=d["deadline"],
+                    by=user,
+                    confirm_past_deadline=d["confirm_past_deadline"],
+                ),
+            ):
+                messages.success(
+                    request,
+                    _("已设定 %(unit)s %(year)s 年度选派名额 %(n)s 名,截止 %(deadline)s。")
+                    % {
+                        "unit": form.cleaned_data["unit"].name,
+                        "year": year,
+                        "n": form.cleaned_data["cadres"],
+                        "deadline": form.cleaned_data["deadline"].isoformat(),
+                    },
+                )
                 return self._back(year)
             if "deadline_past" in _codes(form.refusal):
                 form.ask_past_deadline()
@@ -238,8 +276,14 @@ class QuotaEnforceView(CountyPage, TemplateView):
         today = timezone.localdate()
         checks = selectors.quota_checks(list(selectors.quotas_due(on=today, county=self.county)))
         return super().get_context_data(
-            year=_year(self.request), today=today, checks=checks, short=[c for c in checks if c.short],
-            met=[c for c in checks if not c.short], policy_years=policy("QUOTA_SANCTION_YEARS"), **kwargs)
+            year=_year(self.request),
+            today=today,
+            checks=checks,
+            short=[c for c in checks if c.short],
+            met=[c for c in checks if not c.short],
+            policy_years=policy("QUOTA_SANCTION_YEARS"),
+            **kwargs,
+        )
 
     def post(self, request, *args, **kwargs):
         year, today = _year(request), timezone.localdate()
@@ -252,17 +296,28 @@ class QuotaEnforceView(CountyPage, TemplateView):
             return self.render_to_response(self.get_context_data(errors=error.messages), status=409)
         if sanctions:
             listed = ";".join(
-                _("%(unit)s(%(year)s 年度名额 %(quota)s 名,实派 %(sent)s 名,%(start)s 至 %(end)s)") % {
-                    "unit": s.unit.name, "year": s.quota.year, "quota": s.quota.cadres, "sent": s.sent,
-                    "start": s.starts_on.isoformat(), "end": s.ends_on.isoformat()}
-                for s in sanctions)
-            messages.warning(request, _("到期核查完成。以下单位未完成选派任务,"
-                                        "已记录不得参评县级以上党建先进单位和文明单位:%(units)s。") % {"units": listed})
+                _("%(unit)s(%(year)s 年度名额 %(quota)s 名,实派 %(sent)s 名,%(start)s 至 %(end)s)")
+                % {
+                    "unit": s.unit.name,
+                    "year": s.quota.year,
+                    "quota": s.quota.cadres,
+                    "sent": s.sent,
+                    "start": s.starts_on.isoformat(),
+                    "end": s.ends_on.isoformat(),
+                }
+                for s in sanctions
+            )
+            messages.warning(
+                request,
+                _("到期核查完成。以下单位未完成选派任务,已记录不得参评县级以上党建先进单位和文明单位:%(units)s。")
+                % {"units": listed},
+            )
         elif confirmed:
             messages.success(request, _("到期核查完成:已核查的单位均完成了选派任务。"))
         else:
-            messages.success(request, _("到期核查完成:截至 %(day)s,没有新增未完成选派任务的单位。") % {
-                "day": today.isoformat()})
+            messages.success(
+                request, _("到期核查完成:截至 %(day)s,没有新增未完成选派任务的单位。") % {"day": today.isoformat()}
+            )
         return HttpResponseRedirect(f"{reverse('dispatch:pairings')}?year={year}#messages")
 
     def _here(self, year: int) -> str:
@@ -270,8 +325,11 @@ class QuotaEnforceView(CountyPage, TemplateView):
 
 
 class SanctionRevokeForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("撤销理由"), widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text=gettext_lazy("如核查有误、任务已按期完成但登记滞后等,请写明依据。"))
+    reason = forms.CharField(
+        label=gettext_lazy("撤销理由"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("如核查有误、任务已按期完成但登记滞后等,请写明依据。"),
+    )
 
 
 class SanctionRevokeView(ServiceFormView):
@@ -284,8 +342,9 @@ class SanctionRevokeView(ServiceFormView):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.sanction = get_object_or_404(QuotaSanction.objects.select_related("unit__county", "quota", "revoked_by"),
-                                          pk=kwargs["pk"])
+        self.sanction = get_object_or_404(
+            QuotaSanction.objects.select_related("unit__county", "quota", "revoked_by"), pk=kwargs["pk"]
+        )
         if not may(request.user, COORDINATE_COUNTY, self.sanction):
             raise PermissionDenied(_("只有县委组织部可以进行此操作。"))
         return super().dispatch(request, *args, **kwargs)
@@ -298,10 +357,13 @@ class SanctionRevokeView(ServiceFormView):
         return super().get_context_data(sanction=self.sanction, **kwargs)
 
     def perform(self, form):
-        sanction = services.quota_sanction_revoke(sanction=self.sanction, by=self.request.user,
-                                                  reason=form.cleaned_data["reason"])
+        sanction = services.quota_sanction_revoke(
+            sanction=self.sanction, by=self.request.user, reason=form.cleaned_data["reason"]
+        )
         self.success_message = _("已撤销 %(unit)s %(year)s 年度未完成选派任务的处理。") % {
-            "unit": sanction.unit.name, "year": sanction.quota.year}
+            "unit": sanction.unit.name,
+            "year": sanction.quota.year,
+        }
         return sanction
 
     def get_success_url(self):
@@ -349,8 +411,11 @@ class EligibilityView(ExportMixin, OrgPage, TemplateView):
         params, today = self.request.GET, timezone.localdate()
         units, unit_list = self.units, self.unit_list
         wanted = params.get("unit", "")
-        if wanted.isdigit() and int(wanted) not in {u.pk for u in unit_list} and Unit.objects.filter(
-                pk=wanted).exists():
+        if (
+            wanted.isdigit()
+            and int(wanted) not in {u.pk for u in unit_list}
+            and Unit.objects.filter(pk=wanted).exists()
+        ):
             raise PermissionDenied(_("只能查询本单位。"))
         if "unit" in params:
             form = EligibilityForm({"unit": wanted, "on": params.get("on") or today.isoformat()}, units=units)
@@ -363,9 +428,15 @@ class EligibilityView(ExportMixin, OrgPage, TemplateView):
             unit, on = form.cleaned_data["unit"], form.cleaned_data["on"]
             eligible, sanction = selectors.unit_is_award_eligible(unit, on=on)
             result = {"unit": unit, "on": on, "eligible": eligible, "sanction": sanction}
-        return super().get_context_data(form=form, result=result, sanctions=self._sanctions(today), today=today,
-                                        policy_years=policy("QUOTA_SANCTION_YEARS"), org_nav=len(unit_list) > 1,
-                                        **kwargs)
+        return super().get_context_data(
+            form=form,
+            result=result,
+            sanctions=self._sanctions(today),
+            today=today,
+            policy_years=policy("QUOTA_SANCTION_YEARS"),
+            org_nav=len(unit_list) > 1,
+            **kwargs,
+        )
 
 
 # --- Coverage (R-S6) ------------------------------------------------------------------------------
@@ -409,7 +480,9 @@ class TrainingListView(CountyPage, TemplateView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             batches=selectors.training_batches_in(self.county),
-            awaiting=selectors.approved_awaiting_training(self.county).count(), **kwargs)
+            awaiting=selectors.approved_awaiting_training(self.county).count(),
+            **kwargs,
+        )
 
 
 class TrainingBatchForm(forms.Form):
@@ -417,8 +490,11 @@ class TrainingBatchForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("班次名称"), max_length=80)
     starts_on = BoundedDateField(label=gettext_lazy("开班日期"), widget=DateInput())
     ends_on = BoundedDateField(label=gettext_lazy("结业日期"), widget=DateInput())
-    content = forms.CharField(label=gettext_lazy("培训内容"), widget=forms.Textarea(attrs={"rows": 3}),
-                              initial=gettext_lazy("驻村蹲点工作内容、方法、要求;农村政策"))
+    content = forms.CharField(
+        label=gettext_lazy("培训内容"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        initial=gettext_lazy("驻村蹲点工作内容、方法、要求;农村政策"),
+    )
 
 
 class TrainingCreateView(CountyPage, ServiceFormView):
@@ -442,8 +518,10 @@ class TrainingCreateView(CountyPage, ServiceFormView):
 
 class EnrolForm(forms.Form):
     dispatches = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("参训干部"), queryset=Dispatch.objects.none(),
-        error_messages={"required": gettext_lazy("请至少勾选一名干部。")})
+        label=gettext_lazy("参训干部"),
+        queryset=Dispatch.objects.none(),
+        error_messages={"required": gettext_lazy("请至少勾选一名干部。")},
+    )
 
     def __init__(self, *args, batch: TrainingBatch, **kwargs):
         super().__init__(*args, **kwargs)
@@ -453,8 +531,10 @@ class EnrolForm(forms.Form):
 
 class CompletionForm(forms.Form):
     dispatches = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("结业干部"), queryset=Dispatch.objects.none(),
-        error_messages={"required": gettext_lazy("请至少勾选一名干部。")})
+        label=gettext_lazy("结业干部"),
+        queryset=Dispatch.objects.none(),
+        error_messages={"required": gettext_lazy("请至少勾选一名干部。")},
+    )
     completed_on = BoundedDateField(label=gettext_lazy("结业日期"), widget=DateInput())
 
     def __init__(self, *args, batch: TrainingBatch, **kwargs):
@@ -482,8 +562,12 @@ class TrainingBatchView(OrgPage, TemplateView):
     def get_context_data(self, **kwargs):
         batch = self.batch
         members = list(selectors.batch_members(batch))
-        context = {"batch": batch, "members": members, "can_coordinate": self.can_coordinate,
-                   "today": timezone.localdate()}
+        context = {
+            "batch": batch,
+            "members": members,
+            "can_coordinate": self.can_coordinate,
+            "today": timezone.localdate(),
+        }
         if self.can_coordinate:
             context["candidates"] = selectors.approved_awaiting_training(batch.county)
             context["completable"] = [d for d in members if d.awaits_training_completion()]
@@ -500,16 +584,24 @@ class TrainingBatchView(OrgPage, TemplateView):
         if action == "enrol":
             form = EnrolForm(request.POST, batch=batch)
             if _call_service(form, lambda d: services.dispatch_enrol(dispatches=d["dispatches"], batch=batch, by=user)):
-                messages.success(request, _("已安排 %(n)s 名干部参加本期培训。") % {
-                    "n": len(form.cleaned_data["dispatches"])})
+                messages.success(
+                    request, _("已安排 %(n)s 名干部参加本期培训。") % {"n": len(form.cleaned_data["dispatches"])}
+                )
                 return HttpResponseRedirect(reverse("dispatch:training_batch", args=[batch.pk]))
             return self.render_to_response(self.get_context_data(enrol_form=form))
         if action == "complete":
             form = CompletionForm(request.POST, batch=batch)
-            if _call_service(form, lambda d: services.dispatch_complete_training(
-                    dispatches=d["dispatches"], completed_on=d["completed_on"], by=user)):
-                messages.success(request, _("已记录 %(n)s 名干部培训结业,转派出单位落实保障事项。") % {
-                    "n": len(form.cleaned_data["dispatches"])})
+            if _call_service(
+                form,
+                lambda d: services.dispatch_complete_training(
+                    dispatches=d["dispatches"], completed_on=d["completed_on"], by=user
+                ),
+            ):
+                messages.success(
+                    request,
+                    _("已记录 %(n)s 名干部培训结业,转派出单位落实保障事项。")
+                    % {"n": len(form.cleaned_data["dispatches"])},
+                )
                 return HttpResponseRedirect(reverse("dispatch:training_batch", args=[batch.pk]) + "#messages")
             return self.render_to_response(self.get_context_data(completion_form=form))
         return HttpResponseBadRequest()

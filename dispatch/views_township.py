@@ -46,8 +46,9 @@ def _team_url(township: Township) -> str:
 
 
 class TeamLeaderForm(forms.Form):
-    dispatch = forms.ModelChoiceField(label=_("领队"), queryset=Dispatch.objects.none(),
-                                      empty_label=_("请选择驻村干部"))
+    dispatch = forms.ModelChoiceField(
+        label=_("领队"), queryset=Dispatch.objects.none(), empty_label=_("请选择驻村干部")
+    )
 
     def __init__(self, *args, township: Township, **kwargs):
         super().__init__(*args, auto_id="id_leader_%s", **kwargs)
@@ -75,15 +76,21 @@ class TeamView(LoginRequiredMixin, View):
         fmt = wanted_format(request)
         if fmt is not None:
             today = timezone.localdate()
-            return export_response(fmt, exports.team(*self.team(township, today.year)),
-                                   file_name(gettext("驻村工作队"), township.name, today))
+            return export_response(
+                fmt,
+                exports.team(*self.team(township, today.year)),
+                file_name(gettext("驻村工作队"), township.name, today),
+            )
         return self.render(township)
 
     @staticmethod
     def team(township: Township, year: int) -> tuple[list[Dispatch], TeamLeader | None, list[WorkGroup]]:
         """The page's rows: the stationed cadres, the team leader and the year's work groups."""
-        return (list(selectors.stationed_in_township(township)), selectors.team_leader_of(township),
-                list(selectors.work_groups_of(township, year)))
+        return (
+            list(selectors.stationed_in_township(township)),
+            selectors.team_leader_of(township),
+            list(selectors.work_groups_of(township, year)),
+        )
 
     def post(self, request, *args, **kwargs):
         township = _township_for(request)
@@ -94,18 +101,21 @@ class TeamView(LoginRequiredMixin, View):
             form = TeamLeaderForm(request.POST, township=township)
             if form.is_valid():
                 try:
-                    leader = services.team_leader_name(township=township, dispatch=form.cleaned_data["dispatch"],
-                                                       by=request.user)
+                    leader = services.team_leader_name(
+                        township=township, dispatch=form.cleaned_data["dispatch"], by=request.user
+                    )
                 except ValidationError as error:
                     add_service_errors(form, error)
                 else:
-                    messages.success(request, gettext("已确定 %(name)s 为本乡镇领队。") % {
-                        "name": leader.dispatch.cadre.name})
+                    messages.success(
+                        request, gettext("已确定 %(name)s 为本乡镇领队。") % {"name": leader.dispatch.cadre.name}
+                    )
                     return HttpResponseRedirect(_team_url(township))
             return self.render(township, leader_form=form)
         if action == "mentor":
-            dispatch = get_object_or_404(Dispatch.objects.select_related("cadre", "village__township"),
-                                         pk=request.POST.get("dispatch") or 0)
+            dispatch = get_object_or_404(
+                Dispatch.objects.select_related("cadre", "village__township"), pk=request.POST.get("dispatch") or 0
+            )
             form = MentorForm(request.POST, township=township, dispatch=dispatch)
             if form.is_valid():
                 try:
@@ -114,8 +124,11 @@ class TeamView(LoginRequiredMixin, View):
                     add_service_errors(form, error)
                 else:
                     mentor = form.cleaned_data["mentor"]
-                    messages.success(request, gettext("已确定 %(mentor)s 联系指导 %(name)s。") % {
-                        "mentor": mentor.name or mentor.username, "name": dispatch.cadre.name})
+                    messages.success(
+                        request,
+                        gettext("已确定 %(mentor)s 联系指导 %(name)s。")
+                        % {"mentor": mentor.name or mentor.username, "name": dispatch.cadre.name},
+                    )
                     return HttpResponseRedirect(_team_url(township))
             return self.render(township, mentor_form=form)
         return HttpResponseBadRequest()
@@ -138,8 +151,9 @@ class TeamView(LoginRequiredMixin, View):
                 else:
                     d.mentor_form = MentorForm(township=township, dispatch=d, initial={"mentor": d.mentor_id})
             if leader_form is None:
-                leader_form = TeamLeaderForm(township=township, initial={"dispatch": leader.dispatch_id if leader
-                                                                         else None})
+                leader_form = TeamLeaderForm(
+                    township=township, initial={"dispatch": leader.dispatch_id if leader else None}
+                )
         context = {
             "page_title": gettext("驻村工作队") + f" · {township.name}",
             "township": township,
@@ -164,7 +178,9 @@ class WorkGroupForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["villages"].queryset = township.villages.order_by("code")
         self.fields["villages"].help_text = gettext("选 %(low)s 至 %(high)s 个相邻的村;一个村只能在一个小组中。") % {
-            "low": policy("WORK_GROUP_MIN_VILLAGES"), "high": policy("WORK_GROUP_MAX_VILLAGES")}
+            "low": policy("WORK_GROUP_MIN_VILLAGES"),
+            "high": policy("WORK_GROUP_MAX_VILLAGES"),
+        }
         group_of = {}
         for other in selectors.work_groups_of(township, year):
             if group is None or other.pk != group.pk:
@@ -172,8 +188,10 @@ class WorkGroupForm(forms.Form):
 
         def label(village):
             if village.pk in group_of:
-                return gettext("%(village)s(已在「%(group)s」)") % {"village": village.name,
-                                                                    "group": group_of[village.pk]}
+                return gettext("%(village)s(已在「%(group)s」)") % {
+                    "village": village.name,
+                    "group": group_of[village.pk],
+                }
             return village.name
 
         self.fields["villages"].label_from_instance = label
@@ -212,9 +230,14 @@ class WorkGroupFormView(ServiceFormView):
         return super().get_context_data(back_url=_team_url(self.township), **kwargs)
 
     def perform(self, form):
-        group = services.work_group_save(township=self.township, year=self.year, name=form.cleaned_data["name"],
-                                         villages=list(form.cleaned_data["villages"]), by=self.request.user,
-                                         group=self.group)
+        group = services.work_group_save(
+            township=self.township,
+            year=self.year,
+            name=form.cleaned_data["name"],
+            villages=list(form.cleaned_data["villages"]),
+            by=self.request.user,
+            group=self.group,
+        )
         self.success_message = gettext("工作小组「%(name)s」已保存。") % {"name": group.name}
         return group
 
@@ -226,10 +249,14 @@ class WorkGroupFormView(ServiceFormView):
 
 
 class ApplicationForm(forms.Form):
-    statement = forms.CharField(label=_("报名理由"), widget=forms.Textarea(attrs={"rows": 4}),
-                                help_text=_("请写明您的专长、意愿和能保证驻村时间的情况。"))
-    preferred_village = forms.ModelChoiceField(label=_("意向村(可不选)"), queryset=None, required=False,
-                                               empty_label=_("服从单位安排"))
+    statement = forms.CharField(
+        label=_("报名理由"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("请写明您的专长、意愿和能保证驻村时间的情况。"),
+    )
+    preferred_village = forms.ModelChoiceField(
+        label=_("意向村(可不选)"), queryset=None, required=False, empty_label=_("服从单位安排")
+    )
 
     def __init__(self, *args, cadre: Cadre, year: int, **kwargs):
         super().__init__(*args, **kwargs)
@@ -259,17 +286,24 @@ class ApplyView(ServiceFormView):
         applications = list(selectors.applications_of(self.cadre))
         kwargs.setdefault("page_title", gettext("我要报名驻村") + f" · {self.year}")
         return super().get_context_data(
-            cadre=self.cadre, applications=applications,
-            active_dispatch=selectors.dispatches_for(self.request.user).filter(
-                cadre=self.cadre, state__in=ACTIVE_STATES).first(),
+            cadre=self.cadre,
+            applications=applications,
+            active_dispatch=selectors.dispatches_for(self.request.user)
+            .filter(cadre=self.cadre, state__in=ACTIVE_STATES)
+            .first(),
             open_application=next((a for a in applications if a.state == ApplicationState.SUBMITTED), None),
             **kwargs,
         )
 
     def perform(self, form):
         data = form.cleaned_data
-        application = services.application_submit(cadre=self.cadre, year=self.year, statement=data["statement"],
-                                                  preferred_village=data["preferred_village"], by=self.request.user)
+        application = services.application_submit(
+            cadre=self.cadre,
+            year=self.year,
+            statement=data["statement"],
+            preferred_village=data["preferred_village"],
+            by=self.request.user,
+        )
         self.success_message = gettext("报名已提交,等待单位决定是否推荐。")
         return application
 
@@ -289,8 +323,9 @@ class NominateApplicantForm(forms.Form):
 
 class DeclineApplicationForm(forms.Form):
     # The service requires the reason and says so; the field does not repeat the rule.
-    reason = forms.CharField(label=_("不推荐的理由"), required=False,
-                             widget=forms.Textarea(attrs={"rows": 2, "required": True}))
+    reason = forms.CharField(
+        label=_("不推荐的理由"), required=False, widget=forms.Textarea(attrs={"rows": 2, "required": True})
+    )
 
     def __init__(self, *args, application: Application, **kwargs):
         super().__init__(*args, auto_id=f"id_decline{application.pk}_%s", **kwargs)
@@ -316,8 +351,9 @@ class ApplicationsView(LoginRequiredMixin, View):
     def render(self, unit: Unit, *, bound: tuple[int, forms.Form] | None = None):
         rows, shown = [], False
         for application in selectors.open_applications_for_unit(unit):
-            nominate = NominateApplicantForm(application=application,
-                                             initial={"village": application.preferred_village_id})
+            nominate = NominateApplicantForm(
+                application=application, initial={"village": application.preferred_village_id}
+            )
             decline = DeclineApplicationForm(application=application)
             if bound is not None and bound[0] == application.pk:
                 shown = True
@@ -353,26 +389,36 @@ class ApplicationDecideView(ApplicationsView):
             if form.is_valid():
                 try:
                     dispatch = services.dispatch_nominate(
-                        cadre=application.cadre, village=form.cleaned_data["village"], by=request.user,
-                        year=application.year, note=form.cleaned_data["note"], application=application)
+                        cadre=application.cadre,
+                        village=form.cleaned_data["village"],
+                        by=request.user,
+                        year=application.year,
+                        note=form.cleaned_data["note"],
+                        application=application,
+                    )
                 except ValidationError as error:
                     add_service_errors(form, error)
                 else:
-                    messages.success(request, gettext("已推荐 %(name)s 驻 %(village)s,等待单位主要领导审批。") % {
-                        "name": dispatch.cadre.name, "village": dispatch.village.name})
+                    messages.success(
+                        request,
+                        gettext("已推荐 %(name)s 驻 %(village)s,等待单位主要领导审批。")
+                        % {"name": dispatch.cadre.name, "village": dispatch.village.name},
+                    )
                     return HttpResponseRedirect(f"{reverse('dispatch:applications')}?unit={unit.pk}")
             return self.render(unit, bound=(application.pk, form))
         if action == "decline":
             form = DeclineApplicationForm(request.POST, application=application)
             if form.is_valid():
                 try:
-                    services.application_decline(application=application, by=request.user,
-                                                 reason=form.cleaned_data["reason"])
+                    services.application_decline(
+                        application=application, by=request.user, reason=form.cleaned_data["reason"]
+                    )
                 except ValidationError as error:
                     add_service_errors(form, error)
                 else:
-                    messages.success(request, gettext("已决定不推荐 %(name)s,理由本人可见。") % {
-                        "name": application.cadre.name})
+                    messages.success(
+                        request, gettext("已决定不推荐 %(name)s,理由本人可见。") % {"name": application.cadre.name}
+                    )
                     return HttpResponseRedirect(f"{reverse('dispatch:applications')}?unit={unit.pk}")
             return self.render(unit, bound=(application.pk, form))
         return HttpResponseBadRequest()

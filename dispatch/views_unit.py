@@ -29,12 +29,20 @@ def _units_user_nominates_for(user):
 
 class NominateForm(forms.Form):
     cadre = forms.ModelChoiceField(
-        label=_("干部"), queryset=None, help_text=_("后备干部、重点培养干部排在前面,应优先选派。"))
-    village = forms.ModelChoiceField(label=_("驻点村"), queryset=None, error_messages={
-        "invalid_choice": _("所选的村现在不能推荐(本年度可能刚有干部被推荐到该村),请从列表中重新选择。")})
+        label=_("干部"), queryset=None, help_text=_("后备干部、重点培养干部排在前面,应优先选派。")
+    )
+    village = forms.ModelChoiceField(
+        label=_("驻点村"),
+        queryset=None,
+        error_messages={
+            "invalid_choice": _("所选的村现在不能推荐(本年度可能刚有干部被推荐到该村),请从列表中重新选择。")
+        },
+    )
     note = forms.CharField(label=_("推荐理由"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     exclusion = forms.ChoiceField(
-        label=_("“宁可不派”情形"), required=False, choices=[("", _("无"))] + list(Exclusion.choices),
+        label=_("“宁可不派”情形"),
+        required=False,
+        choices=[("", _("无"))] + list(Exclusion.choices),
         help_text=_("如干部不情愿、能力不强或群众反映不好,请如实记录;记录后不能获批。"),
     )
     exclusion_note = forms.CharField(label=_("情形说明"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
@@ -56,17 +64,20 @@ class NominateForm(forms.Form):
         holders = selectors.active_dispatches_in(self.full_villages, year)
         listed = join_list(
             with_tags(v.name, join_list(f"{d.cadre.name} · {d.get_state_display()}" for d in holders[v.pk]))
-            for v in self.full_villages)
+            for v in self.full_villages
+        )
         if not self.fields["village"].queryset.exists():
-            return _("本单位本年度的结对村都已有选派干部,暂无可推荐的村:%(villages)s。"
-                     "如需增派,请联系县委组织部增加结对。") % {"villages": listed}
+            return _(
+                "本单位本年度的结对村都已有选派干部,暂无可推荐的村:%(villages)s。如需增派,请联系县委组织部增加结对。"
+            ) % {"villages": listed}
         return _("以下结对村本年度已有选派干部,不能再推荐,未列入选项:%(villages)s。") % {"villages": listed}
 
     @staticmethod
     def _cadre_label(cadre) -> str:
         marks = [str(_("后备")) if cadre.is_reserve else "", str(_("重点培养")) if cadre.is_key_cultivation else ""]
-        return with_tags(f"{cadre.name}({cadre.post_title or cadre.get_rank_display()})",
-                         join_list(m for m in marks if m))
+        return with_tags(
+            f"{cadre.name}({cadre.post_title or cadre.get_rank_display()})", join_list(m for m in marks if m)
+        )
 
 
 class NominateView(ServiceFormView):
@@ -100,11 +111,18 @@ class NominateView(ServiceFormView):
     def perform(self, form):
         data = form.cleaned_data
         dispatch = services.dispatch_nominate(
-            cadre=data["cadre"], village=data["village"], by=self.request.user, year=self.year,
-            note=data["note"], exclusion=data["exclusion"], exclusion_note=data["exclusion_note"],
+            cadre=data["cadre"],
+            village=data["village"],
+            by=self.request.user,
+            year=self.year,
+            note=data["note"],
+            exclusion=data["exclusion"],
+            exclusion_note=data["exclusion_note"],
         )
         self.success_message = _("已推荐 %(name)s 驻 %(village)s,等待单位主要领导审批。") % {
-            "name": dispatch.cadre.name, "village": dispatch.village.name}
+            "name": dispatch.cadre.name,
+            "village": dispatch.village.name,
+        }
         return dispatch
 
     def get_success_url(self):
@@ -129,8 +147,11 @@ class DispatchListView(ExportMixin, LoginRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            states=DispatchState.choices, current_state=self.request.GET.get("state", ""),
-            can_nominate=_units_user_nominates_for(self.request.user).exists(), **kwargs)
+            states=DispatchState.choices,
+            current_state=self.request.GET.get("state", ""),
+            can_nominate=_units_user_nominates_for(self.request.user).exists(),
+            **kwargs,
+        )
 
     def export_tables(self, request, *args, **kwargs):
         state = request.GET.get("state")
@@ -145,9 +166,12 @@ class DispatchDetailView(LoginRequiredMixin, DetailView):
     context_object_name = "d"
 
     def get_object(self, queryset=None):
-        dispatch = get_object_or_404(Dispatch.objects.select_related(
-            "cadre", "unit__county", "village__township", "training_batch", "decided_by", "mentor"),
-            pk=self.kwargs["pk"])
+        dispatch = get_object_or_404(
+            Dispatch.objects.select_related(
+                "cadre", "unit__county", "village__township", "training_batch", "decided_by", "mentor"
+            ),
+            pk=self.kwargs["pk"],
+        )
         if not may_view(self.request.user, dispatch):
             raise PermissionDenied(_("您无权查看此记录。"))
         return dispatch
@@ -157,8 +181,9 @@ class DispatchDetailView(LoginRequiredMixin, DetailView):
 
         d = self.object
         user = self.request.user
-        history = AuditEvent.objects.filter(content_type=ContentType.objects.get_for_model(Dispatch),
-                                            object_id=str(d.pk)).order_by("seq")
+        history = AuditEvent.objects.filter(
+            content_type=ContentType.objects.get_for_model(Dispatch), object_id=str(d.pk)
+        ).order_by("seq")
         from workflows.permissions import MANAGE_STATIONED
 
         return super().get_context_data(

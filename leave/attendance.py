@@ -87,8 +87,9 @@ def _require_owner_or_township(by: User | None, dispatch: Dispatch, *, action: s
 def _require_owner(by: User | None, dispatch: Dispatch, *, action: str) -> None:
     if _is_owner(by, dispatch):
         return
-    audit_refusal(action=f"{action}.refused", actor=by, obj=dispatch,
-                  reason=_("越权操作被拒绝"), data={"perm": "owner"})
+    audit_refusal(
+        action=f"{action}.refused", actor=by, obj=dispatch, reason=_("越权操作被拒绝"), data={"perm": "owner"}
+    )
     raise PermissionDenied(_("只有干部本人可以提交自己的考勤。"))
 
 
@@ -155,10 +156,14 @@ def _defaults_for(dispatch: Dispatch, start: datetime.date, end: datetime.date) 
     """The default status of every day from start to end that has no record yet."""
     if end < start:
         return {}
-    recorded = set(AttendanceDay.objects.filter(dispatch=dispatch, date__range=(start, end))
-                   .values_list("date", flat=True))
-    return {d.date: default_status(d) for d in days_between(start, end, selectors.county_id_of(dispatch))
-            if d.date not in recorded}
+    recorded = set(
+        AttendanceDay.objects.filter(dispatch=dispatch, date__range=(start, end)).values_list("date", flat=True)
+    )
+    return {
+        d.date: default_status(d)
+        for d in days_between(start, end, selectors.county_id_of(dispatch))
+        if d.date not in recorded
+    }
 
 
 # --- The cadre's month --------------------------------------------------------------------------------
@@ -182,15 +187,23 @@ def month_fill_defaults(*, dispatch: Dispatch, month: datetime.date, by: User) -
         statuses = _defaults_for(dispatch, max(first, start), min(last, end, today))
         filled = ledger_write(dispatch=dispatch, statuses=statuses, source=source, by=by, overwrite=False)
         if filled:
-            audit_record(action="attendance.month_fill", actor=by, obj=row, data={
-                "month": f"{first:%Y-%m}", "filled": filled,
-                "in_village": sum(1 for s in statuses.values() if s == DayStatus.IN_VILLAGE),
-                "holiday": sum(1 for s in statuses.values() if s == DayStatus.HOLIDAY)})
+            audit_record(
+                action="attendance.month_fill",
+                actor=by,
+                obj=row,
+                data={
+                    "month": f"{first:%Y-%m}",
+                    "filled": filled,
+                    "in_village": sum(1 for s in statuses.values() if s == DayStatus.IN_VILLAGE),
+                    "holiday": sum(1 for s in statuses.values() if s == DayStatus.HOLIDAY),
+                },
+            )
     return filled
 
 
-def day_set(*, dispatch: Dispatch, day: datetime.date, status: str, by: User, note: str = "",
-            evidence: str = "") -> AttendanceDay:
+def day_set(
+    *, dispatch: Dispatch, day: datetime.date, status: str, by: User, note: str = "", evidence: str = ""
+) -> AttendanceDay:
     """The cadre or the township records one day; evidence is optional, never required (R-M2a).
 
     Not accepted: 请假 (approved leave writes it), 休息 on a working day, 缺勤 on a rest day, a day after
@@ -215,8 +228,11 @@ def day_set(*, dispatch: Dispatch, day: datetime.date, status: str, by: User, no
                 raise ValidationError(_("%(date)s 是已批准的请假;提前返岗请办理销假。") % {"date": day})
             if existing.source == DaySource.INSPECTION:
                 raise ValidationError(_("%(date)s 的考勤来自明查暗访,如有异议请联系县委组织部更正。") % {"date": day})
-            if (source == DaySource.CADRE and existing.source == DaySource.TOWNSHIP
-                    and existing.status == DayStatus.ABSENT):
+            if (
+                source == DaySource.CADRE
+                and existing.source == DaySource.TOWNSHIP
+                and existing.status == DayStatus.ABSENT
+            ):
                 raise ValidationError(_("%(date)s 的缺勤由乡镇登记,如有异议请与乡镇党委联系。") % {"date": day})
         changed = ledger_write(dispatch=dispatch, statuses={day: status}, source=source, by=by, note=note)
         record = AttendanceDay.objects.get(dispatch=dispatch, date=day)
@@ -225,8 +241,12 @@ def day_set(*, dispatch: Dispatch, day: datetime.date, status: str, by: User, no
             record.note, record.evidence = note, evidence
             record.save(update_fields=["note", "evidence"])
             if not changed:
-                audit_record(action="attendance.day_set", actor=by, obj=record, data={
-                    "date": str(day), "from": before, "to": {"note": note, "evidence": evidence}})
+                audit_record(
+                    action="attendance.day_set",
+                    actor=by,
+                    obj=record,
+                    data={"date": str(day), "from": before, "to": {"note": note, "evidence": evidence}},
+                )
     return record
 
 
@@ -244,15 +264,20 @@ def month_submit(*, dispatch: Dispatch, month: datetime.date, by: User) -> Atten
     start, end = _require_term(dispatch, first, last)
     month_last = min(last, end)
     if today < month_last:
-        raise ValidationError(_("%(month)s 尚未结束,从 %(date)s 起可以提交。") % {
-            "month": f"{first:%Y-%m}", "date": month_last.isoformat()})
-    current = (AttendanceMonth.objects.filter(dispatch=dispatch, month=first).first()
-               or AttendanceMonth(dispatch=dispatch, month=first))
+        raise ValidationError(
+            _("%(month)s 尚未结束,从 %(date)s 起可以提交。")
+            % {"month": f"{first:%Y-%m}", "date": month_last.isoformat()}
+        )
+    current = AttendanceMonth.objects.filter(dispatch=dispatch, month=first).first() or AttendanceMonth(
+        dispatch=dispatch, month=first
+    )
     require_state(current, current.submit)
     missing = sorted(_defaults_for(dispatch, max(first, start), month_last))
     if missing:
-        raise ValidationError(_("还有 %(n)s 天没有填报:%(days)s。请先逐日填报,或点“按默认填报本月”。") % {
-            "n": len(missing), "days": _day_list(missing)})
+        raise ValidationError(
+            _("还有 %(n)s 天没有填报:%(days)s。请先逐日填报,或点“按默认填报本月”。")
+            % {"n": len(missing), "days": _day_list(missing)}
+        )
     _require_owner(by, dispatch, action="attendance.month_submit")
     with transaction.atomic():
         row = _month_row(dispatch, first, lock=True)
@@ -260,8 +285,14 @@ def month_submit(*, dispatch: Dispatch, month: datetime.date, by: User) -> Atten
         before = row.state
         row.submit(on=timezone.now())
         row.save()
-        audit_record(action="attendance.month_submit", actor=by, obj=row, from_state=before, to_state=row.state,
-                     data={"month": f"{first:%Y-%m}"})
+        audit_record(
+            action="attendance.month_submit",
+            actor=by,
+            obj=row,
+            from_state=before,
+            to_state=row.state,
+            data={"month": f"{first:%Y-%m}"},
+        )
     return row
 
 
@@ -271,15 +302,17 @@ def month_submit(*, dispatch: Dispatch, month: datetime.date, by: User) -> Atten
 UNREPORTED_FILLS = [DayStatus.IN_VILLAGE, DayStatus.ABSENT]
 
 
-def _unreported(dispatch: Dispatch, first: datetime.date, last: datetime.date,
-                today: datetime.date) -> dict[datetime.date, str]:
+def _unreported(
+    dispatch: Dispatch, first: datetime.date, last: datetime.date, today: datetime.date
+) -> dict[datetime.date, str]:
     """The days of the month in the term up to today with no status, each with its day's default status."""
     start, end = selectors.term_of(dispatch)
     return _defaults_for(dispatch, max(first, start), min(last, end, today))
 
 
-def month_fill_unreported(*, township: Township, month: datetime.date, status: str, by: User,
-                          dispatches: list[Dispatch] | None = None) -> dict[int, list[datetime.date]]:
+def month_fill_unreported(
+    *, township: Township, month: datetime.date, status: str, by: User, dispatches: list[Dispatch] | None = None
+) -> dict[int, list[datetime.date]]:
     """The township states the unreported working days of its cadres' month as 在村 or 缺勤 (R-M1, R-M2a).
 
     One action for the chosen cadres (all unconfirmed ones when none are named): their working days up to
@@ -304,8 +337,10 @@ def month_fill_unreported(*, township: Township, month: datetime.date, status: s
     states = selectors.month_states([d.pk for d in in_month], first)
     locked = [d for d in in_month if states[d.pk] == MonthState.CONFIRMED]
     if locked and dispatches is not None:
-        raise ValidationError(_("%(names)s 的 %(month)s 考勤已经确认锁定,如需更改请联系县委组织部。") % {
-            "names": join_list(d.cadre.name for d in locked), "month": f"{first:%Y-%m}"})
+        raise ValidationError(
+            _("%(names)s 的 %(month)s 考勤已经确认锁定,如需更改请联系县委组织部。")
+            % {"names": join_list(d.cadre.name for d in locked), "month": f"{first:%Y-%m}"}
+        )
     in_month = [d for d in in_month if d not in locked]
     if not any(s == DayStatus.IN_VILLAGE for d in in_month for s in _unreported(d, first, last, today).values()):
         raise ValidationError(_("所选干部 %(month)s 没有未填报的工作日。") % {"month": f"{first:%Y-%m}"})
@@ -324,14 +359,22 @@ def month_fill_unreported(*, township: Township, month: datetime.date, status: s
                 continue
             rest_days = sorted(d for d, default in unreported.items() if default == DayStatus.HOLIDAY)
             statuses = {**dict.fromkeys(workdays, status), **dict.fromkeys(rest_days, DayStatus.HOLIDAY)}
-            ledger_write(dispatch=dispatch, statuses=statuses, source=DaySource.TOWNSHIP, by=by, overwrite=False,
-                         note=note)
-            audit_record(action="attendance.month_fill_unreported", actor=by, obj=row,
-                         reason=_("乡镇党委登记本人未填报的 %(n)s 个工作日为“%(status)s”:%(days)s") % {
-                             "n": len(workdays), "status": label, "days": _day_list(workdays)},
-                         data={"month": f"{first:%Y-%m}", "status": status,
-                               "workdays": [d.isoformat() for d in workdays],
-                               "rest_days": [d.isoformat() for d in rest_days]})
+            ledger_write(
+                dispatch=dispatch, statuses=statuses, source=DaySource.TOWNSHIP, by=by, overwrite=False, note=note
+            )
+            audit_record(
+                action="attendance.month_fill_unreported",
+                actor=by,
+                obj=row,
+                reason=_("乡镇党委登记本人未填报的 %(n)s 个工作日为“%(status)s”:%(days)s")
+                % {"n": len(workdays), "status": label, "days": _day_list(workdays)},
+                data={
+                    "month": f"{first:%Y-%m}",
+                    "status": status,
+                    "workdays": [d.isoformat() for d in workdays],
+                    "rest_days": [d.isoformat() for d in rest_days],
+                },
+            )
             filled[dispatch.pk] = workdays
     return filled
 
@@ -349,8 +392,11 @@ def month_confirm(*, township: Township, month: datetime.date, by: User) -> list
     dispatches = list(selectors.dispatches_in_month(first).filter(village__township=township))
     if not dispatches:
         raise ValidationError(_("该月本乡镇没有驻村干部,无需确认。"))
-    confirmed = set(AttendanceMonth.objects.filter(dispatch__in=dispatches, month=first, state=MonthState.CONFIRMED)
-                    .values_list("dispatch_id", flat=True))
+    confirmed = set(
+        AttendanceMonth.objects.filter(dispatch__in=dispatches, month=first, state=MonthState.CONFIRMED).values_list(
+            "dispatch_id", flat=True
+        )
+    )
     if len(confirmed) == len(dispatches):
         raise ValidationError(_("%(month)s 的考勤已经确认。") % {"month": f"{first:%Y-%m}"})
     require_perm(by, MANAGE_STATIONED, township, action="attendance.month_confirm")
@@ -360,15 +406,24 @@ def month_confirm(*, township: Township, month: datetime.date, by: User) -> list
             row = _month_row(dispatch, first, lock=True)
             if row.is_locked:
                 continue
-            unreported = sorted(d for d, default in _unreported(dispatch, first, last, today).items()
-                                if default == DayStatus.IN_VILLAGE)
+            unreported = sorted(
+                d for d, default in _unreported(dispatch, first, last, today).items() if default == DayStatus.IN_VILLAGE
+            )
             before = row.state
             row.confirm(by=by, on=timezone.now())
             row.save()
-            audit_record(action="attendance.month_confirm", actor=by, obj=row, from_state=before, to_state=row.state,
-                         reason=_("%(n)s 个工作日未填报,不计在村:%(days)s") % {
-                             "n": len(unreported), "days": _day_list(unreported)} if unreported else "",
-                         data={"month": f"{first:%Y-%m}", "unreported": [d.isoformat() for d in unreported]})
+            audit_record(
+                action="attendance.month_confirm",
+                actor=by,
+                obj=row,
+                from_state=before,
+                to_state=row.state,
+                reason=_("%(n)s 个工作日未填报,不计在村:%(days)s")
+                % {"n": len(unreported), "days": _day_list(unreported)}
+                if unreported
+                else "",
+                data={"month": f"{first:%Y-%m}", "unreported": [d.isoformat() for d in unreported]},
+            )
             rows.append(row)
     return rows
 
@@ -392,17 +447,31 @@ def day_correct(*, dispatch: Dispatch, day: datetime.date, status: str, by: User
     with transaction.atomic():
         row = _month_row(dispatch, day.replace(day=1), lock=True)
         before = AttendanceDay.objects.filter(dispatch=dispatch, date=day).values_list("status", flat=True).first()
-        ledger_write(dispatch=dispatch, statuses={day: status}, source=DaySource.ORG_CORRECTION, by=by,
-                     reason=reason, allow_locked=True, note=_("组织部更正:%(reason)s") % {"reason": reason[:180]})
+        ledger_write(
+            dispatch=dispatch,
+            statuses={day: status},
+            source=DaySource.ORG_CORRECTION,
+            by=by,
+            reason=reason,
+            allow_locked=True,
+            note=_("组织部更正:%(reason)s") % {"reason": reason[:180]},
+        )
         record = AttendanceDay.objects.get(dispatch=dispatch, date=day)
-        audit_record(action="attendance.day_correct", actor=by, obj=record, from_state=before or "",
-                     to_state=status, reason=reason,
-                     data={"date": str(day), "month_locked": row.is_locked})
+        audit_record(
+            action="attendance.day_correct",
+            actor=by,
+            obj=record,
+            from_state=before or "",
+            to_state=status,
+            reason=reason,
+            data={"date": str(day), "month_locked": row.is_locked},
+        )
     return record
 
 
-def calendar_correct(*, county: County, day: datetime.date, is_workday: bool, note: str,
-                     by: User) -> CalendarCorrection:
+def calendar_correct(
+    *, county: County, day: datetime.date, is_workday: bool, note: str, by: User
+) -> CalendarCorrection:
     """The org dept sets one day of the county's calendar as a working day or a rest day (R-M2a).
 
     Day statuses already recorded stay as they are; the compliance figures follow the corrected calendar.
@@ -416,9 +485,15 @@ def calendar_correct(*, county: County, day: datetime.date, is_workday: bool, no
     before = days_between(day, day, county.pk)[0]
     with transaction.atomic():
         correction, created = CalendarCorrection.objects.update_or_create(
-            county=county, date=day, defaults={"is_workday": is_workday, "note": note})
-        audit_record(action="attendance.calendar_correct", actor=by, obj=correction,
-                     from_state="workday" if before.is_workday else "rest",
-                     to_state="workday" if is_workday else "rest", reason=note,
-                     data={"date": str(day), "official_published": before.official, "replaced": not created})
+            county=county, date=day, defaults={"is_workday": is_workday, "note": note}
+        )
+        audit_record(
+            action="attendance.calendar_correct",
+            actor=by,
+            obj=correction,
+            from_state="workday" if before.is_workday else "rest",
+            to_state="workday" if is_workday else "rest",
+            reason=note,
+            data={"date": str(day), "official_published": before.official, "replaced": not created},
+        )
     return correction

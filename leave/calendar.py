@@ -33,8 +33,7 @@ def days_between(start: datetime.date, end: datetime.date, county_id: int) -> li
     """Every day from start to end inclusive, with the county's corrections applied (one query)."""
     if end < start:
         return []
-    corrections = {c.date: c for c in CalendarCorrection.objects.filter(county_id=county_id,
-                                                                        date__range=(start, end))}
+    corrections = {c.date: c for c in CalendarCorrection.objects.filter(county_id=county_id, date__range=(start, end))}
     result = []
     day = start
     while day <= end:

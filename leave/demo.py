@@ -57,13 +57,21 @@ _DEPUTY_NOTES = "到村调研驻村工作开展情况,与村“两委”班子�
 _INSPECTION_NOTES = "县委组织部会同纪委监委对部分乡镇驻村干部在岗情况进行暗访,不打招呼、直奔现场。"
 _INSPECTION_ABSENT = "暗访时不在村,电话联系称在县城办私事,未请假。"
 _CIRCULAR_TITLE = "关于驻村干部管理工作情况的通报"
-_CIRCULAR_BODY = ("近期,县委组织部对全县驻村干部在岗履职情况进行了暗访。暗访发现,个别派出单位对驻村干部"
-                  "管理不严、关心指导不够,存在驻村干部无故不在岗、单位领导未按要求到村调研等问题。现予以通报,"
-                  "请被通报单位认真整改,于15日内将整改情况书面报县委组织部。")
-_RECALL_APPROVED = ("incompetent", "驻村半年多来工作打不开局面,群众工作方法欠缺,经乡镇党委研究提出召回。",
-                    "同意召回,请派出单位按程序召回并另行选派。")
-_RECALL_DECLINED = ("not_accepted", "部分村民反映该同志入户走访不多。",
-                    "经组织部调查核实,该同志工作总体扎实,群众反映属个别情况,不同意召回,请乡镇加强指导。")
+_CIRCULAR_BODY = (
+    "近期,县委组织部对全县驻村干部在岗履职情况进行了暗访。暗访发现,个别派出单位对驻村干部"
+    "管理不严、关心指导不够,存在驻村干部无故不在岗、单位领导未按要求到村调研等问题。现予以通报,"
+    "请被通报单位认真整改,于15日内将整改情况书面报县委组织部。"
+)
+_RECALL_APPROVED = (
+    "incompetent",
+    "驻村半年多来工作打不开局面,群众工作方法欠缺,经乡镇党委研究提出召回。",
+    "同意召回,请派出单位按程序召回并另行选派。",
+)
+_RECALL_DECLINED = (
+    "not_accepted",
+    "部分村民反映该同志入户走访不多。",
+    "经组织部调查核实,该同志工作总体扎实,群众反映属个别情况,不同意召回,请乡镇加强指导。",
+)
 
 
 @dataclass
@@ -116,25 +124,50 @@ class _Build:
     def calendar_day(self, day: datetime.date) -> Day:
         if day not in self.calendar:
             year = datetime.date(day.year, 1, 1)
-            self.calendar.update({d.date: d for d in days_between(year, datetime.date(day.year, 12, 31),
-                                                                  self.county.pk)})
+            self.calendar.update(
+                {d.date: d for d in days_between(year, datetime.date(day.year, 12, 31), self.county.pk)}
+            )
         return self.calendar[day]
 
 
 def leave_demo_build(*, county: County, today: datetime.date) -> dict[str, int]:
     """The term so far: calendars entered and past months confirmed, leave in every state, visits, an
     inspection and its circular, recalls at every step, and a village with a place for every unit."""
-    build = _Build(county, today, _round_context(county, today), random.Random(f"{SEED}:leave"),
-                   dict.fromkeys(["leave_requests", "attendance_days", "months_confirmed", "visits", "inspections",
-                                  "circulars", "recalls", "spare_pairings"], 0))
-    current = list(Dispatch.objects.filter(unit__county=county, year=today.year, state=DispatchState.STATIONED)
-                   .select_related("cadre__user", "unit", "village__township").order_by("village__code"))
+    build = _Build(
+        county,
+        today,
+        _round_context(county, today),
+        random.Random(f"{SEED}:leave"),
+        dict.fromkeys(
+            [
+                "leave_requests",
+                "attendance_days",
+                "months_confirmed",
+                "visits",
+                "inspections",
+                "circulars",
+                "recalls",
+                "spare_pairings",
+            ],
+            0,
+        ),
+    )
+    current = list(
+        Dispatch.objects.filter(unit__county=county, year=today.year, state=DispatchState.STATIONED)
+        .select_related("cadre__user", "unit", "village__township")
+        .order_by("village__code")
+    )
     roles = _cast(current)
     first_build = not LeaveRequest.objects.filter(dispatch__unit__county=county).exists()
     if first_build:
-        earlier = list(Dispatch.objects.filter(unit__county=county, state=DispatchState.STATIONED,
-                                               village__township__code=_DEMO_TOWNSHIP).exclude(year=today.year)
-                       .select_related("cadre__user", "unit", "village__township").order_by("village__code"))
+        earlier = list(
+            Dispatch.objects.filter(
+                unit__county=county, state=DispatchState.STATIONED, village__township__code=_DEMO_TOWNSHIP
+            )
+            .exclude(year=today.year)
+            .select_related("cadre__user", "unit", "village__township")
+            .order_by("village__code")
+        )
         _plan_leaves(build, roles["leave"], earlier)
         _plan_visits(build, county)
         _plan_inspection(build, current, roles)
@@ -165,9 +198,15 @@ def _cast(current: list[Dispatch]) -> dict[str, list[Dispatch]]:
     second_unit = next((d for d in others if d.unit.name == "县教育局"), None)
     recall_approved = [second_unit] if second_unit else others[:1]
     recall_declined = [d for d in others if d not in recall_approved][-1:]
-    return {"leave": home[:4], "at_risk": at_risk, "both_ends": both_ends, "unreported": unreported,
-            "recall_approved": recall_approved, "recall_declined": recall_declined,
-            "inspected": [d for d in others if d not in recall_approved + recall_declined]}
+    return {
+        "leave": home[:4],
+        "at_risk": at_risk,
+        "both_ends": both_ends,
+        "unreported": unreported,
+        "recall_approved": recall_approved,
+        "recall_declined": recall_declined,
+        "inspected": [d for d in others if d not in recall_approved + recall_declined],
+    }
 
 
 # --- Leave in every state (R-M2) -------------------------------------------------------------------------
@@ -183,7 +222,7 @@ def _plan_leaves(build: _Build, cadres: list[Dispatch], others: list[Dispatch]) 
         return
     planned: dict[int, list[tuple[datetime.date, datetime.date]]] = {}
     t = build.today
-    late_start = (t.replace(day=1) if t.day >= 14 else (t.replace(day=1) - DAY).replace(day=5))
+    late_start = t.replace(day=1) if t.day >= 14 else (t.replace(day=1) - DAY).replace(day=5)
     now_start = build.last_workday_before(t)
     plans = [  # (cadre, key, first working day on or after, working days, what happens)
         (0, "closed", t - 75 * DAY, 2, "closed"),
@@ -199,18 +238,25 @@ def _plan_leaves(build: _Build, cadres: list[Dispatch], others: list[Dispatch]) 
     for index, key, start, n, story in plans:
         days = build.workdays_from(start, n)
         first, last = days[0], days[-1]
-        dispatch = next((d for d in [cadres[index % len(cadres)], *cadres, *others]
-                         if d.stationed_on + 7 * DAY <= first and last <= d.term_ends_on
-                         and not any(a <= last + 7 * DAY and first <= b + 7 * DAY for a, b in planned.get(d.pk, []))),
-                        None)
+        dispatch = next(
+            (
+                d
+                for d in [cadres[index % len(cadres)], *cadres, *others]
+                if d.stationed_on + 7 * DAY <= first
+                and last <= d.term_ends_on
+                and not any(a <= last + 7 * DAY and first <= b + 7 * DAY for a, b in planned.get(d.pk, []))
+            ),
+            None,
+        )
         if dispatch is None:
             continue
         planned.setdefault(dispatch.pk, []).append((first, last))
         _plan_leave(build, dispatch, first, last, key, story)
 
 
-def _plan_leave(build: _Build, dispatch: Dispatch, starts_on: datetime.date, ends_on: datetime.date, key: str,
-                story: str) -> None:
+def _plan_leave(
+    build: _Build, dispatch: Dispatch, starts_on: datetime.date, ends_on: datetime.date, key: str, story: str
+) -> None:
     t, ctx = build.today, build.ctx
     cadre, committee, org = dispatch.cadre.user, ctx.committees[dispatch.village.township_id], ctx.org
     asked_on = max(dispatch.stationed_on, min(starts_on - 6 * DAY, t - 2 * DAY))
@@ -218,8 +264,9 @@ def _plan_leave(build: _Build, dispatch: Dispatch, starts_on: datetime.date, end
     at = build.chain()
 
     def request() -> None:
-        box["leave"] = leaves.leave_request(dispatch=dispatch, starts_on=starts_on, ends_on=ends_on,
-                                            reason=_LEAVE_REASONS[key], by=cadre)
+        box["leave"] = leaves.leave_request(
+            dispatch=dispatch, starts_on=starts_on, ends_on=ends_on, reason=_LEAVE_REASONS[key], by=cadre
+        )
         build.count("leave_requests")
 
     def decide(by, approve=True, comment="同意。") -> Callable[[], object]:
@@ -227,8 +274,9 @@ def _plan_leave(build: _Build, dispatch: Dispatch, starts_on: datetime.date, end
             # A cadre of an earlier year has the whole term entered already (appraisal/demo.py builds it
             # first): the decider ticks each day already recorded to be overwritten by the leave, as the page asks.
             recorded = [r.date for r in leave_selectors.days_leave_would_overwrite(box["leave"])] if approve else []
-            box["leave"] = leaves.leave_decide(leave=box["leave"], by=by, approve=approve, comment=comment,
-                                               overwrite=recorded)
+            box["leave"] = leaves.leave_decide(
+                leave=box["leave"], by=by, approve=approve, comment=comment, overwrite=recorded
+            )
 
         return step
 
@@ -252,8 +300,13 @@ def _plan_leave(build: _Build, dispatch: Dispatch, starts_on: datetime.date, end
     if story == "on_leave":
         return
     returned_on = build.workdays_from(ends_on + DAY, 3 if story == "late" else 1)[-1]
-    at(returned_on, 9, lambda: box.__setitem__("leave", leaves.leave_report_back(
-        leave=box["leave"], returned_on=returned_on, by=cadre)))
+    at(
+        returned_on,
+        9,
+        lambda: box.__setitem__(
+            "leave", leaves.leave_report_back(leave=box["leave"], returned_on=returned_on, by=cadre)
+        ),
+    )
     if story == "closed":
         at(returned_on + DAY, 10, lambda: leaves.leave_close(leave=box["leave"], by=committee))
 
@@ -274,8 +327,11 @@ def _plan_ledger(build: _Build, county: County, roles: dict[str, list[Dispatch]]
     """
     yesterday = build.today - DAY
     special = {d.pk: part for part in ("at_risk", "both_ends", "unreported") for d in roles[part]}
-    dispatches = (Dispatch.objects.filter(unit__county=county, year=build.today.year, stationed_on__isnull=False)
-                  .select_related("cadre__user", "village__township").order_by("pk"))
+    dispatches = (
+        Dispatch.objects.filter(unit__county=county, year=build.today.year, stationed_on__isnull=False)
+        .select_related("cadre__user", "village__township")
+        .order_by("pk")
+    )
     this_month = build.today.replace(day=1)
     for dispatch in dispatches:
         last = min(dispatch.ended_on or yesterday, yesterday)
@@ -289,16 +345,17 @@ def _plan_ledger(build: _Build, county: County, roles: dict[str, list[Dispatch]]
             month = end + DAY
 
 
-def _month_entry(build: _Build, dispatch: Dispatch, span: tuple[datetime.date, datetime.date],
-                 part: str) -> Callable[[], None]:
+def _month_entry(
+    build: _Build, dispatch: Dispatch, span: tuple[datetime.date, datetime.date], part: str
+) -> Callable[[], None]:
     rng = random.Random(f"{SEED}:leave:{dispatch.pk}:{span[0]}")
 
     def enter() -> None:
         days = [build.calendar_day(span[0] + n * DAY) for n in range((span[1] - span[0]).days + 1)]
-        recorded = set(AttendanceDay.objects.filter(dispatch=dispatch, date__range=span)
-                       .values_list("date", flat=True))
-        if AttendanceMonth.objects.filter(dispatch=dispatch, month=span[0].replace(day=1),
-                                          state=MonthState.CONFIRMED).exists():
+        recorded = set(AttendanceDay.objects.filter(dispatch=dispatch, date__range=span).values_list("date", flat=True))
+        if AttendanceMonth.objects.filter(
+            dispatch=dispatch, month=span[0].replace(day=1), state=MonthState.CONFIRMED
+        ).exists():
             return
         statuses: dict[datetime.date, str] = {}
         absent: list[datetime.date] = []
@@ -318,11 +375,17 @@ def _month_entry(build: _Build, dispatch: Dispatch, span: tuple[datetime.date, d
             for day in absent:
                 statuses.pop(day, None)
         committee = build.ctx.committees[dispatch.village.township_id]
-        written = ledger_write(dispatch=dispatch, statuses=statuses, source=DaySource.CADRE, by=dispatch.cadre.user,
-                               overwrite=False)
+        written = ledger_write(
+            dispatch=dispatch, statuses=statuses, source=DaySource.CADRE, by=dispatch.cadre.user, overwrite=False
+        )
         for day in absent:
-            attendance.day_set(dispatch=dispatch, day=day, status=DayStatus.ABSENT, by=committee,
-                               note=_AT_RISK_NOTE if part == "at_risk" else _ABSENT_NOTE)
+            attendance.day_set(
+                dispatch=dispatch,
+                day=day,
+                status=DayStatus.ABSENT,
+                by=committee,
+                note=_AT_RISK_NOTE if part == "at_risk" else _ABSENT_NOTE,
+            )
         build.count("attendance_days", written + len(absent))
 
     return enter
@@ -331,8 +394,12 @@ def _month_entry(build: _Build, dispatch: Dispatch, span: tuple[datetime.date, d
 def _plan_confirmations(build: _Build, county: County) -> None:
     """Each township confirms every past month on the second day of the next, once all its days are entered."""
     this_month = build.today.replace(day=1)
-    first = (Dispatch.objects.filter(unit__county=county, stationed_on__isnull=False)
-             .order_by("stationed_on").values_list("stationed_on", flat=True).first())
+    first = (
+        Dispatch.objects.filter(unit__county=county, stationed_on__isnull=False)
+        .order_by("stationed_on")
+        .values_list("stationed_on", flat=True)
+        .first()
+    )
     if first is None:
         return
     month = first.replace(day=1)
@@ -361,8 +428,11 @@ def _confirm(build: _Build, township: Township, month: datetime.date) -> Callabl
 def _plan_visits(build: _Build, county: County) -> None:
     """Heads and deputies visit most cadres; one unit's deputy skipped a half-year; near-ending terms await the head."""
     t = build.today
-    dispatches = list(Dispatch.objects.filter(unit__county=county, state=DispatchState.STATIONED)
-                      .select_related("cadre", "unit", "village").order_by("pk"))
+    dispatches = list(
+        Dispatch.objects.filter(unit__county=county, state=DispatchState.STATIONED)
+        .select_related("cadre", "unit", "village")
+        .order_by("pk")
+    )
     skipped_unit = next((d.unit_id for d in dispatches if d.unit.name == _DEMO_CADRE_UNIT[1]), None)
     for dispatch in dispatches:
         head, deputy = build.ctx.heads[dispatch.unit_id], build.ctx.deputies[dispatch.unit_id]
@@ -401,20 +471,32 @@ def _plan_inspection(build: _Build, current: list[Dispatch], roles: dict[str, li
     checked = [absent, *[d for d in pool if d is not absent and d.unit_id != absent.unit_id][:4]]
     if any(d.stationed_on >= on for d in checked):
         return
-    missing_visits = next((d.unit for d in current if d.unit_id != absent.unit_id and d.unit.name != "县教育局"),
-                          None)
+    missing_visits = next((d.unit for d in current if d.unit_id != absent.unit_id and d.unit.name != "县教育局"), None)
     org = build.ctx.org
 
     def inspect() -> None:
         findings = [(d, d is not absent, _INSPECTION_ABSENT if d is absent else "在村入户走访。") for d in checked]
-        oversight.inspection_record(county=build.county, kind=InspectionKind.UNANNOUNCED, inspected_on=on,
-                                    notes=_INSPECTION_NOTES, findings=findings, by=org)
+        oversight.inspection_record(
+            county=build.county,
+            kind=InspectionKind.UNANNOUNCED,
+            inspected_on=on,
+            notes=_INSPECTION_NOTES,
+            findings=findings,
+            by=org,
+        )
         build.count("inspections")
 
     def circulate() -> None:
         units: list[Unit] = [absent.unit, *([missing_visits] if missing_visits else [])]
-        oversight.circular_issue(county=build.county, title=_CIRCULAR_TITLE, kind=CircularKind.POOR_GUIDANCE,
-                                 body=_CIRCULAR_BODY, issued_on=issued_on, units=units, by=org)
+        oversight.circular_issue(
+            county=build.county,
+            title=_CIRCULAR_TITLE,
+            kind=CircularKind.POOR_GUIDANCE,
+            body=_CIRCULAR_BODY,
+            issued_on=issued_on,
+            units=units,
+            by=org,
+        )
         build.count("circulars")
 
     issued_on = min(on + 3 * DAY, build.today)
@@ -430,8 +512,9 @@ def _plan_recalls(build: _Build, roles: dict[str, list[Dispatch]]) -> None:
     """One recall agreed and waiting for the unit, one the org dept declined (proposed and done exist already)."""
     t, ctx = build.today, build.ctx
     for dispatch, (reason, details, comment), approve, days_ago in (
-            *((d, _RECALL_APPROVED, True, 6) for d in roles["recall_approved"]),
-            *((d, _RECALL_DECLINED, False, 30) for d in roles["recall_declined"])):
+        *((d, _RECALL_APPROVED, True, 6) for d in roles["recall_approved"]),
+        *((d, _RECALL_DECLINED, False, 30) for d in roles["recall_declined"]),
+    ):
         if Recall.objects.filter(dispatch=dispatch).exists():
             continue
         proposed_on = max(dispatch.stationed_on, t - days_ago * DAY)
@@ -439,8 +522,9 @@ def _plan_recalls(build: _Build, roles: dict[str, list[Dispatch]]) -> None:
         box: dict[str, Recall] = {}
 
         def propose(dispatch=dispatch, reason=reason, details=details, committee=committee, box=box) -> None:
-            box["recall"] = dispatch_services.recall_propose(dispatch=dispatch, by=committee,
-                                                             reason=RecallReason(reason), details=details)
+            box["recall"] = dispatch_services.recall_propose(
+                dispatch=dispatch, by=committee, reason=RecallReason(reason), details=details
+            )
             build.count("recalls")
 
         def decide(approve=approve, comment=comment, box=box) -> None:
@@ -458,9 +542,13 @@ def _spare_villages(build: _Build, county: County) -> None:
     """Pair each unit that has no place left with one more village, so it can still nominate a cadre."""
     year = build.today.year
     busy = set(Dispatch.objects.values_list("village_id", flat=True)) | set(
-        Pairing.objects.filter(year=year).values_list("village_id", flat=True))
-    free = [v for v in Village.objects.filter(township__county=county).select_related("township").order_by("code")
-            if v.pk not in busy]
+        Pairing.objects.filter(year=year).values_list("village_id", flat=True)
+    )
+    free = [
+        v
+        for v in Village.objects.filter(township__county=county).select_related("township").order_by("code")
+        if v.pk not in busy
+    ]
     build.rng.shuffle(free)
     for unit in Unit.objects.filter(county=county).order_by("code"):
         if paired_villages_with_places(unit, year).filter(has_place=True).exists() or not free:

@@ -51,10 +51,12 @@ def unfilled_days(user: User, today: datetime.date) -> list[Duty]:
     last = min(end, today - ONE_DAY)
     if last < start:
         return []
-    recorded = set(AttendanceDay.objects.filter(dispatch=dispatch, date__range=(start, last))
-                   .values_list("date", flat=True))
-    confirmed = set(AttendanceMonth.objects.filter(dispatch=dispatch, state=MonthState.CONFIRMED)
-                    .values_list("month", flat=True))
+    recorded = set(
+        AttendanceDay.objects.filter(dispatch=dispatch, date__range=(start, last)).values_list("date", flat=True)
+    )
+    confirmed = set(
+        AttendanceMonth.objects.filter(dispatch=dispatch, state=MonthState.CONFIRMED).values_list("month", flat=True)
+    )
     missing: Counter[datetime.date] = Counter()
     day = start
     while day <= last:
@@ -63,10 +65,16 @@ def unfilled_days(user: User, today: datetime.date) -> list[Duty]:
             missing[month] += 1
         day += ONE_DAY
     calendar = reverse("leave:calendar")
-    return [Duty(kind="unfilled_days", title=_("填报考勤"), subject=_month_label(month),
-                 detail=ngettext("今天以前有 %(n)s 天未填报", "今天以前有 %(n)s 天未填报", n) % {"n": n},
-                 url=f"{calendar}?month={month:%Y-%m}")
-            for month, n in sorted(missing.items())]
+    return [
+        Duty(
+            kind="unfilled_days",
+            title=_("填报考勤"),
+            subject=_month_label(month),
+            detail=ngettext("今天以前有 %(n)s 天未填报", "今天以前有 %(n)s 天未填报", n) % {"n": n},
+            url=f"{calendar}?month={month:%Y-%m}",
+        )
+        for month, n in sorted(missing.items())
+    ]
 
 
 def months_to_confirm(user: User, today: datetime.date) -> list[Duty]:
@@ -75,35 +83,57 @@ def months_to_confirm(user: User, today: datetime.date) -> list[Duty]:
     this_month = today.replace(day=1)
     if not townships:
         return []
-    dispatches = list(Dispatch.objects.filter(state__in=selectors.ONCE_STATIONED,
-                                              village__township_id__in=list(townships),
-                                              stationed_on__lt=this_month)
-                      .annotate(last_day=Coalesce("ended_on", "term_ends_on"))
-                      .values_list("pk", "village__township_id", "stationed_on", "last_day"))
-    confirmed = set(AttendanceMonth.objects.filter(dispatch_id__in=[d[0] for d in dispatches],
-                                                   state=MonthState.CONFIRMED)
-                    .values_list("dispatch_id", "month"))
+    dispatches = list(
+        Dispatch.objects.filter(
+            state__in=selectors.ONCE_STATIONED, village__township_id__in=list(townships), stationed_on__lt=this_month
+        )
+        .annotate(last_day=Coalesce("ended_on", "term_ends_on"))
+        .values_list("pk", "village__township_id", "stationed_on", "last_day")
+    )
+    confirmed = set(
+        AttendanceMonth.objects.filter(
+            dispatch_id__in=[d[0] for d in dispatches], state=MonthState.CONFIRMED
+        ).values_list("dispatch_id", "month")
+    )
     waiting: Counter[tuple[int, datetime.date]] = Counter()
     for pk, township_id, stationed_on, last_day in dispatches:
         for month in _months(stationed_on, min(last_day or this_month, this_month - ONE_DAY)):
             if (pk, month) not in confirmed:
                 waiting[(township_id, month)] += 1
     grid = reverse("leave:grid")
-    return [Duty(kind="month_to_confirm", title=_("确认月度考勤"),
-                 subject=f"{townships[township_id].name} · {_month_label(month)}",
-                 detail=ngettext("%(n)s 名干部的考勤待确认", "%(n)s 名干部的考勤待确认", n) % {"n": n},
-                 url=f"{grid}?township={township_id}&month={month:%Y-%m}")
-            for (township_id, month), n in sorted(waiting.items(), key=lambda item: (
-                townships[item[0][0]].code, item[0][1]))]
+    return [
+        Duty(
+            kind="month_to_confirm",
+            title=_("确认月度考勤"),
+            subject=f"{townships[township_id].name} · {_month_label(month)}",
+            detail=ngettext("%(n)s 名干部的考勤待确认", "%(n)s 名干部的考勤待确认", n) % {"n": n},
+            url=f"{grid}?township={township_id}&month={month:%Y-%m}",
+        )
+        for (township_id, month), n in sorted(
+            waiting.items(), key=lambda item: (townships[item[0][0]].code, item[0][1])
+        )
+    ]
 
 
 def _visit_detail(window: oversight.VisitWindow) -> str:
     values = {"role": window.role_label, "end": window.ends_on.isoformat(), "n": abs(window.days_left)}
     if window.status == oversight.WindowStatus.MISSING:
-        return ngettext("%(role)s应于 %(end)s 前调研,已逾期 %(n)s 天",
-                        "%(role)s应于 %(end)s 前调研,已逾期 %(n)s 天", values["n"]) % values
-    return ngettext("%(role)s尚未调研,须于 %(end)s 前完成(还剩 %(n)s 天)",
-                    "%(role)s尚未调研,须于 %(end)s 前完成(还剩 %(n)s 天)", values["n"]) % values
+        return (
+            ngettext(
+                "%(role)s应于 %(end)s 前调研,已逾期 %(n)s 天",
+                "%(role)s应于 %(end)s 前调研,已逾期 %(n)s 天",
+                values["n"],
+            )
+            % values
+        )
+    return (
+        ngettext(
+            "%(role)s尚未调研,须于 %(end)s 前完成(还剩 %(n)s 天)",
+            "%(role)s尚未调研,须于 %(end)s 前完成(还剩 %(n)s 天)",
+            values["n"],
+        )
+        % values
+    )
 
 
 def visits_due(user: User, today: datetime.date) -> list[Duty]:
@@ -114,9 +144,15 @@ def visits_due(user: User, today: datetime.date) -> list[Duty]:
         for row in oversight.visits_flagged(unit=unit, on=today):
             village = row.dispatch.village
             for window in row.flagged:
-                duties.append(Duty(kind="visit_due", title=_("单位领导到村调研"),
-                                   subject=f"{row.dispatch.cadre.name}({village.township.name} · {village.name})",
-                                   detail=_visit_detail(window), url=f"{visits}?unit={unit.pk}"))
+                duties.append(
+                    Duty(
+                        kind="visit_due",
+                        title=_("单位领导到村调研"),
+                        subject=f"{row.dispatch.cadre.name}({village.township.name} · {village.name})",
+                        detail=_visit_detail(window),
+                        url=f"{visits}?unit={unit.pk}",
+                    )
+                )
     return duties
 
 

@@ -49,8 +49,9 @@ class LeaveFlow(flow.Flow):
     )
 
     check_approved = (
-        flow.If(lambda activation: fresh_artifact(activation.process).state in (LeaveState.APPROVED,
-                                                                                 LeaveState.ON_LEAVE))
+        flow.If(
+            lambda activation: fresh_artifact(activation.process).state in (LeaveState.APPROVED, LeaveState.ON_LEAVE)
+        )
         .Annotation(title=_("是否批准"))
         .Then(this.report_back)
         .Else(this.not_approved)

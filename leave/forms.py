@@ -25,8 +25,9 @@ class LeaveDecisionForm(forms.Form):
     # A rejection needs the reason; the service says so, the field does not repeat the rule.
     comment = forms.CharField(label=_("意见说明"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
-    def __init__(self, *args, leave: LeaveRequest, org_dept: bool = False,
-                 recorded: Sequence[RecordedDay] = (), **kwargs):
+    def __init__(
+        self, *args, leave: LeaveRequest, org_dept: bool = False, recorded: Sequence[RecordedDay] = (), **kwargs
+    ):
         super().__init__(*args, **kwargs)
         # One box per day already recorded: approval overwrites only the days ticked (R-M2a). One yes/no field
         # each, as the site's form renderer draws a multiple-choice list of boxes empty.
@@ -34,8 +35,10 @@ class LeaveDecisionForm(forms.Form):
         for r in recorded:
             name = f"overwrite_{r.date.isoformat()}"
             self.fields[name] = forms.BooleanField(
-                required=False, label=_("以请假覆盖 %(date)s(原登记“%(status)s”,%(source)s)") % {
-                    "date": r.date.isoformat(), "status": r.status_label, "source": r.source_label})
+                required=False,
+                label=_("以请假覆盖 %(date)s(原登记“%(status)s”,%(source)s)")
+                % {"date": r.date.isoformat(), "status": r.status_label, "source": r.source_label},
+            )
             self.recorded_fields[name] = r.date
         if recorded:
             self.fields[name].help_text = _("以上日子已有考勤登记。同意请假须逐日勾选;未全部勾选时不能批准。")
@@ -53,8 +56,11 @@ class LeaveDecisionForm(forms.Form):
 
 
 class ReportBackForm(forms.Form):
-    returned_on = BoundedDateField(label=_("实际返岗日期"), widget=DateInput(),
-                                  help_text=_("回到驻点村的日期;结束日期之后、返岗之前的工作日记为逾期未归。"))
+    returned_on = BoundedDateField(
+        label=_("实际返岗日期"),
+        widget=DateInput(),
+        help_text=_("回到驻点村的日期;结束日期之后、返岗之前的工作日记为逾期未归。"),
+    )
 
 
 class CloseForm(forms.Form):

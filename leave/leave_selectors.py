@@ -25,8 +25,13 @@ from workflows.models import Township, User
 from workflows.permissions import visible_to
 
 #: Leave states in which something is still to be done.
-OPEN_LEAVE_STATES = [LeaveState.REQUESTED, LeaveState.REVIEWED, LeaveState.APPROVED, LeaveState.ON_LEAVE,
-                     LeaveState.REPORTED_BACK]
+OPEN_LEAVE_STATES = [
+    LeaveState.REQUESTED,
+    LeaveState.REVIEWED,
+    LeaveState.APPROVED,
+    LeaveState.ON_LEAVE,
+    LeaveState.REPORTED_BACK,
+]
 
 #: Ledger rows a higher tier recorded (an inspection, the org dept); the leave process leaves them as they are.
 AUTHORITATIVE_SOURCES = [DaySource.INSPECTION, DaySource.ORG_CORRECTION]
@@ -36,16 +41,20 @@ UNDECIDED_LEAVE_STATES = [LeaveState.REQUESTED, LeaveState.REVIEWED]
 
 
 def _leaves() -> QuerySet[LeaveRequest]:
-    return LeaveRequest.objects.select_related("dispatch__cadre__user", "dispatch__unit",
-                                               "dispatch__village__township", "reviewed_by", "decided_by")
+    return LeaveRequest.objects.select_related(
+        "dispatch__cadre__user", "dispatch__unit", "dispatch__village__township", "reviewed_by", "decided_by"
+    )
 
 
 def stationed_dispatch_of(user: User) -> Dispatch | None:
     """The cadre's dispatch in which they are stationed now, if any."""
     if not (user and user.is_authenticated):
         return None
-    return (Dispatch.objects.select_related("cadre", "unit__county", "village__township")
-            .filter(cadre__user=user, state=DispatchState.STATIONED).first())
+    return (
+        Dispatch.objects.select_related("cadre", "unit__county", "village__township")
+        .filter(cadre__user=user, state=DispatchState.STATIONED)
+        .first()
+    )
 
 
 def leaves_of_cadre(user: User) -> QuerySet[LeaveRequest]:
@@ -63,8 +72,9 @@ def township_leaves(user: User, township: Township) -> tuple[list[LeaveRequest],
 
 def overlapping_leaves(dispatch: Dispatch, starts_on: datetime.date, ends_on: datetime.date) -> list[LeaveRequest]:
     """Leave of this dispatch that holds a day in the range; an early return frees the days after it (R-M2)."""
-    candidates = LeaveRequest.objects.filter(dispatch=dispatch, state__in=LEAVE_HOLDING_STATES,
-                                             starts_on__lte=ends_on, ends_on__gte=starts_on)
+    candidates = LeaveRequest.objects.filter(
+        dispatch=dispatch, state__in=LEAVE_HOLDING_STATES, starts_on__lte=ends_on, ends_on__gte=starts_on
+    )
     result = []
     for leave in candidates:
         last = held_until(leave)
@@ -109,8 +119,13 @@ def days_leave_would_overwrite(leave: LeaveRequest) -> list[RecordedDay]:
     days = workdays_between(leave.starts_on, leave.ends_on, selectors.county_id_of(dispatch))
     if not days:
         return []
-    rows = (AttendanceDay.objects.filter(dispatch=dispatch, date__in=days).exclude(status=DayStatus.LEAVE)
-            .exclude(source__in=AUTHORITATIVE_SOURCES).order_by("date").values_list("date", "status", "source"))
+    rows = (
+        AttendanceDay.objects.filter(dispatch=dispatch, date__in=days)
+        .exclude(status=DayStatus.LEAVE)
+        .exclude(source__in=AUTHORITATIVE_SOURCES)
+        .order_by("date")
+        .values_list("date", "status", "source")
+    )
     return [RecordedDay(*row) for row in rows]
 
 
@@ -165,8 +180,16 @@ class LeaveImpact:
 
 def _outlook(label: str, progress: selectors.Progress, taken: int) -> Outlook:
     reachable = progress.present + progress.possible
-    return Outlook(label, progress.first, progress.last, progress.target, progress.present, reachable,
-                   reachable - taken, progress.over)
+    return Outlook(
+        label,
+        progress.first,
+        progress.last,
+        progress.target,
+        progress.present,
+        reachable,
+        reachable - taken,
+        progress.over,
+    )
 
 
 def leave_impact(leave: LeaveRequest, *, today: datetime.date | None = None) -> LeaveImpact:
@@ -181,12 +204,19 @@ def leave_impact(leave: LeaveRequest, *, today: datetime.date | None = None) -> 
     county_id = selectors.county_id_of(dispatch)
     first_day, last_day = selectors.term_of(dispatch)
     leave_workdays = workdays_between(max(leave.starts_on, first_day), min(leave.ends_on, last_day), county_id)
-    recorded = {day: (status, source) for day, status, source in AttendanceDay.objects.filter(
-        dispatch=dispatch, date__in=leave_workdays).values_list("date", "status", "source")}
+    recorded = {
+        day: (status, source)
+        for day, status, source in AttendanceDay.objects.filter(dispatch=dispatch, date__in=leave_workdays).values_list(
+            "date", "status", "source"
+        )
+    }
     # What approval takes away: a day not recorded yet (no longer possible) or one recorded present that the
     # leave overwrites; a day an inspection or the org dept recorded stays as it is.
-    taken = [d for d in leave_workdays if d not in recorded or (
-        recorded[d][0] in PRESENT_STATUSES and recorded[d][1] not in AUTHORITATIVE_SOURCES)]
+    taken = [
+        d
+        for d in leave_workdays
+        if d not in recorded or (recorded[d][0] in PRESENT_STATUSES and recorded[d][1] not in AUTHORITATIVE_SOURCES)
+    ]
 
     def taken_in(progress: selectors.Progress) -> int:
         return sum(1 for d in taken if progress.first <= d <= progress.last)
@@ -195,14 +225,20 @@ def leave_impact(leave: LeaveRequest, *, today: datetime.date | None = None) -> 
     month = leave.starts_on.replace(day=1)
     while month <= leave.ends_on:
         progress = selectors.month_progress([dispatch], month, month_days(month, county_id), today)[dispatch.pk]
-        months.append(_outlook(_("%(year)s年%(month)s月") % {"year": month.year, "month": month.month}, progress,
-                               taken_in(progress)))
+        months.append(
+            _outlook(
+                _("%(year)s年%(month)s月") % {"year": month.year, "month": month.month}, progress, taken_in(progress)
+            )
+        )
         month = selectors.shift_month(month, 1)
     # The term-year the leave starts in, seen from today (or from its nearer end when today lies outside it).
     period = selectors.term_year(dispatch, leave.starts_on)
     seen_from = min(max(today, period.first), period.last)
     progress = selectors.year_progress([dispatch], seen_from, county_id)[dispatch.pk]
-    year = _outlook(_("驻村第%(n)s年(%(start)s 至 %(end)s)") % {
-        "n": period.index + 1, "start": progress.first.isoformat(), "end": progress.last.isoformat()},
-        progress, taken_in(progress))
+    year = _outlook(
+        _("驻村第%(n)s年(%(start)s 至 %(end)s)")
+        % {"n": period.index + 1, "start": progress.first.isoformat(), "end": progress.last.isoformat()},
+        progress,
+        taken_in(progress),
+    )
     return LeaveImpact(months=months, year=year)

@@ -59,9 +59,11 @@ def _locked(leave: LeaveRequest) -> LeaveRequest:
     process = process_of(flow, leave)
     if process is not None:
         flow.process_class._default_manager.select_for_update().filter(pk=process.pk).exists()
-    return (LeaveRequest.objects.select_for_update()
-            .select_related("dispatch__cadre", "dispatch__unit__county", "dispatch__village__township")
-            .get(pk=leave.pk))
+    return (
+        LeaveRequest.objects.select_for_update()
+        .select_related("dispatch__cadre", "dispatch__unit__county", "dispatch__village__township")
+        .get(pk=leave.pk)
+    )
 
 
 def _require_owner(user: User | None, leave_or_dispatch: LeaveRequest | Dispatch, *, action: str) -> None:
@@ -69,16 +71,34 @@ def _require_owner(user: User | None, leave_or_dispatch: LeaveRequest | Dispatch
     dispatch = leave_or_dispatch.dispatch if isinstance(leave_or_dispatch, LeaveRequest) else leave_or_dispatch
     if user is not None and user.is_authenticated and user.pk == dispatch.cadre.user_id:
         return
-    audit_refusal(action=f"{action}.refused", actor=user,
-                  obj=leave_or_dispatch, reason=_("越权操作被拒绝"), data={"owner": dispatch.cadre.user_id})
+    audit_refusal(
+        action=f"{action}.refused",
+        actor=user,
+        obj=leave_or_dispatch,
+        reason=_("越权操作被拒绝"),
+        data={"owner": dispatch.cadre.user_id},
+    )
     raise PermissionDenied(_("只能办理本人的请假。"))
 
 
-def _audit(leave: LeaveRequest, *, action: str, by: User | None, before: str, reason: str = "",
-           data: dict | None = None) -> None:
-    audit_record(action=action, actor=by, obj=leave, from_state=before, to_state=leave.state, reason=reason,
-                 data={"cadre": leave.dispatch.cadre.name, "from": str(leave.starts_on), "to": str(leave.ends_on),
-                       "days": leave.days, **(data or {})})
+def _audit(
+    leave: LeaveRequest, *, action: str, by: User | None, before: str, reason: str = "", data: dict | None = None
+) -> None:
+    audit_record(
+        action=action,
+        actor=by,
+        obj=leave,
+        from_state=before,
+        to_state=leave.state,
+        reason=reason,
+        data={
+            "cadre": leave.dispatch.cadre.name,
+            "from": str(leave.starts_on),
+            "to": str(leave.ends_on),
+            "days": leave.days,
+            **(data or {}),
+        },
+    )
 
 
 def _writable(dispatch: Dispatch, days: list[datetime.date], *, skip_locked: bool = True) -> list[datetime.date]:
@@ -86,15 +106,18 @@ def _writable(dispatch: Dispatch, days: list[datetime.date], *, skip_locked: boo
     if not days:
         return []
     locked = locked_months(dispatch, days) if skip_locked else set()
-    kept = set(AttendanceDay.objects.filter(dispatch=dispatch, date__in=days,
-                                            source__in=leave_selectors.AUTHORITATIVE_SOURCES)
-               .values_list("date", flat=True))
+    kept = set(
+        AttendanceDay.objects.filter(
+            dispatch=dispatch, date__in=days, source__in=leave_selectors.AUTHORITATIVE_SOURCES
+        ).values_list("date", flat=True)
+    )
     return [d for d in days if d.replace(day=1) not in locked and d not in kept]
 
 
 def _already_handled(leave: LeaveRequest) -> ValidationError:
-    return ValidationError(_("此事项当前为「%(state)s」,已经处理过或不能进行此操作。") % {
-        "state": leave.get_state_display()})
+    return ValidationError(
+        _("此事项当前为「%(state)s」,已经处理过或不能进行此操作。") % {"state": leave.get_state_display()}
+    )
 
 
 def _term_end(dispatch: Dispatch) -> datetime.date:
@@ -104,8 +127,9 @@ def _term_end(dispatch: Dispatch) -> datetime.date:
 # --- Request and decision (R-M2) ------------------------------------------------------------------
 
 
-def leave_request(*, dispatch: Dispatch, starts_on: datetime.date, ends_on: datetime.date, reason: str,
-                  by: User) -> LeaveRequest:
+def leave_request(
+    *, dispatch: Dispatch, starts_on: datetime.date, ends_on: datetime.date, reason: str, by: User
+) -> LeaveRequest:
     """The stationed cadre asks for leave; its working days decide which tier decides it (R-M2)."""
     _require_owner(by, dispatch, action="leave.request")
     if not reason.strip():
@@ -114,30 +138,49 @@ def leave_request(*, dispatch: Dispatch, starts_on: datetime.date, ends_on: date
         raise ValidationError(_("结束日期不能早于开始日期。"))
     with transaction.atomic():
         # The dispatch row serialises one cadre's requests, so two overlapping ones cannot both pass.
-        dispatch = (Dispatch.objects.select_for_update().select_related("cadre", "unit__county", "village__township")
-                    .get(pk=dispatch.pk))
+        dispatch = (
+            Dispatch.objects.select_for_update()
+            .select_related("cadre", "unit__county", "village__township")
+            .get(pk=dispatch.pk)
+        )
         if dispatch.state != DispatchState.STATIONED:
             raise ValidationError(_("只有驻村期间的干部才能请假。"))
         if starts_on < dispatch.stationed_on or ends_on > _term_end(dispatch):
-            raise ValidationError(_("请假日期须在驻村期内(%(start)s 至 %(end)s)。") % {
-                "start": dispatch.stationed_on.isoformat(), "end": _term_end(dispatch).isoformat()})
+            raise ValidationError(
+                _("请假日期须在驻村期内(%(start)s 至 %(end)s)。")
+                % {"start": dispatch.stationed_on.isoformat(), "end": _term_end(dispatch).isoformat()}
+            )
         workdays = workdays_between(starts_on, ends_on, dispatch.unit.county_id)
         locked = locked_months(dispatch, [starts_on, ends_on, *workdays])
         if locked:
-            raise ValidationError(_("%(months)s 的考勤已经乡镇确认,不能再为这段时间请假。") % {
-                "months": "、".join(f"{m:%Y-%m}" for m in sorted(locked))})
+            raise ValidationError(
+                _("%(months)s 的考勤已经乡镇确认,不能再为这段时间请假。")
+                % {"months": "、".join(f"{m:%Y-%m}" for m in sorted(locked))}
+            )
         if not workdays:
             raise ValidationError(_("所选日期内没有工作日,不需要请假。"))
         overlapping = leave_selectors.overlapping_leaves(dispatch, starts_on, ends_on)
         if overlapping:
             other = overlapping[0]
-            raise ValidationError(_("与已有的请假(%(start)s 至 %(end)s,%(state)s)日期重叠。") % {
-                "start": other.starts_on.isoformat(), "end": other.ends_on.isoformat(),
-                "state": other.get_state_display()})
-        leave = LeaveRequest.objects.create(dispatch=dispatch, starts_on=starts_on, ends_on=ends_on,
-                                            days=len(workdays), reason=reason.strip())
-        _audit(leave, action="leave.request", by=by, before="", reason=leave.reason,
-               data={"to_org_dept": leave.needs_org_dept()})
+            raise ValidationError(
+                _("与已有的请假(%(start)s 至 %(end)s,%(state)s)日期重叠。")
+                % {
+                    "start": other.starts_on.isoformat(),
+                    "end": other.ends_on.isoformat(),
+                    "state": other.get_state_display(),
+                }
+            )
+        leave = LeaveRequest.objects.create(
+            dispatch=dispatch, starts_on=starts_on, ends_on=ends_on, days=len(workdays), reason=reason.strip()
+        )
+        _audit(
+            leave,
+            action="leave.request",
+            by=by,
+            before="",
+            reason=leave.reason,
+            data={"to_org_dept": leave.needs_org_dept()},
+        )
         _flow().start.run(leave=leave)
     return leave
 
@@ -149,11 +192,17 @@ def _fill_leave_days(leave: LeaveRequest, by: User) -> int:
     leave the confirmed calendar does not show would leave the two disagreeing.
     """
     dispatch = leave.dispatch
-    days = _writable(dispatch, workdays_between(leave.starts_on, leave.ends_on, dispatch.unit.county_id),
-                     skip_locked=False)
-    return ledger_write(dispatch=dispatch, statuses=dict.fromkeys(days, DayStatus.LEAVE), source=DaySource.LEAVE,
-                        by=by, reason=_("请假已批准"), note=_("请假 %(start)s 至 %(end)s") % {
-                            "start": leave.starts_on.isoformat(), "end": leave.ends_on.isoformat()})
+    days = _writable(
+        dispatch, workdays_between(leave.starts_on, leave.ends_on, dispatch.unit.county_id), skip_locked=False
+    )
+    return ledger_write(
+        dispatch=dispatch,
+        statuses=dict.fromkeys(days, DayStatus.LEAVE),
+        source=DaySource.LEAVE,
+        by=by,
+        reason=_("请假已批准"),
+        note=_("请假 %(start)s 至 %(end)s") % {"start": leave.starts_on.isoformat(), "end": leave.ends_on.isoformat()},
+    )
 
 
 def _confirmed_overwrites(leave: LeaveRequest, overwrite: set[datetime.date]) -> list[str]:
@@ -168,15 +217,17 @@ def _confirmed_overwrites(leave: LeaveRequest, overwrite: set[datetime.date]) ->
         return []
     unconfirmed = [r for r in recorded if r.date not in overwrite]
     if unconfirmed:
-        raise ValidationError(_("以下日子已有考勤登记:%(days)s。批准后将改记为请假,请逐日勾选“以请假覆盖”后再批准,"
-                                "或不批准。") % {"days": join_list(f"{r.date.isoformat()} {r.status_label}"
-                                                                 for r in unconfirmed)})
+        raise ValidationError(
+            _("以下日子已有考勤登记:%(days)s。批准后将改记为请假,请逐日勾选“以请假覆盖”后再批准,或不批准。")
+            % {"days": join_list(f"{r.date.isoformat()} {r.status_label}" for r in unconfirmed)}
+        )
     leave_label = DayStatus.LEAVE.label
     return [f"{r.date.isoformat()} {r.status_label} → {leave_label}" for r in recorded]
 
 
-def leave_decide(*, leave: LeaveRequest, by: User, approve: bool, comment: str = "",
-                 overwrite: Iterable[datetime.date] = ()) -> LeaveRequest:
+def leave_decide(
+    *, leave: LeaveRequest, by: User, approve: bool, comment: str = "", overwrite: Iterable[datetime.date] = ()
+) -> LeaveRequest:
     """The deciding tier approves or rejects; the township forwards longer leave to the org dept (R-M2).
 
     Up to N working days (LEAVE_TOWNSHIP_MAX_DAYS) the township approves; above N it reviews and the org dept
@@ -208,12 +259,19 @@ def leave_decide(*, leave: LeaveRequest, by: User, approve: bool, comment: str =
         else:
             leave.approve_by_township(by=by, on=now, comment=comment)
             action = "leave.approve"
-        overwritten = (_confirmed_overwrites(leave, set(overwrite)) if leave.state == LeaveState.APPROVED
-                       else [])
+        overwritten = _confirmed_overwrites(leave, set(overwrite)) if leave.state == LeaveState.APPROVED else []
         leave.save()
-        _audit(leave, action=action, by=by, before=before, reason=comment,
-               data={"tier": "org_dept" if org_stage else "township",
-                     **({"overwritten": overwritten} if overwritten else {})})
+        _audit(
+            leave,
+            action=action,
+            by=by,
+            before=before,
+            reason=comment,
+            data={
+                "tier": "org_dept" if org_stage else "township",
+                **({"overwritten": overwritten} if overwritten else {}),
+            },
+        )
         if leave.state == LeaveState.APPROVED:
             _fill_leave_days(leave, by)
         _complete_task(leave, "decide_org" if org_stage else "decide_township", by)
@@ -275,22 +333,45 @@ def leave_report_back(*, leave: LeaveRequest, returned_on: datetime.date, by: Us
         require_state(leave, leave.report_back)
         dispatch = leave.dispatch
         county = dispatch.unit.county_id
-        late = workdays_between(leave.ends_on + datetime.timedelta(days=1),
-                                min(returned_on - datetime.timedelta(days=1), _term_end(dispatch)), county)
+        late = workdays_between(
+            leave.ends_on + datetime.timedelta(days=1),
+            min(returned_on - datetime.timedelta(days=1), _term_end(dispatch)),
+            county,
+        )
         unused = workdays_between(returned_on, leave.ends_on, county)
         before = leave.state
         leave.report_back(returned_on=returned_on, late_days=len(late))
         leave.save()
-        _audit(leave, action="leave.report_back", by=by, before=before,
-               reason=_("逾期未归 %(n)s 个工作日") % {"n": len(late)} if late else "",
-               data={"returned_on": str(returned_on), "late_days": len(late), "unused_days": len(unused)})
-        ledger_write(dispatch=dispatch, statuses=dict.fromkeys(_writable(dispatch, late), DayStatus.ABSENT),
-                     source=DaySource.LEAVE, by=by, reason=str(LATE_NOTE), note=str(LATE_NOTE))
-        on_leave = set(AttendanceDay.objects.filter(dispatch=dispatch, date__in=unused, status=DayStatus.LEAVE,
-                                                    source=DaySource.LEAVE).values_list("date", flat=True))
+        _audit(
+            leave,
+            action="leave.report_back",
+            by=by,
+            before=before,
+            reason=_("逾期未归 %(n)s 个工作日") % {"n": len(late)} if late else "",
+            data={"returned_on": str(returned_on), "late_days": len(late), "unused_days": len(unused)},
+        )
+        ledger_write(
+            dispatch=dispatch,
+            statuses=dict.fromkeys(_writable(dispatch, late), DayStatus.ABSENT),
+            source=DaySource.LEAVE,
+            by=by,
+            reason=str(LATE_NOTE),
+            note=str(LATE_NOTE),
+        )
+        on_leave = set(
+            AttendanceDay.objects.filter(
+                dispatch=dispatch, date__in=unused, status=DayStatus.LEAVE, source=DaySource.LEAVE
+            ).values_list("date", flat=True)
+        )
         back = [d for d in _writable(dispatch, unused) if d in on_leave]
-        ledger_write(dispatch=dispatch, statuses=dict.fromkeys(back, DayStatus.IN_VILLAGE), source=DaySource.LEAVE,
-                     by=by, reason=str(EARLY_NOTE), note=str(EARLY_NOTE))
+        ledger_write(
+            dispatch=dispatch,
+            statuses=dict.fromkeys(back, DayStatus.IN_VILLAGE),
+            source=DaySource.LEAVE,
+            by=by,
+            reason=str(EARLY_NOTE),
+            note=str(EARLY_NOTE),
+        )
         _complete_task(leave, "report_back", by)
     return leave
 

@@ -17,8 +17,11 @@ from workflows.text import join_list
 def locked_months(dispatch: Dispatch, dates: list[datetime.date]) -> set[datetime.date]:
     """The confirmed (locked) months among those the dates fall in."""
     months = {d.replace(day=1) for d in dates}
-    return set(AttendanceMonth.objects.filter(dispatch=dispatch, month__in=months, state=MonthState.CONFIRMED)
-               .values_list("month", flat=True))
+    return set(
+        AttendanceMonth.objects.filter(dispatch=dispatch, month__in=months, state=MonthState.CONFIRMED).values_list(
+            "month", flat=True
+        )
+    )
 
 
 def ledger_write(
@@ -43,21 +46,27 @@ def ledger_write(
     if bad:
         raise ValidationError(_("考勤状态无效。"))
     first, last = min(statuses), max(statuses)
-    if dispatch.stationed_on is None or first < dispatch.stationed_on or (
-            dispatch.term_ends_on and last > (dispatch.ended_on or dispatch.term_ends_on)):
+    if (
+        dispatch.stationed_on is None
+        or first < dispatch.stationed_on
+        or (dispatch.term_ends_on and last > (dispatch.ended_on or dispatch.term_ends_on))
+    ):
         raise ValidationError(_("日期不在驻村期内。"))
     # Lock the months being written (in order, so writers cannot deadlock): a day cannot slip into a
     # month while the township confirms it, whichever service writes it.
     months = sorted({d.replace(day=1) for d in statuses})
     for month in months:
         AttendanceMonth.objects.get_or_create(dispatch=dispatch, month=month)
-    month_rows = list(AttendanceMonth.objects.select_for_update().filter(dispatch=dispatch, month__in=months)
-                      .order_by("month"))
+    month_rows = list(
+        AttendanceMonth.objects.select_for_update().filter(dispatch=dispatch, month__in=months).order_by("month")
+    )
     if not allow_locked:
         locked = {row.month for row in month_rows if row.state == MonthState.CONFIRMED}
         if locked:
-            raise ValidationError(_("%(months)s 的考勤已经乡镇确认锁定,如需更改请联系县委组织部。") % {
-                "months": join_list(f"{m:%Y-%m}" for m in sorted(locked))})
+            raise ValidationError(
+                _("%(months)s 的考勤已经乡镇确认锁定,如需更改请联系县委组织部。")
+                % {"months": join_list(f"{m:%Y-%m}" for m in sorted(locked))}
+            )
     existing = {d.date: d for d in AttendanceDay.objects.filter(dispatch=dispatch, date__in=list(statuses))}
     changed, to_create, to_update, log = 0, [], [], []
     for day, status in sorted(statuses.items()):
@@ -74,7 +83,17 @@ def ledger_write(
     AttendanceDay.objects.bulk_create(to_create)
     AttendanceDay.objects.bulk_update(to_update, ["status", "source", "note"])
     if changed:
-        audit_record(action="attendance.write", actor=by, obj=dispatch, reason=reason, data={
-            "source": source, "created": len(to_create), "changed": log[:62],
-            "from": str(first), "to": str(last)})
+        audit_record(
+            action="attendance.write",
+            actor=by,
+            obj=dispatch,
+            reason=reason,
+            data={
+                "source": source,
+                "created": len(to_create),
+                "changed": log[:62],
+                "from": str(first),
+                "to": str(last),
+            },
+        )
     return changed

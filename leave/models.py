@@ -64,8 +64,9 @@ class AttendanceDay(models.Model):
     status = models.CharField(_("状态"), max_length=20, choices=DayStatus.choices)
     source = models.CharField(_("来源"), max_length=12, choices=DaySource.choices, default=DaySource.CADRE)
     note = models.CharField(_("说明"), max_length=200, blank=True)
-    evidence = models.CharField(_("佐证(可选)"), max_length=200, blank=True,
-                                help_text=_("位置或照片说明,自愿提供,不作要求"))
+    evidence = models.CharField(
+        _("佐证(可选)"), max_length=200, blank=True, help_text=_("位置或照片说明,自愿提供,不作要求")
+    )
 
     tier_paths = {
         "unit": "dispatch__unit_id",
@@ -98,8 +99,9 @@ class AttendanceMonth(models.Model):
     month = models.DateField(_("月份"), help_text=_("该月第一天"))
     state = FSMField(_("状态"), default=MonthState.OPEN, choices=MonthState.choices, protected=True)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
 
     tier_paths = AttendanceDay.tier_paths
@@ -143,8 +145,14 @@ class LeaveState(models.TextChoices):
 
 
 #: Leave states that hold their days (an overlapping request is refused).
-LEAVE_HOLDING_STATES = [LeaveState.REQUESTED, LeaveState.REVIEWED, LeaveState.APPROVED, LeaveState.ON_LEAVE,
-                        LeaveState.REPORTED_BACK, LeaveState.CLOSED]
+LEAVE_HOLDING_STATES = [
+    LeaveState.REQUESTED,
+    LeaveState.REVIEWED,
+    LeaveState.APPROVED,
+    LeaveState.ON_LEAVE,
+    LeaveState.REPORTED_BACK,
+    LeaveState.CLOSED,
+]
 
 
 class LeaveRequest(models.Model):
@@ -157,11 +165,13 @@ class LeaveRequest(models.Model):
     reason = models.TextField(_("请假事由"))
     state = FSMField(_("状态"), default=LeaveState.REQUESTED, choices=LeaveState.choices, protected=True)
     requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     review_comment = models.TextField(_("乡镇审核意见"), blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     decision_comment = models.TextField(_("审批意见"), blank=True)
     returned_on = models.DateField(_("实际返岗日期"), null=True, blank=True)
@@ -191,8 +201,9 @@ class LeaveRequest(models.Model):
     def within_township_limit(self) -> bool:
         return not self.needs_org_dept()
 
-    @transition(field=state, source=LeaveState.REQUESTED, target=LeaveState.APPROVED,
-                conditions=[within_township_limit])
+    @transition(
+        field=state, source=LeaveState.REQUESTED, target=LeaveState.APPROVED, conditions=[within_township_limit]
+    )
     def approve_by_township(self, *, by, on: datetime.datetime, comment: str = "") -> None:
         """The township approves leave of up to N days (R-M2)."""
         self.decided_by, self.decided_at, self.decision_comment = by, on, comment
@@ -239,8 +250,9 @@ class Visit(models.Model):
     """A unit leader's visit to a stationed cadre's village (R-M5)."""
 
     dispatch = models.ForeignKey(Dispatch, on_delete=models.PROTECT, related_name="visits")
-    visitor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                verbose_name=_("调研领导"))
+    visitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("调研领导")
+    )
     visitor_role = models.CharField(_("身份"), max_length=10, choices=VisitorRole.choices)
     visited_on = models.DateField(_("调研日期"))
     notes = models.TextField(_("听取汇报、调研指导情况"))
@@ -252,8 +264,9 @@ class Visit(models.Model):
         verbose_name = _("单位领导到村调研")
         verbose_name_plural = _("单位领导到村调研")
         ordering = ["-visited_on"]
-        constraints = [models.UniqueConstraint(fields=["dispatch", "visitor", "visited_on"],
-                                               name="one_visit_per_leader_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["dispatch", "visitor", "visited_on"], name="one_visit_per_leader_day")
+        ]
 
     def __str__(self) -> str:
         return f"{self.visitor} {self.visited_on}"

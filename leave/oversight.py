@@ -68,8 +68,11 @@ def _last_day(dispatch: Dispatch) -> datetime.date | None:
 
 def was_stationed_on(dispatch: Dispatch, day: datetime.date) -> bool:
     """Was the cadre in their stationing term on this day?"""
-    return (dispatch.state in ONCE_STATIONED and dispatch.stationed_on is not None
-            and dispatch.stationed_on <= day <= (_last_day(dispatch) or day))
+    return (
+        dispatch.state in ONCE_STATIONED
+        and dispatch.stationed_on is not None
+        and dispatch.stationed_on <= day <= (_last_day(dispatch) or day)
+    )
 
 
 # --- Visit windows (R-M5) -------------------------------------------------------------------------
@@ -128,8 +131,9 @@ def head_window(stationed_on: datetime.date, term_ends_on: datetime.date) -> tup
     return stationed_on, term_ends_on
 
 
-def deputy_windows(stationed_on: datetime.date, term_ends_on: datetime.date,
-                   months: int | None = None) -> list[tuple[datetime.date, datetime.date]]:
+def deputy_windows(
+    stationed_on: datetime.date, term_ends_on: datetime.date, months: int | None = None
+) -> list[tuple[datetime.date, datetime.date]]:
     """The deputy's windows: consecutive periods of N months from stationing, the last clipped at term end (R-M5)."""
     months = max(1, months if months is not None else policy("DEPUTY_VISIT_INTERVAL_MONTHS"))
     windows, k = [], 0
@@ -168,11 +172,14 @@ def visit_windows(dispatch: Dispatch, visits: Iterable[Visit], *, on: datetime.d
     known = sorted((v for v in visits if v.visited_on <= on), key=lambda v: v.visited_on)
     start, end = head_window(dispatch.stationed_on, dispatch.term_ends_on)
     windows = [VisitWindow(VisitorRole.HEAD, start, end, max(1, policy("UNIT_HEAD_MIN_VISITS_PER_TERM")))]
-    windows += [VisitWindow(VisitorRole.DEPUTY, s, e, 1)
-                for s, e in deputy_windows(dispatch.stationed_on, dispatch.term_ends_on)]
+    windows += [
+        VisitWindow(VisitorRole.DEPUTY, s, e, 1)
+        for s, e in deputy_windows(dispatch.stationed_on, dispatch.term_ends_on)
+    ]
     for window in windows:
-        window.visits = [v for v in known if v.visitor_role == window.role
-                         and window.starts_on <= v.visited_on <= window.ends_on]
+        window.visits = [
+            v for v in known if v.visitor_role == window.role and window.starts_on <= v.visited_on <= window.ends_on
+        ]
         _judge(window, on, warning_days)
     return windows
 
@@ -211,8 +218,15 @@ def stationed_dispatches(*, unit: Unit | None = None, county: County | None = No
 def visit_board(*, on: datetime.date, unit: Unit | None = None, county: County | None = None) -> list[VisitRow]:
     """Every stationed cadre of the unit or county with the visit windows on `on`, in two queries (R-M5)."""
     dispatches = list(stationed_dispatches(unit=unit, county=county))
-    visits = (Visit.objects.filter(dispatch__in=[d.pk for d in dispatches]).select_related("visitor")
-              .order_by("visited_on", "pk")) if dispatches else []
+    visits = (
+        (
+            Visit.objects.filter(dispatch__in=[d.pk for d in dispatches])
+            .select_related("visitor")
+            .order_by("visited_on", "pk")
+        )
+        if dispatches
+        else []
+    )
     by_dispatch: dict[int, list[Visit]] = defaultdict(list)
     for visit in visits:
         by_dispatch[visit.dispatch_id].append(visit)
@@ -232,8 +246,11 @@ def unit_leaders(unit: Unit) -> QuerySet[User]:
 
 def visitor_role_of(visitor: User, unit: Unit) -> str | None:
     """The visit role the user's active post in the unit gives: the head's before the deputy's."""
-    roles = set(Post.objects.active().filter(unit=unit, user=visitor, role__in=list(VISITOR_ROLE_OF_POST))
-                .values_list("role", flat=True))
+    roles = set(
+        Post.objects.active()
+        .filter(unit=unit, user=visitor, role__in=list(VISITOR_ROLE_OF_POST))
+        .values_list("role", flat=True)
+    )
     for role in (Role.UNIT_HEAD, Role.UNIT_DEPUTY):
         if role in roles:
             return VISITOR_ROLE_OF_POST[role]
@@ -252,19 +269,31 @@ def visit_record(*, dispatch: Dispatch, visitor: User, visited_on: datetime.date
         raise ValidationError(_("调研日期不能晚于今天。"))
     last = _last_day(dispatch) or visited_on
     if not dispatch.stationed_on <= visited_on <= last:
-        raise ValidationError(_("调研日期不在该干部的驻村期内(%(start)s 至 %(end)s)。") % {
-            "start": dispatch.stationed_on.isoformat(), "end": last.isoformat()})
+        raise ValidationError(
+            _("调研日期不在该干部的驻村期内(%(start)s 至 %(end)s)。")
+            % {"start": dispatch.stationed_on.isoformat(), "end": last.isoformat()}
+        )
     role = visitor_role_of(visitor, dispatch.unit)
     if role is None:
         raise ValidationError(_("调研领导须是本单位现任主要领导或分管领导。"))
     with transaction.atomic():
         if Visit.objects.filter(dispatch=dispatch, visitor=visitor, visited_on=visited_on).exists():
             raise ValidationError(_("该领导当天的调研已经登记过了。"))
-        visit = Visit.objects.create(dispatch=dispatch, visitor=visitor, visitor_role=role, visited_on=visited_on,
-                                     notes=notes)
-        audit_record(action="visit.record", actor=by, obj=visit, data={
-            "cadre": dispatch.cadre.name, "village": dispatch.village.name, "visitor": str(visitor),
-            "role": role, "visited_on": str(visited_on)})
+        visit = Visit.objects.create(
+            dispatch=dispatch, visitor=visitor, visitor_role=role, visited_on=visited_on, notes=notes
+        )
+        audit_record(
+            action="visit.record",
+            actor=by,
+            obj=visit,
+            data={
+                "cadre": dispatch.cadre.name,
+                "village": dispatch.village.name,
+                "visitor": str(visitor),
+                "role": role,
+                "visited_on": str(visited_on),
+            },
+        )
     return visit
 
 
@@ -273,10 +302,14 @@ def visit_record(*, dispatch: Dispatch, visitor: User, visited_on: datetime.date
 
 def _on_approved_leave(dispatch_ids: list[int], day: datetime.date) -> set[int]:
     """Which of these cadres were on approved leave that day, by the ledger or by the leave itself (R-M2)."""
-    in_ledger = set(AttendanceDay.objects.filter(dispatch_id__in=dispatch_ids, date=day, status=DayStatus.LEAVE)
-                    .values_list("dispatch_id", flat=True))
-    leaves = LeaveRequest.objects.filter(dispatch_id__in=dispatch_ids, state__in=APPROVED_LEAVE_STATES,
-                                         starts_on__lte=day, ends_on__gte=day)
+    in_ledger = set(
+        AttendanceDay.objects.filter(dispatch_id__in=dispatch_ids, date=day, status=DayStatus.LEAVE).values_list(
+            "dispatch_id", flat=True
+        )
+    )
+    leaves = LeaveRequest.objects.filter(
+        dispatch_id__in=dispatch_ids, state__in=APPROVED_LEAVE_STATES, starts_on__lte=day, ends_on__gte=day
+    )
     # A cadre who reported back early was no longer on leave from the day of return.
     by_leave = {lr.dispatch_id for lr in leaves if lr.returned_on is None or day < lr.returned_on}
     return in_ledger | by_leave
@@ -311,8 +344,9 @@ def inspection_record(
             raise ValidationError(_("%(name)s 重复登记。") % {"name": name})
         seen.add(dispatch.pk)
         if dispatch.village.township.county_id != county.pk or not was_stationed_on(dispatch, inspected_on):
-            raise ValidationError(_("%(name)s 在 %(date)s 不在本县驻村,不能登记。") % {
-                "name": name, "date": inspected_on.isoformat()})
+            raise ValidationError(
+                _("%(name)s 在 %(date)s 不在本县驻村,不能登记。") % {"name": name, "date": inspected_on.isoformat()}
+            )
         if not present and not (note or "").strip():
             raise ValidationError(_("请写明 %(name)s 不在岗的情况。") % {"name": name})
     absent = [d for d, present, _note in findings if not present]
@@ -320,18 +354,36 @@ def inspection_record(
     on_leave = _on_approved_leave([d.pk for d in absent], inspected_on) if absent else set()
     kind_label = InspectionKind(kind).label
     with transaction.atomic():
-        inspection = Inspection.objects.create(county=county, kind=kind, inspected_on=inspected_on,
-                                               notes=(notes or "").strip(), recorded_by=by)
-        InspectionFinding.objects.bulk_create([
-            InspectionFinding(inspection=inspection, dispatch=d, present=present, note=(note or "").strip())
-            for d, present, note in findings])
-        audit_record(action="inspection.record", actor=by, obj=inspection, data={
-            "kind": kind, "inspected_on": str(inspected_on),
-            "present": [d.cadre.name for d, present, _n in findings if present],
-            "absent": [d.cadre.name for d in absent]})
+        inspection = Inspection.objects.create(
+            county=county, kind=kind, inspected_on=inspected_on, notes=(notes or "").strip(), recorded_by=by
+        )
+        InspectionFinding.objects.bulk_create(
+            [
+                InspectionFinding(inspection=inspection, dispatch=d, present=present, note=(note or "").strip())
+                for d, present, note in findings
+            ]
+        )
+        audit_record(
+            action="inspection.record",
+            actor=by,
+            obj=inspection,
+            data={
+                "kind": kind,
+                "inspected_on": str(inspected_on),
+                "present": [d.cadre.name for d, present, _n in findings if present],
+                "absent": [d.cadre.name for d in absent],
+            },
+        )
         inspection.ledger_written, inspection.ledger_skipped = [], {}
-        before = dict(AttendanceDay.objects.filter(dispatch__in=absent, date=inspected_on)
-                      .values_list("dispatch_id", "status")) if absent else {}
+        before = (
+            dict(
+                AttendanceDay.objects.filter(dispatch__in=absent, date=inspected_on).values_list(
+                    "dispatch_id", "status"
+                )
+            )
+            if absent
+            else {}
+        )
         notes_of = {d.pk: (note or "").strip() for d, _p, note in findings}
         for dispatch in absent:
             if dispatch.pk in on_leave:
@@ -341,31 +393,62 @@ def inspection_record(
                 inspection.ledger_skipped[dispatch.pk] = _("当日为休息日,不记缺勤")
                 continue
             reason = _("%(kind)s(%(date)s)发现不在岗:%(note)s") % {
-                "kind": kind_label, "date": inspected_on.isoformat(), "note": notes_of[dispatch.pk]}
-            ledger_write(dispatch=dispatch, statuses={inspected_on: DayStatus.ABSENT}, source=DaySource.INSPECTION,
-                         by=by, reason=reason, allow_locked=True, note=notes_of[dispatch.pk][:200])
-            audit_record(action="inspection.absent", actor=by, obj=dispatch,
-                         from_state=before.get(dispatch.pk, ""), to_state=DayStatus.ABSENT, reason=reason,
-                         data={"inspection": inspection.pk, "date": str(inspected_on)})
+                "kind": kind_label,
+                "date": inspected_on.isoformat(),
+                "note": notes_of[dispatch.pk],
+            }
+            ledger_write(
+                dispatch=dispatch,
+                statuses={inspected_on: DayStatus.ABSENT},
+                source=DaySource.INSPECTION,
+                by=by,
+                reason=reason,
+                allow_locked=True,
+                note=notes_of[dispatch.pk][:200],
+            )
+            audit_record(
+                action="inspection.absent",
+                actor=by,
+                obj=dispatch,
+                from_state=before.get(dispatch.pk, ""),
+                to_state=DayStatus.ABSENT,
+                reason=reason,
+                data={"inspection": inspection.pk, "date": str(inspected_on)},
+            )
             inspection.ledger_written.append(dispatch.pk)
     return inspection
 
 
 def inspections_for(user: User) -> QuerySet[Inspection]:
     """The inspections the user may read, with how many cadres were found present and absent (R-M6)."""
-    return (visible_to(user, Inspection.objects.all()).select_related("recorded_by", "county")
-            .annotate(n_present=Count("findings", filter=Q(findings__present=True)),
-                      n_absent=Count("findings", filter=Q(findings__present=False)))
-            .order_by("-inspected_on", "-pk"))
+    return (
+        visible_to(user, Inspection.objects.all())
+        .select_related("recorded_by", "county")
+        .annotate(
+            n_present=Count("findings", filter=Q(findings__present=True)),
+            n_absent=Count("findings", filter=Q(findings__present=False)),
+        )
+        .order_by("-inspected_on", "-pk")
+    )
 
 
 def inspection_findings(inspection: Inspection) -> list[InspectionFinding]:
     """An inspection's findings, each with the ledger's status for that day (`day_status`), in two queries."""
-    findings = list(inspection.findings.select_related("dispatch__cadre", "dispatch__unit",
-                                                       "dispatch__village__township")
-                    .order_by("dispatch__village__township__code", "dispatch__village__code"))
-    days = {d.dispatch_id: d for d in AttendanceDay.objects.filter(
-        dispatch__in=[f.dispatch_id for f in findings], date=inspection.inspected_on)} if findings else {}
+    findings = list(
+        inspection.findings.select_related("dispatch__cadre", "dispatch__unit", "dispatch__village__township").order_by(
+            "dispatch__village__township__code", "dispatch__village__code"
+        )
+    )
+    days = (
+        {
+            d.dispatch_id: d
+            for d in AttendanceDay.objects.filter(
+                dispatch__in=[f.dispatch_id for f in findings], date=inspection.inspected_on
+            )
+        }
+        if findings
+        else {}
+    )
     for finding in findings:
         finding.day = days.get(finding.dispatch_id)
     return findings
@@ -378,9 +461,12 @@ def circulars_for(user: User) -> QuerySet[Circular]:
     """Circulars the user may read: the county's readers all of them, a unit's leaders those naming their unit."""
     granted = granted_tier_pks(user, {"county": VIEW_COUNTY, "unit": VIEW_UNIT})
     names_unit = Circular.units.through.objects.filter(circular_id=OuterRef("pk"), unit_id__in=granted["unit"])
-    return (Circular.objects.filter(Q(county_id__in=granted["county"]) | Q(Exists(names_unit)))
-            .select_related("issued_by").prefetch_related(Prefetch("units", queryset=Unit.objects.order_by("code")))
-            .order_by("-issued_on", "-pk"))
+    return (
+        Circular.objects.filter(Q(county_id__in=granted["county"]) | Q(Exists(names_unit)))
+        .select_related("issued_by")
+        .prefetch_related(Prefetch("units", queryset=Unit.objects.order_by("code")))
+        .order_by("-issued_on", "-pk")
+    )
 
 
 def circular_issue(
@@ -409,9 +495,14 @@ def circular_issue(
     if any(u.county_id != county.pk for u in units):
         raise ValidationError(_("只能通报本县的单位。"))
     with transaction.atomic():
-        circular = Circular.objects.create(county=county, title=title, kind=kind, body=body, issued_on=issued_on,
-                                           issued_by=by)
+        circular = Circular.objects.create(
+            county=county, title=title, kind=kind, body=body, issued_on=issued_on, issued_by=by
+        )
         circular.units.set(units)
-        audit_record(action="circular.issue", actor=by, obj=circular, data={
-            "kind": kind, "issued_on": str(issued_on), "units": [u.name for u in units]})
+        audit_record(
+            action="circular.issue",
+            actor=by,
+            obj=circular,
+            data={"kind": kind, "issued_on": str(issued_on), "units": [u.name for u in units]},
+        )
     return circular

@@ -38,38 +38,57 @@ def attendance_columns() -> list[Column]:
     ]
 
 
-def monthly_attendance_report(township: Township, month: datetime.date, *,
-                              today: datetime.date | None = None) -> Table:
+def monthly_attendance_report(township: Township, month: datetime.date, *, today: datetime.date | None = None) -> Table:
     """One row per cadre stationed in the township in the month, with the month's days and target (R-M1, R-M3)."""
     grid = selectors.township_month_grid(township, month, today=today)
-    table = Table(title=_("%(township)s驻村干部%(year)s年%(month)s月在村情况统计表") % {
-        "township": township.name, "year": grid.month.year, "month": grid.month.month},
-        columns=attendance_columns())
+    table = Table(
+        title=_("%(township)s驻村干部%(year)s年%(month)s月在村情况统计表")
+        % {"township": township.name, "year": grid.month.year, "month": grid.month.month},
+        columns=attendance_columns(),
+    )
     sums = dict.fromkeys(("target", "in_village", "official", "leave", "absent", "unrecorded"), 0)
     met = confirmed = 0
     for number, row in enumerate(grid.rows, start=1):
         progress, dispatch = row.month, row.dispatch
         # The grid's cells are the month's day rows; present = 在村 + 因公报备, shown apart as the form asks.
         statuses = [cell.status for cell in row.cells]
-        figures = {"target": progress.target, "in_village": statuses.count(DayStatus.IN_VILLAGE),
-                   "official": statuses.count(DayStatus.OFFICIAL_BUSINESS), "leave": progress.leave,
-                   "absent": progress.absent, "unrecorded": progress.unrecorded}
+        figures = {
+            "target": progress.target,
+            "in_village": statuses.count(DayStatus.IN_VILLAGE),
+            "official": statuses.count(DayStatus.OFFICIAL_BUSINESS),
+            "leave": progress.leave,
+            "absent": progress.absent,
+            "unrecorded": progress.unrecorded,
+        }
         for key, value in figures.items():
             sums[key] += value
         met += progress.standing == selectors.Standing.MET
         confirmed += row.state == MonthState.CONFIRMED
-        table.add(number, dispatch.cadre.name, dispatch.unit.name, dispatch.village.name, *figures.values(),
-                  progress.standing_label, row.state_short)
+        table.add(
+            number,
+            dispatch.cadre.name,
+            dispatch.unit.name,
+            dispatch.village.name,
+            *figures.values(),
+            progress.standing_label,
+            row.state_short,
+        )
     cadres = len(grid.rows)
-    table.totals = [_("合计"), _("%(n)s 人") % {"n": cadres}, "", "", *sums.values(),
-                    _("已达标 %(n)s 人") % {"n": met},
-                    _("已确认 %(n)s / %(total)s") % {"n": confirmed, "total": cadres}]
+    table.totals = [
+        _("合计"),
+        _("%(n)s 人") % {"n": cadres},
+        "",
+        "",
+        *sums.values(),
+        _("已达标 %(n)s 人") % {"n": met},
+        _("已确认 %(n)s / %(total)s") % {"n": confirmed, "total": cadres},
+    ]
     table.note = _(
         "说明:在村、因公报备均计入在村天数;月目标为每月 %(days)s 天(节假日除外),"
         "当月驻村期内工作日不足的以工作日数为准;未填报为截至 %(today)s 尚无记录的工作日,不计在村天数。"
         "是否达标:已达标;可达标(今天以后的工作日仍可达到);有风险(今天以后的日子全部在村也达不到);"
-        "未达标(月已结束仍未达到)。") % {
-        "days": policy("MIN_DAYS_IN_VILLAGE_PER_MONTH"), "today": grid.today.isoformat()}
+        "未达标(月已结束仍未达到)。"
+    ) % {"days": policy("MIN_DAYS_IN_VILLAGE_PER_MONTH"), "today": grid.today.isoformat()}
     return table
 
 
@@ -77,5 +96,8 @@ def attendance_subtitle(township: Township, month: datetime.date) -> str:
     """The line under the title: county, township and the month's first and last day."""
     first, last = month_bounds(month)
     return _("%(county)s · %(township)s · 统计期间:%(first)s至%(last)s") % {
-        "county": township.county.name, "township": township.name, "first": first.isoformat(),
-        "last": last.isoformat()}
+        "county": township.county.name,
+        "township": township.name,
+        "first": first.isoformat(),
+        "last": last.isoformat(),
+    }

@@ -118,11 +118,13 @@ def shift_month(month: datetime.date, months: int) -> datetime.date:
 def dispatches_in_month(month: datetime.date) -> QuerySet[Dispatch]:
     """Dispatches whose term overlaps the month, with cadre, unit and village, township by township."""
     first, last = month_bounds(month)
-    return (Dispatch.objects.filter(state__in=ONCE_STATIONED, stationed_on__lte=last)
-            .annotate(last_day=Coalesce("ended_on", "term_ends_on"))
-            .filter(last_day__gte=first)
-            .select_related("cadre", "unit", "village__township")
-            .order_by("village__township__code", "village__code", "cadre__name"))
+    return (
+        Dispatch.objects.filter(state__in=ONCE_STATIONED, stationed_on__lte=last)
+        .annotate(last_day=Coalesce("ended_on", "term_ends_on"))
+        .filter(last_day__gte=first)
+        .select_related("cadre", "unit", "village__township")
+        .order_by("village__township__code", "village__code", "cadre__name")
+    )
 
 
 def _term_year_of(day: datetime.date, stationed_on: datetime.date) -> int:
@@ -141,8 +143,12 @@ def _term_year_start(stationed_on: datetime.date, index: int) -> datetime.date:
 def _term_year_sql():
     """The term-year index of a day row, computed in SQL as `_term_year_of` does in Python."""
     stationed = "dispatch__stationed_on"
-    months = ((ExtractYear("date") - ExtractYear(stationed)) * 12 + ExtractMonth("date") - ExtractMonth(stationed)
-              - Case(When(Q(date__day__lt=ExtractDay(stationed)), then=Value(1)), default=Value(0)))
+    months = (
+        (ExtractYear("date") - ExtractYear(stationed)) * 12
+        + ExtractMonth("date")
+        - ExtractMonth(stationed)
+        - Case(When(Q(date__day__lt=ExtractDay(stationed)), then=Value(1)), default=Value(0))
+    )
     # PostgreSQL's EXTRACT yields numeric; a whole number of months cast to integer divides as integers.
     return Cast(months, IntegerField()) / 12
 
@@ -239,23 +245,29 @@ def _count_before(sorted_dates: list[datetime.date], first: datetime.date, last:
     return bisect.bisect_right(sorted_dates, last) - bisect.bisect_left(sorted_dates, first)
 
 
-def month_progress(dispatches: list[Dispatch], month: datetime.date, days: list[Day],
-                   today: datetime.date) -> dict[int, Progress]:
+def month_progress(
+    dispatches: list[Dispatch], month: datetime.date, days: list[Day], today: datetime.date
+) -> dict[int, Progress]:
     """Each cadre's progress in the month, counted in one query (R-M1, R-M3)."""
     if not dispatches:
         return {}
     first, last = month_bounds(month)
     workdays = [d.date for d in days if d.is_workday]
-    counts = {row["dispatch_id"]: row for row in (
-        AttendanceDay.objects.filter(dispatch_id__in=[d.pk for d in dispatches], date__range=(first, last))
-        .values("dispatch_id")
-        .annotate(present=Count("pk", filter=Q(status__in=PRESENT_STATUSES)),
-                  leave=Count("pk", filter=Q(status=DayStatus.LEAVE)),
-                  absent=Count("pk", filter=Q(status=DayStatus.ABSENT)),
-                  on_workdays_ahead=Count("pk", filter=Q(date__in=workdays, date__gt=today)),
-                  on_past_workdays=Count("pk", filter=Q(date__in=workdays, date__lte=today)))
-        .order_by()
-    )}
+    counts = {
+        row["dispatch_id"]: row
+        for row in (
+            AttendanceDay.objects.filter(dispatch_id__in=[d.pk for d in dispatches], date__range=(first, last))
+            .values("dispatch_id")
+            .annotate(
+                present=Count("pk", filter=Q(status__in=PRESENT_STATUSES)),
+                leave=Count("pk", filter=Q(status=DayStatus.LEAVE)),
+                absent=Count("pk", filter=Q(status=DayStatus.ABSENT)),
+                on_workdays_ahead=Count("pk", filter=Q(date__in=workdays, date__gt=today)),
+                on_past_workdays=Count("pk", filter=Q(date__in=workdays, date__lte=today)),
+            )
+            .order_by()
+        )
+    }
     result = {}
     for dispatch in dispatches:
         start, end = term_of(dispatch)
@@ -263,10 +275,16 @@ def month_progress(dispatches: list[Dispatch], month: datetime.date, days: list[
         in_term = _count_before(workdays, p_first, p_last)
         row = counts.get(dispatch.pk, {})
         result[dispatch.pk] = Progress(
-            first=p_first, last=p_last, target=month_target(in_term),
-            present=row.get("present", 0), leave=row.get("leave", 0), absent=row.get("absent", 0),
-            possible=(_count_before(workdays, max(p_first, today + datetime.timedelta(days=1)), p_last)
-                      - row.get("on_workdays_ahead", 0)),
+            first=p_first,
+            last=p_last,
+            target=month_target(in_term),
+            present=row.get("present", 0),
+            leave=row.get("leave", 0),
+            absent=row.get("absent", 0),
+            possible=(
+                _count_before(workdays, max(p_first, today + datetime.timedelta(days=1)), p_last)
+                - row.get("on_workdays_ahead", 0)
+            ),
             unrecorded=_count_before(workdays, p_first, min(p_last, today)) - row.get("on_past_workdays", 0),
             over=today > p_last,
         )
@@ -285,11 +303,13 @@ def year_progress(dispatches: list[Dispatch], today: datetime.date, county_id: i
         AttendanceDay.objects.filter(dispatch_id__in=list(periods), date__range=(first, last))
         .annotate(term_year=_term_year_sql())
         .values("dispatch_id", "term_year")
-        .annotate(present=Count("pk", filter=Q(status__in=PRESENT_STATUSES)),
-                  leave=Count("pk", filter=Q(status=DayStatus.LEAVE)),
-                  absent=Count("pk", filter=Q(status=DayStatus.ABSENT)),
-                  on_past_workdays=Count("pk", filter=Q(date__in=past_workdays)),
-                  ahead=Count("pk", filter=Q(date__gt=today)))
+        .annotate(
+            present=Count("pk", filter=Q(status__in=PRESENT_STATUSES)),
+            leave=Count("pk", filter=Q(status=DayStatus.LEAVE)),
+            absent=Count("pk", filter=Q(status=DayStatus.ABSENT)),
+            on_past_workdays=Count("pk", filter=Q(date__in=past_workdays)),
+            ahead=Count("pk", filter=Q(date__gt=today)),
+        )
         .order_by()
     )
     counts = {(row["dispatch_id"], row["term_year"]): row for row in rows}
@@ -298,12 +318,19 @@ def year_progress(dispatches: list[Dispatch], today: datetime.date, county_id: i
         period = periods[dispatch.pk]
         row = counts.get((dispatch.pk, period.index), {})
         unreported = _count_before(past_workdays, period.first, min(period.last, today)) - row.get(
-            "on_past_workdays", 0)
+            "on_past_workdays", 0
+        )
         ahead = max((period.last - max(tomorrow, period.first)).days + 1, 0) - row.get("ahead", 0)
         result[dispatch.pk] = Progress(
-            first=period.first, last=period.last, target=year_target(dispatch, period),
-            present=row.get("present", 0), leave=row.get("leave", 0), absent=row.get("absent", 0),
-            possible=ahead, unrecorded=unreported, over=today > period.last,
+            first=period.first,
+            last=period.last,
+            target=year_target(dispatch, period),
+            present=row.get("present", 0),
+            leave=row.get("leave", 0),
+            absent=row.get("absent", 0),
+            possible=ahead,
+            unrecorded=unreported,
+            over=today > period.last,
         )
     return result
 
@@ -313,17 +340,26 @@ def absences_in(dispatch_ids: list[int], first: datetime.date, last: datetime.da
     result: dict[int, list[datetime.date]] = defaultdict(list)
     if not dispatch_ids:
         return result
-    for dispatch_id, day in (AttendanceDay.objects.filter(dispatch_id__in=dispatch_ids, date__range=(first, last),
-                                                          status=DayStatus.ABSENT)
-                             .values_list("dispatch_id", "date").order_by("dispatch_id", "date")):
+    for dispatch_id, day in (
+        AttendanceDay.objects.filter(dispatch_id__in=dispatch_ids, date__range=(first, last), status=DayStatus.ABSENT)
+        .values_list("dispatch_id", "date")
+        .order_by("dispatch_id", "date")
+    ):
         result[dispatch_id].append(day)
     return result
 
 
 def month_states(dispatch_ids: list[int], month: datetime.date) -> dict[int, str]:
     """Each cadre's month state (填报中 when no row yet), in one query."""
-    states = dict(AttendanceMonth.objects.filter(dispatch_id__in=dispatch_ids, month=month)
-                  .values_list("dispatch_id", "state")) if dispatch_ids else {}
+    states = (
+        dict(
+            AttendanceMonth.objects.filter(dispatch_id__in=dispatch_ids, month=month).values_list(
+                "dispatch_id", "state"
+            )
+        )
+        if dispatch_ids
+        else {}
+    )
     return {pk: states.get(pk, MonthState.OPEN) for pk in dispatch_ids}
 
 
@@ -420,8 +456,7 @@ def unreported_workdays(cells: list[Cell], today: datetime.date) -> list[datetim
     return [c.day.date for c in cells if c.in_term and c.status is None and c.day.is_workday and c.day.date <= today]
 
 
-def township_month_grid(township: Township, month: datetime.date, *,
-                        today: datetime.date | None = None) -> MonthGrid:
+def township_month_grid(township: Township, month: datetime.date, *, today: datetime.date | None = None) -> MonthGrid:
     """All the township's stationed cadres × the month's days, with totals and targets (R-M1, R-M2a, R-M3).
 
     Queries: the dispatches, the day rows (values_list), the month states, the month counts, the
@@ -434,10 +469,11 @@ def township_month_grid(township: Township, month: datetime.date, *,
     ids = [d.pk for d in dispatches]
     recorded: dict[int, dict[datetime.date, tuple[str, str]]] = defaultdict(dict)
     if ids:
-        for dispatch_id, day, status, source in (AttendanceDay.objects
-                                                 .filter(dispatch_id__in=ids, date__range=(first, last))
-                                                 .values_list("dispatch_id", "date", "status", "source")
-                                                 .order_by()):
+        for dispatch_id, day, status, source in (
+            AttendanceDay.objects.filter(dispatch_id__in=ids, date__range=(first, last))
+            .values_list("dispatch_id", "date", "status", "source")
+            .order_by()
+        ):
             recorded[dispatch_id][day] = (status, source)
     states = month_states(ids, first)
     months = month_progress(dispatches, first, days, today)
@@ -447,10 +483,17 @@ def township_month_grid(township: Township, month: datetime.date, *,
         start, end = term_of(dispatch)
         mine = recorded.get(dispatch.pk, {})
         cells = [Cell(day, *mine.get(day.date, (None, "")), in_term=start <= day.date <= end) for day in days]
-        rows.append(GridRow(dispatch=dispatch, cells=cells, month=months[dispatch.pk], year=years[dispatch.pk],
-                            state=states[dispatch.pk],
-                            absences=sorted(d for d, (s, _src) in mine.items() if s == DayStatus.ABSENT),
-                            unreported=unreported_workdays(cells, today)))
+        rows.append(
+            GridRow(
+                dispatch=dispatch,
+                cells=cells,
+                month=months[dispatch.pk],
+                year=years[dispatch.pk],
+                state=states[dispatch.pk],
+                absences=sorted(d for d, (s, _src) in mine.items() if s == DayStatus.ABSENT),
+                unreported=unreported_workdays(cells, today),
+            )
+        )
     return MonthGrid(township=township, month=first, days=days, rows=rows, today=today)
 
 
@@ -506,8 +549,7 @@ class CountyCompliance:
         return unpublished_years(self.days)
 
 
-def county_compliance(county: County, month: datetime.date, *,
-                      today: datetime.date | None = None) -> CountyCompliance:
+def county_compliance(county: County, month: datetime.date, *, today: datetime.date | None = None) -> CountyCompliance:
     """Per township: days present against targets, cadres at risk, absences; the lists behind them (R-M1, R-M3).
 
     Queries: the townships, the dispatches, the month states, the month counts, the term-year counts,
@@ -525,8 +567,9 @@ def county_compliance(county: County, month: datetime.date, *,
     absences = absences_in(ids, first, last)
     cadres = []
     for dispatch in dispatches:
-        item = CadreCompliance(dispatch, months[dispatch.pk], years[dispatch.pk], states[dispatch.pk],
-                               absences.get(dispatch.pk, []))
+        item = CadreCompliance(
+            dispatch, months[dispatch.pk], years[dispatch.pk], states[dispatch.pk], absences.get(dispatch.pk, [])
+        )
         cadres.append(item)
         totals = townships[dispatch.village.township_id]
         totals.cadres += 1
@@ -538,8 +581,9 @@ def county_compliance(county: County, month: datetime.date, *,
         totals.absences += len(item.absences)
         totals.unrecorded += item.month.unrecorded
         totals.confirmed += item.state == MonthState.CONFIRMED
-    return CountyCompliance(county=county, month=first, today=today, days=days, townships=list(townships.values()),
-                            cadres=cadres)
+    return CountyCompliance(
+        county=county, month=first, today=today, days=days, townships=list(townships.values()), cadres=cadres
+    )
 
 
 # --- The cadre's own month and year (R-M1, R-M2a) ----------------------------------------------------
@@ -574,7 +618,7 @@ class CadreMonth:
         lead = [None] * self.days[0].day.date.weekday()
         cells = lead + list(self.days)
         cells += [None] * (-len(cells) % 7)
-        return [cells[i:i + 7] for i in range(0, len(cells), 7)]
+        return [cells[i : i + 7] for i in range(0, len(cells), 7)]
 
     @property
     def is_locked(self) -> bool:
@@ -607,17 +651,26 @@ def cadre_month(dispatch: Dispatch, month: datetime.date, *, today: datetime.dat
     start, end = term_of(dispatch)
     month_row = AttendanceMonth.objects.filter(dispatch=dispatch, month=first).select_related("confirmed_by").first()
     return CadreMonth(
-        dispatch=dispatch, month=first, today=today,
+        dispatch=dispatch,
+        month=first,
+        today=today,
         days=[CalendarDay(d, records.get(d.date), start <= d.date <= end, d.date > today) for d in days],
         progress=month_progress([dispatch], first, days, today)[dispatch.pk],
         year=year_progress([dispatch], today, county_id)[dispatch.pk],
-        state=month_row.state if month_row else MonthState.OPEN, month_row=month_row,
+        state=month_row.state if month_row else MonthState.OPEN,
+        month_row=month_row,
     )
 
 
 def current_dispatch_of(user) -> Dispatch | None:
     """The cadre's dispatch with attendance: the one stationed now, else the latest that was."""
-    return (Dispatch.objects.filter(cadre__user=user, state__in=ONCE_STATIONED)
+    return (
+        (
+            Dispatch.objects.filter(cadre__user=user, state__in=ONCE_STATIONED)
             .select_related("cadre", "unit", "village__township")
             .order_by(Case(When(state=DispatchState.STATIONED, then=Value(0)), default=Value(1)), "-stationed_on")
-            .first()) if user and user.is_authenticated else None
+            .first()
+        )
+        if user and user.is_authenticated
+        else None
+    )

@@ -6,5 +6,8 @@ from leave import views_attendance, views_leave, views_oversight, views_reports
 
 urlpatterns = [
     path("", views_attendance.IndexRedirectView.as_view(), name="index"),
-    *views_attendance.urlpatterns, *views_leave.urlpatterns, *views_oversight.urlpatterns, *views_reports.urlpatterns,
+    *views_attendance.urlpatterns,
+    *views_leave.urlpatterns,
+    *views_oversight.urlpatterns,
+    *views_reports.urlpatterns,
 ]

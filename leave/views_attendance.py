@@ -80,8 +80,9 @@ class AttendancePage(LoginRequiredMixin):
             links += [("leave:compliance", _("在村天数达标")), ("leave:holidays", _("节假日更正"))]
         nav = [{"url": reverse(name), "label": label, "current": name == self.nav_name} for name, label in links]
         # Messages go into the page, where a refusal stays readable, not into viewflow's passing snackbar.
-        return super().get_context_data(attendance_nav=nav, page_messages=list(messages.get_messages(self.request)),
-                                        messages=(), **kwargs)
+        return super().get_context_data(
+            attendance_nav=nav, page_messages=list(messages.get_messages(self.request)), messages=(), **kwargs
+        )
 
 
 def _show_error(request, error: ValidationError) -> None:
@@ -96,12 +97,17 @@ class DayForm(forms.Form):
     """One day's status, with an optional note and optional evidence (never required, R-M2a)."""
 
     day = BoundedDateField(widget=forms.HiddenInput)
-    status = forms.ChoiceField(label=gettext_lazy("状态"),
-                               choices=[(s.value, s.label) for s in attendance.settable_statuses(True)
-                                        + [DayStatus.HOLIDAY]])
+    status = forms.ChoiceField(
+        label=gettext_lazy("状态"),
+        choices=[(s.value, s.label) for s in attendance.settable_statuses(True) + [DayStatus.HOLIDAY]],
+    )
     note = forms.CharField(label=gettext_lazy("说明(可选)"), required=False, max_length=attendance.MAX_NOTE)
-    evidence = forms.CharField(label=gettext_lazy("佐证(可选)"), required=False, max_length=attendance.MAX_NOTE,
-                               help_text=gettext_lazy("位置或照片说明,自愿提供,不作要求"))
+    evidence = forms.CharField(
+        label=gettext_lazy("佐证(可选)"),
+        required=False,
+        max_length=attendance.MAX_NOTE,
+        help_text=gettext_lazy("位置或照片说明,自愿提供,不作要求"),
+    )
 
 
 class CalendarView(AttendancePage, TemplateView):
@@ -116,8 +122,11 @@ class CalendarView(AttendancePage, TemplateView):
             return selectors.current_dispatch_of(request.user)
         if not wanted.isdigit():
             raise PermissionDenied(_("您无权查看该干部的考勤。"))
-        dispatch = (Dispatch.objects.filter(pk=wanted, state__in=selectors.ONCE_STATIONED)
-                    .select_related("cadre", "unit", "village__township").first())
+        dispatch = (
+            Dispatch.objects.filter(pk=wanted, state__in=selectors.ONCE_STATIONED)
+            .select_related("cadre", "unit", "village__township")
+            .first()
+        )
         if dispatch is None or not may_view(request.user, dispatch):
             raise PermissionDenied(_("您无权查看该干部的考勤。"))
         return dispatch
@@ -146,8 +155,10 @@ class CalendarView(AttendancePage, TemplateView):
             if action == "fill":
                 filled = attendance.month_fill_defaults(dispatch=dispatch, month=month, by=request.user)
                 if filled:
-                    messages.success(request, _(
-                        "已按默认填报 %(n)s 天:工作日在村,休息日休息。已登记的日子(如请假)未改动。") % {"n": filled})
+                    messages.success(
+                        request,
+                        _("已按默认填报 %(n)s 天:工作日在村,休息日休息。已登记的日子(如请假)未改动。") % {"n": filled},
+                    )
                 else:
                     messages.info(request, _("到今天为止的日子都已填报,无需再按默认填报。"))
             elif action == "day":
@@ -155,10 +166,19 @@ class CalendarView(AttendancePage, TemplateView):
                 if not form.is_valid():
                     raise ValidationError([e for errors in form.errors.values() for e in errors])
                 data = form.cleaned_data
-                record = attendance.day_set(dispatch=dispatch, day=data["day"], status=data["status"],
-                                            by=request.user, note=data["note"], evidence=data["evidence"])
-                messages.success(request, _("%(date)s 已登记为“%(status)s”。") % {
-                    "date": record.date.isoformat(), "status": record.get_status_display()})
+                record = attendance.day_set(
+                    dispatch=dispatch,
+                    day=data["day"],
+                    status=data["status"],
+                    by=request.user,
+                    note=data["note"],
+                    evidence=data["evidence"],
+                )
+                messages.success(
+                    request,
+                    _("%(date)s 已登记为“%(status)s”。")
+                    % {"date": record.date.isoformat(), "status": record.get_status_display()},
+                )
                 return HttpResponseRedirect(f"{back}#d-{record.date.isoformat()}")
             elif action == "submit":
                 attendance.month_submit(dispatch=dispatch, month=month, by=request.user)
@@ -184,26 +204,43 @@ class CalendarView(AttendancePage, TemplateView):
             cell.name = selectors.day_name(cell.day)
             cell.kind = selectors.day_kind(cell.day)
             cell.choices = attendance.settable_statuses(cell.day.is_workday)
-            cell.editable = (can_edit and cell.in_term and not cell.is_future
-                             and not (cell.record and cell.record.status == DayStatus.LEAVE))
+            cell.editable = (
+                can_edit
+                and cell.in_term
+                and not cell.is_future
+                and not (cell.record and cell.record.status == DayStatus.LEAVE)
+            )
         title = _("我的考勤") if is_owner else _("%(name)s 的考勤") % {"name": dispatch.cadre.name}
         return super().get_context_data(
             page_title=f"{title} · {month:%Y-%m}",
-            dispatch=dispatch, summary=summary, month=month, is_owner=is_owner, can_edit=can_edit,
+            dispatch=dispatch,
+            summary=summary,
+            month=month,
+            is_owner=is_owner,
+            can_edit=can_edit,
             can_submit=is_owner and not summary.is_locked and summary.today >= min(month_bounds(month)[1], end),
             submit_from=min(month_bounds(month)[1], end),
             can_correct=may(user, COORDINATE_COUNTY, dispatch),
-            term=(start, end), statuses=selectors.STATUS_CODES.items(),
+            term=(start, end),
+            statuses=selectors.STATUS_CODES.items(),
             previous=previous if previous >= start.replace(day=1) else None,
             following=following if following <= end.replace(day=1) else None,
             back_param="" if is_owner else f"dispatch={dispatch.pk}&",
-            weekdays=WEEKDAYS, rules=_rules(),
+            weekdays=WEEKDAYS,
+            rules=_rules(),
             **kwargs,
         )
 
 
-WEEKDAYS = [gettext_lazy("一"), gettext_lazy("二"), gettext_lazy("三"), gettext_lazy("四"), gettext_lazy("五"),
-            gettext_lazy("六"), gettext_lazy("日")]
+WEEKDAYS = [
+    gettext_lazy("一"),
+    gettext_lazy("二"),
+    gettext_lazy("三"),
+    gettext_lazy("四"),
+    gettext_lazy("五"),
+    gettext_lazy("六"),
+    gettext_lazy("日"),
+]
 
 
 def _rules() -> dict:
@@ -231,20 +268,27 @@ def _township_for(request) -> Township:
 class CellForm(forms.Form):
     dispatch = forms.IntegerField(widget=forms.HiddenInput)
     day = BoundedDateField(label=gettext_lazy("日期"), widget=DateInput())
-    status = forms.ChoiceField(label=gettext_lazy("状态"),
-                               choices=[(s.value, s.label) for s in attendance.settable_statuses(True)
-                                        + [DayStatus.HOLIDAY]])
+    status = forms.ChoiceField(
+        label=gettext_lazy("状态"),
+        choices=[(s.value, s.label) for s in attendance.settable_statuses(True) + [DayStatus.HOLIDAY]],
+    )
     note = forms.CharField(label=gettext_lazy("说明(可选)"), required=False, max_length=attendance.MAX_NOTE)
 
 
 class FillUnreportedForm(forms.Form):
     """The township's statement for the working days its cadres left unreported: which cadres, which status."""
 
-    dispatch = forms.TypedMultipleChoiceField(coerce=int, error_messages={
-        "required": gettext_lazy("请选择要登记的干部。"),
-        "invalid_choice": gettext_lazy("所选干部该月不在本乡镇驻村。")})
-    status = forms.ChoiceField(choices=[(s.value, s.label) for s in attendance.UNREPORTED_FILLS], error_messages={
-        "invalid_choice": gettext_lazy("未填报的工作日只能统一登记为“在村”或“缺勤”。")})
+    dispatch = forms.TypedMultipleChoiceField(
+        coerce=int,
+        error_messages={
+            "required": gettext_lazy("请选择要登记的干部。"),
+            "invalid_choice": gettext_lazy("所选干部该月不在本乡镇驻村。"),
+        },
+    )
+    status = forms.ChoiceField(
+        choices=[(s.value, s.label) for s in attendance.UNREPORTED_FILLS],
+        error_messages={"invalid_choice": gettext_lazy("未填报的工作日只能统一登记为“在村”或“缺勤”。")},
+    )
 
     def __init__(self, *args, dispatches: list[Dispatch], **kwargs):
         super().__init__(*args, **kwargs)
@@ -273,8 +317,11 @@ class GridView(ExportMixin, AttendancePage, TemplateView):
         try:
             if action == "confirm":
                 rows = attendance.month_confirm(township=township, month=month, by=request.user)
-                messages.success(request, _("已确认 %(month)s 的考勤(%(n)s 名干部),本月考勤已锁定。") % {
-                    "month": _month_param(month), "n": len(rows)})
+                messages.success(
+                    request,
+                    _("已确认 %(month)s 的考勤(%(n)s 名干部),本月考勤已锁定。")
+                    % {"month": _month_param(month), "n": len(rows)},
+                )
             elif action == "fill_unreported":
                 in_month = list(selectors.dispatches_in_month(month).filter(village__township=township))
                 form = FillUnreportedForm(request.POST, dispatches=in_month)
@@ -282,25 +329,43 @@ class GridView(ExportMixin, AttendancePage, TemplateView):
                     raise ValidationError([e for errors in form.errors.values() for e in errors])
                 data = form.cleaned_data
                 chosen = [d for d in in_month if d.pk in set(data["dispatch"])]
-                filled = attendance.month_fill_unreported(township=township, month=month, status=data["status"],
-                                                          dispatches=chosen, by=request.user)
-                messages.success(request, _(
-                    "已将 %(cadres)s 名干部未填报的 %(n)s 个工作日登记为“%(status)s”(休息日登记为休息),"
-                    "记为乡镇党委的登记并记入审计记录。") % {
-                    "cadres": len(filled), "n": sum(len(days) for days in filled.values()),
-                    "status": DayStatus(data["status"]).label})
+                filled = attendance.month_fill_unreported(
+                    township=township, month=month, status=data["status"], dispatches=chosen, by=request.user
+                )
+                messages.success(
+                    request,
+                    _(
+                        "已将 %(cadres)s 名干部未填报的 %(n)s 个工作日登记为“%(status)s”(休息日登记为休息),"
+                        "记为乡镇党委的登记并记入审计记录。"
+                    )
+                    % {
+                        "cadres": len(filled),
+                        "n": sum(len(days) for days in filled.values()),
+                        "status": DayStatus(data["status"]).label,
+                    },
+                )
             elif action == "cell":
                 form = CellForm(request.POST)
                 if not form.is_valid():
                     raise ValidationError([e for errors in form.errors.values() for e in errors])
                 data = form.cleaned_data
-                dispatch = get_object_or_404(Dispatch.objects.select_related("cadre", "unit", "village__township"),
-                                             pk=data["dispatch"], village__township=township)
-                record = attendance.day_set(dispatch=dispatch, day=data["day"], status=data["status"],
-                                            by=request.user, note=data["note"])
-                messages.success(request, _("%(name)s %(date)s 已登记为“%(status)s”。") % {
-                    "name": dispatch.cadre.name, "date": record.date.isoformat(),
-                    "status": record.get_status_display()})
+                dispatch = get_object_or_404(
+                    Dispatch.objects.select_related("cadre", "unit", "village__township"),
+                    pk=data["dispatch"],
+                    village__township=township,
+                )
+                record = attendance.day_set(
+                    dispatch=dispatch, day=data["day"], status=data["status"], by=request.user, note=data["note"]
+                )
+                messages.success(
+                    request,
+                    _("%(name)s %(date)s 已登记为“%(status)s”。")
+                    % {
+                        "name": dispatch.cadre.name,
+                        "date": record.date.isoformat(),
+                        "status": record.get_status_display(),
+                    },
+                )
             else:
                 return HttpResponseBadRequest()
         except ValidationError as error:
@@ -313,14 +378,27 @@ class GridView(ExportMixin, AttendancePage, TemplateView):
         month = selectors.parse_month(self.request.GET.get("month"))
         grid = selectors.township_month_grid(township, month)
         can_manage = may(user, MANAGE_STATIONED, township)
-        columns = [{"day": d, "name": selectors.day_name(d), "kind": selectors.day_kind(d),
-                    "weekday": WEEKDAYS[d.date.weekday()]} for d in grid.days]
+        columns = [
+            {
+                "day": d,
+                "name": selectors.day_name(d),
+                "kind": selectors.day_kind(d),
+                "weekday": WEEKDAYS[d.date.weekday()],
+            }
+            for d in grid.days
+        ]
         return super().get_context_data(
             page_title=_("考勤确认") + f" · {township.name} · {month:%Y-%m}",
-            township=township, grid=grid, month=month, columns=columns, can_manage=can_manage,
+            township=township,
+            grid=grid,
+            month=month,
+            columns=columns,
+            can_manage=can_manage,
             townships=visible_to(user, Township.objects.order_by("code")),
-            previous=selectors.shift_month(month, -1), following=selectors.shift_month(month, 1),
-            statuses=selectors.STATUS_CODES.items(), rules=_rules(),
+            previous=selectors.shift_month(month, -1),
+            following=selectors.shift_month(month, 1),
+            statuses=selectors.STATUS_CODES.items(),
+            rules=_rules(),
             editable_rows=[r for r in grid.rows if not r.is_locked] if can_manage else [],
             unreported_total=sum(len(r.unreported) for r in grid.unreported),
             unreported_fills=attendance.UNREPORTED_FILLS,
@@ -354,9 +432,20 @@ class ComplianceView(ExportMixin, AttendancePage, TemplateView):
     def report(county: County, month: datetime.date) -> tuple[selectors.CountyCompliance, dict]:
         """The page's figures: the county's report and its totals over the townships."""
         report = selectors.county_compliance(county, month)
-        totals = {key: sum(getattr(t, key) for t in report.townships)
-                  for key in ("cadres", "present", "target", "met", "at_risk", "missed", "absences", "unrecorded",
-                              "confirmed")}
+        totals = {
+            key: sum(getattr(t, key) for t in report.townships)
+            for key in (
+                "cadres",
+                "present",
+                "target",
+                "met",
+                "at_risk",
+                "missed",
+                "absences",
+                "unrecorded",
+                "confirmed",
+            )
+        }
         return report, totals
 
     def export_tables(self, request, *args, **kwargs):
@@ -370,8 +459,13 @@ class ComplianceView(ExportMixin, AttendancePage, TemplateView):
         report, totals = self.report(county, month)
         return super().get_context_data(
             page_title=_("在村天数达标") + f" · {county.name} · {month:%Y-%m}",
-            county=county, report=report, month=month, totals=totals, rules=_rules(),
-            previous=selectors.shift_month(month, -1), following=selectors.shift_month(month, 1),
+            county=county,
+            report=report,
+            month=month,
+            totals=totals,
+            rules=_rules(),
+            previous=selectors.shift_month(month, -1),
+            following=selectors.shift_month(month, 1),
             can_correct=may(self.request.user, COORDINATE_COUNTY, county),
             **kwargs,
         )
@@ -382,8 +476,11 @@ class ComplianceView(ExportMixin, AttendancePage, TemplateView):
 
 class DayCorrectForm(forms.Form):
     status = forms.ChoiceField(label=gettext_lazy("更正为"))
-    reason = forms.CharField(label=gettext_lazy("更正理由"), widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text=gettext_lazy("必填,记入审计记录。"))
+    reason = forms.CharField(
+        label=gettext_lazy("更正理由"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("必填,记入审计记录。"),
+    )
 
     def __init__(self, *args, is_workday: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -400,8 +497,11 @@ class DayCorrectView(AttendancePage, ServiceFormView):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.target = get_object_or_404(Dispatch.objects.select_related("cadre", "unit", "village__township"),
-                                        pk=kwargs["dispatch"], state__in=selectors.ONCE_STATIONED)
+        self.target = get_object_or_404(
+            Dispatch.objects.select_related("cadre", "unit", "village__township"),
+            pk=kwargs["dispatch"],
+            state__in=selectors.ONCE_STATIONED,
+        )
         if not may(request.user, COORDINATE_COUNTY, self.target):
             raise PermissionDenied(_("只有县委组织部可以更正考勤。"))
         self.day = date_from_text(kwargs["day"])
@@ -416,15 +516,29 @@ class DayCorrectView(AttendancePage, ServiceFormView):
         states = selectors.month_states([self.target.pk], self.day.replace(day=1))
         return super().get_context_data(
             page_title=_("更正考勤") + f" · {self.target.cadre.name} · {self.day.isoformat()}",
-            target=self.target, day=self.day, record=self.record, calendar_day=self.calendar_day,
+            target=self.target,
+            day=self.day,
+            record=self.record,
+            calendar_day=self.calendar_day,
             day_name=selectors.day_name(self.calendar_day),
-            locked=states[self.target.pk] == "confirmed", back_url=self.get_success_url(), **kwargs)
+            locked=states[self.target.pk] == "confirmed",
+            back_url=self.get_success_url(),
+            **kwargs,
+        )
 
     def perform(self, form):
-        record = attendance.day_correct(dispatch=self.target, day=self.day, status=form.cleaned_data["status"],
-                                        by=self.request.user, reason=form.cleaned_data["reason"])
+        record = attendance.day_correct(
+            dispatch=self.target,
+            day=self.day,
+            status=form.cleaned_data["status"],
+            by=self.request.user,
+            reason=form.cleaned_data["reason"],
+        )
         self.success_message = _("已将 %(name)s %(date)s 更正为“%(status)s”,已记入审计记录。") % {
-            "name": self.target.cadre.name, "date": self.day.isoformat(), "status": record.get_status_display()}
+            "name": self.target.cadre.name,
+            "date": self.day.isoformat(),
+            "status": record.get_status_display(),
+        }
         return record
 
     def get_success_url(self):
@@ -433,11 +547,15 @@ class DayCorrectView(AttendancePage, ServiceFormView):
 
 class CorrectionForm(forms.Form):
     day = BoundedDateField(label=gettext_lazy("日期"), widget=DateInput())
-    is_workday = forms.TypedChoiceField(label=gettext_lazy("该日为"), coerce=lambda v: v == "1",
-                                        choices=[("1", gettext_lazy("工作日(上班)")), ("0", gettext_lazy("休息日"))],
-                                        widget=forms.RadioSelect)
-    note = forms.CharField(label=gettext_lazy("说明"), max_length=100,
-                           help_text=gettext_lazy("例如:2027年春节放假、国庆节调休上班。"))
+    is_workday = forms.TypedChoiceField(
+        label=gettext_lazy("该日为"),
+        coerce=lambda v: v == "1",
+        choices=[("1", gettext_lazy("工作日(上班)")), ("0", gettext_lazy("休息日"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=gettext_lazy("说明"), max_length=100, help_text=gettext_lazy("例如:2027年春节放假、国庆节调休上班。")
+    )
 
 
 class HolidaysView(AttendancePage, TemplateView):
@@ -457,13 +575,17 @@ class HolidaysView(AttendancePage, TemplateView):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                attendance.calendar_correct(county=county, day=data["day"], is_workday=data["is_workday"],
-                                            note=data["note"], by=request.user)
+                attendance.calendar_correct(
+                    county=county, day=data["day"], is_workday=data["is_workday"], note=data["note"], by=request.user
+                )
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, _("已将 %(date)s 更正为%(kind)s。") % {
-                    "date": data["day"].isoformat(), "kind": _("工作日") if data["is_workday"] else _("休息日")})
+                messages.success(
+                    request,
+                    _("已将 %(date)s 更正为%(kind)s。")
+                    % {"date": data["day"].isoformat(), "kind": _("工作日") if data["is_workday"] else _("休息日")},
+                )
                 return HttpResponseRedirect(f"{reverse('leave:holidays')}?year={data['day'].year}")
         return self.render_to_response(self.get_context_data(form=form))
 
@@ -474,17 +596,23 @@ class HolidaysView(AttendancePage, TemplateView):
         corrections = list(CalendarCorrection.objects.filter(county=county, date__range=(first, last)))
         corrected = {c.date for c in corrections}
         days = days_between(first, last, county.pk)
-        special = [{"day": d, "name": selectors.day_name(d), "kind": selectors.day_kind(d),
-                    "corrected": d.date in corrected}
-                   for d in days if selectors.day_kind(d) in ("holiday", "adjusted") or d.date in corrected]
+        special = [
+            {"day": d, "name": selectors.day_name(d), "kind": selectors.day_kind(d), "corrected": d.date in corrected}
+            for d in days
+            if selectors.day_kind(d) in ("holiday", "adjusted") or d.date in corrected
+        ]
         kwargs.setdefault("form", CorrectionForm(initial={"is_workday": "0"}))
         return super().get_context_data(
             page_title=_("节假日更正") + f" · {county.name} · {year}",
-            county=county, year=year, corrections=corrections, special=special,
+            county=county,
+            year=year,
+            corrections=corrections,
+            special=special,
             published=all(d.official for d in days),
             workdays=sum(1 for d in days if d.is_workday),
             can_correct=may(self.request.user, COORDINATE_COUNTY, county),
-            years=[year - 1, year + 1], **kwargs,
+            years=[year - 1, year + 1],
+            **kwargs,
         )
 
 

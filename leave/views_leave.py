@@ -57,18 +57,29 @@ class LeaveView(ServiceFormView):
             leave.task_url = task_urls.get(leave.pk)
             leave.can_withdraw = leave.state in leave_selectors.UNDECIDED_LEAVE_STATES
         kwargs.setdefault("page_title", gettext("请假与销假"))
-        return super().get_context_data(cadre=self.cadre, stationed=self.stationed, leaves=rows,
-                                        township_max_days=policy("LEAVE_TOWNSHIP_MAX_DAYS"), **kwargs)
+        return super().get_context_data(
+            cadre=self.cadre,
+            stationed=self.stationed,
+            leaves=rows,
+            township_max_days=policy("LEAVE_TOWNSHIP_MAX_DAYS"),
+            **kwargs,
+        )
 
     def perform(self, form):
         if self.stationed is None:
             raise ValidationError(_("您目前不在驻村期内,不能请假。"))
         data = form.cleaned_data
-        leave = leaves.leave_request(dispatch=self.stationed, starts_on=data["starts_on"], ends_on=data["ends_on"],
-                                     reason=data["reason"], by=self.request.user)
+        leave = leaves.leave_request(
+            dispatch=self.stationed,
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+            reason=data["reason"],
+            by=self.request.user,
+        )
         if leave.needs_org_dept():
-            self.success_message = gettext(
-                "请假申请已提交(%(n)s 个工作日),由乡镇审核后报县委组织部审批。") % {"n": leave.days}
+            self.success_message = gettext("请假申请已提交(%(n)s 个工作日),由乡镇审核后报县委组织部审批。") % {
+                "n": leave.days
+            }
         else:
             self.success_message = gettext("请假申请已提交(%(n)s 个工作日),等待乡镇审批。") % {"n": leave.days}
         return leave
@@ -90,8 +101,11 @@ class LeaveWithdrawView(LoginRequiredMixin, View):
             for message in error.messages:
                 messages.error(request, message)
         else:
-            messages.success(request, gettext("已撤回 %(start)s 至 %(end)s 的请假申请。") % {
-                "start": leave.starts_on.isoformat(), "end": leave.ends_on.isoformat()})
+            messages.success(
+                request,
+                gettext("已撤回 %(start)s 至 %(end)s 的请假申请。")
+                % {"start": leave.starts_on.isoformat(), "end": leave.ends_on.isoformat()},
+            )
         return HttpResponseRedirect(reverse("leave:leave"))
 
 
@@ -116,8 +130,11 @@ class LeaveListView(LoginRequiredMixin, View):
         open_rows, recent = leave_selectors.township_leaves(user, township)
         fmt = wanted_format(request)
         if fmt is not None:
-            return export_response(fmt, exports.leave_list(open_rows, recent),
-                                   file_name(gettext("请假管理"), township.name, timezone.localdate()))
+            return export_response(
+                fmt,
+                exports.leave_list(open_rows, recent),
+                file_name(gettext("请假管理"), township.name, timezone.localdate()),
+            )
         task_urls = _task_urls(user)
         for leave in [*open_rows, *recent]:
             leave.task_url = task_urls.get(leave.pk)
@@ -140,8 +157,9 @@ class _LeaveTaskView(TaskFormView):
     template_name = "leave/leave/leave_task.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(leave=self.artifact, township_max_days=policy("LEAVE_TOWNSHIP_MAX_DAYS"),
-                                        **kwargs)
+        return super().get_context_data(
+            leave=self.artifact, township_max_days=policy("LEAVE_TOWNSHIP_MAX_DAYS"), **kwargs
+        )
 
 
 class TownshipDecisionTaskView(_LeaveTaskView):
@@ -161,18 +179,32 @@ class TownshipDecisionTaskView(_LeaveTaskView):
         return self.org_dept or not self.artifact.needs_org_dept()
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "leave": self.artifact, "org_dept": self.org_dept,
-                "recorded": self.recorded if self.approves else ()}
+        return {
+            **super().get_form_kwargs(),
+            "leave": self.artifact,
+            "org_dept": self.org_dept,
+            "recorded": self.recorded if self.approves else (),
+        }
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(impact=leave_selectors.leave_impact(self.artifact), org_dept=self.org_dept,
-                                        recorded=self.recorded, approves=self.approves, **kwargs)
+        return super().get_context_data(
+            impact=leave_selectors.leave_impact(self.artifact),
+            org_dept=self.org_dept,
+            recorded=self.recorded,
+            approves=self.approves,
+            **kwargs,
+        )
 
     def perform(self, form):
         data = form.cleaned_data
         approve = data["decision"] == "approve"
-        leave = leaves.leave_decide(leave=self.artifact, by=self.request.user, approve=approve,
-                                    comment=data["comment"], overwrite=form.overwrite_days())
+        leave = leaves.leave_decide(
+            leave=self.artifact,
+            by=self.request.user,
+            approve=approve,
+            comment=data["comment"],
+            overwrite=form.overwrite_days(),
+        )
         name = leave.dispatch.cadre.name
         if not approve:
             self.success_message = gettext("已不批准 %(name)s 的请假。") % {"name": name}
@@ -198,8 +230,9 @@ class ReportBackTaskView(_LeaveTaskView):
         return {"returned_on": timezone.localdate()}
 
     def perform(self, form):
-        leave = leaves.leave_report_back(leave=self.artifact, returned_on=form.cleaned_data["returned_on"],
-                                         by=self.request.user)
+        leave = leaves.leave_report_back(
+            leave=self.artifact, returned_on=form.cleaned_data["returned_on"], by=self.request.user
+        )
         if leave.late_days:
             self.success_message = gettext("已销假。逾期未归 %(n)s 个工作日,已记为缺勤。") % {"n": leave.late_days}
         else:

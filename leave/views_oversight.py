@@ -64,8 +64,9 @@ class OversightPage(LoginRequiredMixin):
             links.append(("leave:circulars", _("通报")))
         nav = [{"url": reverse(name), "label": label, "current": name == self.nav_name} for name, label in links]
         # Messages go into the page, where a refusal stays readable, not into viewflow's passing snackbar.
-        return super().get_context_data(oversight_nav=nav, page_messages=list(messages.get_messages(self.request)),
-                                        messages=(), **kwargs)
+        return super().get_context_data(
+            oversight_nav=nav, page_messages=list(messages.get_messages(self.request)), messages=(), **kwargs
+        )
 
 
 def _county_for(request, perm: str | None = None) -> County:
@@ -83,22 +84,29 @@ def _county_for(request, perm: str | None = None) -> County:
 
 
 class VisitForm(forms.Form):
-    dispatch = forms.ModelChoiceField(label=gettext_lazy("驻村干部"), queryset=Dispatch.objects.none(),
-                                      empty_label=gettext_lazy("请选择"))
-    visitor = forms.ModelChoiceField(label=gettext_lazy("调研领导"), queryset=Post.objects.none(),
-                                     empty_label=gettext_lazy("请选择"))
+    dispatch = forms.ModelChoiceField(
+        label=gettext_lazy("驻村干部"), queryset=Dispatch.objects.none(), empty_label=gettext_lazy("请选择")
+    )
+    visitor = forms.ModelChoiceField(
+        label=gettext_lazy("调研领导"), queryset=Post.objects.none(), empty_label=gettext_lazy("请选择")
+    )
     visited_on = BoundedDateField(label=gettext_lazy("调研日期"), widget=DateInput())
     notes = forms.CharField(label=gettext_lazy("听取汇报、调研指导情况"), widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args, unit: Unit, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["dispatch"].queryset = oversight.stationed_dispatches(unit=unit)
-        self.fields["dispatch"].label_from_instance = (
-            lambda d: f"{d.cadre.name}({d.village.township.name} · {d.village.name})")
+        self.fields["dispatch"].label_from_instance = lambda d: (
+            f"{d.cadre.name}({d.village.township.name} · {d.village.name})"
+        )
         # Ordered so that someone holding both posts is labelled as the head, as the service counts them.
-        roles = {user_id: VisitorRole(oversight.VISITOR_ROLE_OF_POST[role]).label for user_id, role in
-                 Post.objects.active().filter(unit=unit, role__in=list(oversight.VISITOR_ROLE_OF_POST))
-                 .order_by("role").values_list("user_id", "role")}
+        roles = {
+            user_id: VisitorRole(oversight.VISITOR_ROLE_OF_POST[role]).label
+            for user_id, role in Post.objects.active()
+            .filter(unit=unit, role__in=list(oversight.VISITOR_ROLE_OF_POST))
+            .order_by("role")
+            .values_list("user_id", "role")
+        }
         self.fields["visitor"].queryset = oversight.unit_leaders(unit)
         self.fields["visitor"].label_from_instance = lambda u: f"{u.name or u.username}({roles[u.pk]})"
 
@@ -134,16 +142,27 @@ class VisitsView(OversightPage, TemplateView):
         for visit in visits:
             visit.dispatch = dispatch_of[visit.dispatch_id]
         if self.can_record:
-            kwargs.setdefault("form", VisitForm(unit=self.unit, initial={
-                "visited_on": today, "visitor": self.request.user.pk}))
+            kwargs.setdefault(
+                "form", VisitForm(unit=self.unit, initial={"visited_on": today, "visitor": self.request.user.pk})
+            )
         unit_list = list(self.units)
         unit_list = unit_list if len(unit_list) > 1 else []
         return super().get_context_data(
-            unit=self.unit, units=unit_list, rows=rows, visits=visits, today=today, can_record=self.can_record,
+            unit=self.unit,
+            units=unit_list,
+            rows=rows,
+            visits=visits,
+            today=today,
+            can_record=self.can_record,
             missing=sum(1 for row in rows for w in row.flagged if w.status == oversight.WindowStatus.MISSING),
             due=sum(1 for row in rows for w in row.flagged if w.status == oversight.WindowStatus.DUE),
-            rules={"head": policy("UNIT_HEAD_MIN_VISITS_PER_TERM"), "months": policy("DEPUTY_VISIT_INTERVAL_MONTHS"),
-                   "warning": policy("VISIT_WARNING_DAYS")}, **kwargs)
+            rules={
+                "head": policy("UNIT_HEAD_MIN_VISITS_PER_TERM"),
+                "months": policy("DEPUTY_VISIT_INTERVAL_MONTHS"),
+                "warning": policy("VISIT_WARNING_DAYS"),
+            },
+            **kwargs,
+        )
 
     def post(self, request, *args, **kwargs):
         form = VisitForm(request.POST, unit=self.unit)
@@ -151,15 +170,27 @@ class VisitsView(OversightPage, TemplateView):
             data = form.cleaned_data
             try:
                 with transaction.atomic():
-                    visit = oversight.visit_record(dispatch=data["dispatch"], visitor=data["visitor"],
-                                                   visited_on=data["visited_on"], notes=data["notes"], by=request.user)
+                    visit = oversight.visit_record(
+                        dispatch=data["dispatch"],
+                        visitor=data["visitor"],
+                        visited_on=data["visited_on"],
+                        notes=data["notes"],
+                        by=request.user,
+                    )
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
                 text = _("已登记:%(visitor)s %(date)s 到%(village)s调研,听取驻村干部%(cadre)s汇报。")
-                messages.success(request, text % {
-                    "visitor": visit.visitor, "date": visit.visited_on.isoformat(),
-                    "village": visit.dispatch.village.name, "cadre": visit.dispatch.cadre.name})
+                messages.success(
+                    request,
+                    text
+                    % {
+                        "visitor": visit.visitor,
+                        "date": visit.visited_on.isoformat(),
+                        "village": visit.dispatch.village.name,
+                        "cadre": visit.dispatch.cadre.name,
+                    },
+                )
                 return HttpResponseRedirect(f"{reverse('leave:visits')}?unit={self.unit.pk}")
         return self.render_to_response(self.get_context_data(form=form))
 
@@ -177,12 +208,18 @@ class VisitsOverviewView(ExportMixin, OversightPage, TemplateView):
         context = self.overview(timezone.localdate())
         status = context["status"]
         label = oversight.WindowStatus.LABELS[status] if status in oversight.WindowStatus.FLAGGED else ""
-        return (exports.visits_overview(context["flagged"], context["units"]),
-                file_name(_("单位领导调研情况"), label, context["today"]))
+        return (
+            exports.visits_overview(context["flagged"], context["units"]),
+            file_name(_("单位领导调研情况"), label, context["today"]),
+        )
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**self.overview(timezone.localdate()), warning=policy("VISIT_WARNING_DAYS"),
-                                        months=policy("DEPUTY_VISIT_INTERVAL_MONTHS"), **kwargs)
+        return super().get_context_data(
+            **self.overview(timezone.localdate()),
+            warning=policy("VISIT_WARNING_DAYS"),
+            months=policy("DEPUTY_VISIT_INTERVAL_MONTHS"),
+            **kwargs,
+        )
 
     def overview(self, today) -> dict:
         """The page's rows: the flagged windows (of the status asked for), and their counts by status and unit."""
@@ -192,16 +229,28 @@ class VisitsOverviewView(ExportMixin, OversightPage, TemplateView):
         counts = {s: sum(1 for _row, w in flagged if w.status == s) for s in oversight.WindowStatus.FLAGGED}
         if status in oversight.WindowStatus.FLAGGED:
             flagged = [(row, w) for row, w in flagged if w.status == status]
-        flagged.sort(key=lambda item: (item[1].status != oversight.WindowStatus.MISSING, item[0].dispatch.unit.code,
-                                       item[1].ends_on, item[0].dispatch.cadre.name))
+        flagged.sort(
+            key=lambda item: (
+                item[1].status != oversight.WindowStatus.MISSING,
+                item[0].dispatch.unit.code,
+                item[1].ends_on,
+                item[0].dispatch.cadre.name,
+            )
+        )
         by_unit: dict[int, dict] = {}
         for row, window in flagged:
             unit = row.dispatch.unit
             entry = by_unit.setdefault(unit.pk, {"unit": unit, "missing": 0, "due": 0})
             entry[window.status] += 1
         units = sorted(by_unit.values(), key=lambda e: (-e["missing"], -e["due"], e["unit"].code))
-        return {"county": self.county, "today": today, "flagged": flagged, "counts": counts, "units": units,
-                "status": status}
+        return {
+            "county": self.county,
+            "today": today,
+            "flagged": flagged,
+            "counts": counts,
+            "units": units,
+            "status": status,
+        }
 
 
 # --- Inspections (R-M6) ---------------------------------------------------------------------------
@@ -220,7 +269,8 @@ class InspectionForm(forms.Form):
         self.dispatches = dispatches
         for d in dispatches:
             self.fields[f"finding_{d.pk}"] = forms.ChoiceField(
-                label=d.cadre.name, choices=FINDING_CHOICES, required=False, widget=forms.RadioSelect)
+                label=d.cadre.name, choices=FINDING_CHOICES, required=False, widget=forms.RadioSelect
+            )
             self.fields[f"note_{d.pk}"] = forms.CharField(label=gettext_lazy("说明"), max_length=200, required=False)
 
     def rows(self):
@@ -229,8 +279,11 @@ class InspectionForm(forms.Form):
 
     def findings(self) -> list[tuple[Dispatch, bool, str]]:
         data = self.cleaned_data
-        return [(d, data[f"finding_{d.pk}"] == "present", data[f"note_{d.pk}"])
-                for d in self.dispatches if data.get(f"finding_{d.pk}")]
+        return [
+            (d, data[f"finding_{d.pk}"] == "present", data[f"note_{d.pk}"])
+            for d in self.dispatches
+            if data.get(f"finding_{d.pk}")
+        ]
 
 
 class InspectionsView(ExportMixin, OversightPage, TemplateView):
@@ -250,8 +303,11 @@ class InspectionsView(ExportMixin, OversightPage, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            county=self.county, inspections=self.inspections(),
-            can_coordinate=may(self.request.user, COORDINATE_COUNTY, self.county), **kwargs)
+            county=self.county,
+            inspections=self.inspections(),
+            can_coordinate=may(self.request.user, COORDINATE_COUNTY, self.county),
+            **kwargs,
+        )
 
 
 class InspectionCreateView(OversightPage, TemplateView):
@@ -263,23 +319,32 @@ class InspectionCreateView(OversightPage, TemplateView):
     def check_access(self, request, *args, **kwargs) -> None:
         self.county = _county_for(request, COORDINATE_COUNTY)
         stationed = Count("villages__dispatches", filter=Q(villages__dispatches__state=DispatchState.STATIONED))
-        self.townships = list(Township.objects.filter(county=self.county).annotate(stationed=stationed)
-                              .order_by("code"))
+        self.townships = list(
+            Township.objects.filter(county=self.county).annotate(stationed=stationed).order_by("code")
+        )
         wanted = request.GET.get("township", "")
         self.township = next((t for t in self.townships if str(t.pk) == wanted), None)
         if wanted and self.township is None:
             raise PermissionDenied(_("只能检查本县的乡镇。"))
         if self.township is None:
-            self.township = next((t for t in self.townships if t.stationed), self.townships[0] if self.townships
-                                 else None)
-        self.dispatches = list(Dispatch.objects.filter(state=DispatchState.STATIONED, village__township=self.township)
-                               .select_related("cadre", "unit", "village").order_by("village__code", "cadre__name"))
+            self.township = next(
+                (t for t in self.townships if t.stationed), self.townships[0] if self.townships else None
+            )
+        self.dispatches = list(
+            Dispatch.objects.filter(state=DispatchState.STATIONED, village__township=self.township)
+            .select_related("cadre", "unit", "village")
+            .order_by("village__code", "cadre__name")
+        )
 
     def get_context_data(self, **kwargs):
-        kwargs.setdefault("form", InspectionForm(dispatches=self.dispatches, initial={
-            "inspected_on": timezone.localdate(), "kind": InspectionKind.UNANNOUNCED}))
-        return super().get_context_data(county=self.county, townships=self.townships, township=self.township,
-                                        **kwargs)
+        kwargs.setdefault(
+            "form",
+            InspectionForm(
+                dispatches=self.dispatches,
+                initial={"inspected_on": timezone.localdate(), "kind": InspectionKind.UNANNOUNCED},
+            ),
+        )
+        return super().get_context_data(county=self.county, townships=self.townships, township=self.township, **kwargs)
 
     def post(self, request, *args, **kwargs):
         form = InspectionForm(request.POST, dispatches=self.dispatches)
@@ -288,17 +353,23 @@ class InspectionCreateView(OversightPage, TemplateView):
             try:
                 with transaction.atomic():
                     inspection = oversight.inspection_record(
-                        county=self.county, kind=data["kind"], inspected_on=data["inspected_on"], notes=data["notes"],
-                        findings=form.findings(), by=request.user)
+                        county=self.county,
+                        kind=data["kind"],
+                        inspected_on=data["inspected_on"],
+                        notes=data["notes"],
+                        findings=form.findings(),
+                        by=request.user,
+                    )
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
                 findings = form.findings()
                 absent = sum(1 for _d, present, _n in findings if not present)
-                messages.success(request, _("已登记明查暗访:在岗 %(present)s 名,不在岗 %(absent)s 名,其中记为缺勤 "
-                                            "%(written)s 名。") % {
-                    "present": len(findings) - absent, "absent": absent,
-                    "written": len(inspection.ledger_written)})
+                messages.success(
+                    request,
+                    _("已登记明查暗访:在岗 %(present)s 名,不在岗 %(absent)s 名,其中记为缺勤 %(written)s 名。")
+                    % {"present": len(findings) - absent, "absent": absent, "written": len(inspection.ledger_written)},
+                )
                 names = {d.pk: d.cadre.name for d in self.dispatches}
                 for pk, why in inspection.ledger_skipped.items():
                     messages.warning(request, f"{names[pk]}:{why}")
@@ -313,15 +384,15 @@ class InspectionDetailView(OversightPage, TemplateView):
     template_name = "leave/oversight/inspection_detail.html"
 
     def check_access(self, request, *args, **kwargs) -> None:
-        self.inspection = get_object_or_404(Inspection.objects.select_related("county", "recorded_by"),
-                                            pk=kwargs["pk"])
+        self.inspection = get_object_or_404(Inspection.objects.select_related("county", "recorded_by"), pk=kwargs["pk"])
         if not may_view(request.user, self.inspection):
             raise PermissionDenied(_("您无权查看此页面。"))
 
     def get_context_data(self, **kwargs):
         findings = oversight.inspection_findings(self.inspection)
-        return super().get_context_data(inspection=self.inspection, findings=findings,
-                                        n_absent=sum(1 for f in findings if not f.present), **kwargs)
+        return super().get_context_data(
+            inspection=self.inspection, findings=findings, n_absent=sum(1 for f in findings if not f.present), **kwargs
+        )
 
 
 # --- Circulars (R-M6) -----------------------------------------------------------------------------
@@ -340,18 +411,25 @@ class CircularsView(OversightPage, TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         return super().get_context_data(
-            circulars=oversight.circulars_for(user), county_reader=bool(self.grants["county"]),
-            can_issue=acting_on(user, COORDINATE_COUNTY, County.objects.all()).exists(), **kwargs)
+            circulars=oversight.circulars_for(user),
+            county_reader=bool(self.grants["county"]),
+            can_issue=acting_on(user, COORDINATE_COUNTY, County.objects.all()).exists(),
+            **kwargs,
+        )
 
 
 class CircularForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("标题"), max_length=120)
-    kind = forms.ChoiceField(label=gettext_lazy("类别"), choices=[("", gettext_lazy("请选择"))]
-                             + list(CircularKind.choices))
+    kind = forms.ChoiceField(
+        label=gettext_lazy("类别"), choices=[("", gettext_lazy("请选择"))] + list(CircularKind.choices)
+    )
     issued_on = BoundedDateField(label=gettext_lazy("印发日期"), widget=DateInput())
-    units = forms.ModelMultipleChoiceField(label=gettext_lazy("通报单位"), queryset=Unit.objects.none(),
-                                           widget=forms.CheckboxSelectMultiple,
-                                           error_messages={"required": gettext_lazy("请至少选择一个被通报的单位。")})
+    units = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("通报单位"),
+        queryset=Unit.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": gettext_lazy("请至少选择一个被通报的单位。")},
+    )
     body = forms.CharField(label=gettext_lazy("正文"), widget=forms.Textarea(attrs={"rows": 10}))
 
     def __init__(self, *args, county: County, **kwargs):

@@ -29,8 +29,9 @@ from workflows.reports import preview, report_download, report_format
 class ReportForm(forms.Form):
     """Which township and which month; the choices are the townships the user may read."""
 
-    township = forms.ModelChoiceField(label=gettext_lazy("乡镇(街道)"), queryset=Township.objects.none(),
-                                      empty_label=None)
+    township = forms.ModelChoiceField(
+        label=gettext_lazy("乡镇(街道)"), queryset=Township.objects.none(), empty_label=None
+    )
     month = forms.CharField(label=gettext_lazy("月份"), widget=forms.DateInput(attrs={"type": "month"}))
 
     def __init__(self, *args, townships, **kwargs):
@@ -66,19 +67,28 @@ class AttendanceReportView(AttendancePage, TemplateView):
         error = ""
         if fmt:
             filename = _("驻村干部在村情况统计表-%(township)s-%(month)s") % {
-                "township": township.name, "month": f"{month:%Y-%m}"}
+                "township": township.name,
+                "month": f"{month:%Y-%m}",
+            }
             try:
-                return report_download(fmt, table, filename=filename, subtitle=subtitle,
-                                       widths=reports.PDF_WIDTHS)
+                return report_download(fmt, table, filename=filename, subtitle=subtitle, widths=reports.PDF_WIDTHS)
             except PdfFontMissing as missing:
                 error = str(missing)
         form = ReportForm(initial={"township": township, "month": f"{month:%Y-%m}"}, townships=townships)
         query = f"township={township.pk}&month={month:%Y-%m}"
         context = self.get_context_data(
             page_title=_("考勤月报") + f" · {township.name} · {month:%Y-%m}",
-            form=form, township=township, month=month, report=preview(table), subtitle=subtitle, query=query,
-            previous=selectors.shift_month(month, -1), following=selectors.shift_month(month, 1),
-            rounds=list(rounds_visible_to(request.user)[:5]), error=error)
+            form=form,
+            township=township,
+            month=month,
+            report=preview(table),
+            subtitle=subtitle,
+            query=query,
+            previous=selectors.shift_month(month, -1),
+            following=selectors.shift_month(month, 1),
+            rounds=list(rounds_visible_to(request.user)[:5]),
+            error=error,
+        )
         return self.render_to_response(context, status=503 if error else 200)
 
 

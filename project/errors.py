@@ -16,8 +16,7 @@ def _back(request: HttpRequest) -> str | None:
     referer = request.META.get("HTTP_REFERER", "")
     if not referer or referer.endswith(request.get_full_path()):
         return None
-    if url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return referer
     return None
 

@@ -67,8 +67,14 @@ class WriteTransactionMiddleware:
                 if not is_conflict(error):
                     raise
                 conflict = True
-                logger.warning("%s %s met a database conflict (attempt %d of %d): %s",
-                               request.method, request.path, attempt, attempts, error)
+                logger.warning(
+                    "%s %s met a database conflict (attempt %d of %d): %s",
+                    request.method,
+                    request.path,
+                    attempt,
+                    attempts,
+                    error,
+                )
             finally:
                 deferred_refusals.reset(token)
                 if not conflict:

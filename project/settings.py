@@ -28,9 +28,7 @@ if not SECRET_KEY:
     SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -234,8 +232,12 @@ def _policy_from_env() -> dict:
 POLICY = _policy_from_env()
 
 # The flows whose human tasks appear in each user's to-do list on the home page.
-WORKFLOW_FLOWS = ["dispatch.flows.DispatchFlow", "dispatch.flows.RecallFlow", "leave.flows.LeaveFlow",
-                  "appraisal.flows.AppraisalFlow"]
+WORKFLOW_FLOWS = [
+    "dispatch.flows.DispatchFlow",
+    "dispatch.flows.RecallFlow",
+    "leave.flows.LeaveFlow",
+    "appraisal.flows.AppraisalFlow",
+]
 
 # ---------------------------------------------------------------------------------------------
 # The villagers' public ballot page (R-A5).
@@ -257,7 +259,10 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
 RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None
 # The cache holds the ballot page's wrong-code counters: in production it must be shared by every
 # worker process (Redis), or each process would allow the allowance on its own.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
-          if os.environ.get("REDIS_URL") else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+    if os.environ.get("REDIS_URL")
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 # A CJK font for PDFs (ballot sheets, certificates); by default Debian's fonts-noto-cjk.
 PDF_FONT_PATH = os.environ.get("PDF_FONT_PATH") or None

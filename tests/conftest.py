@@ -113,8 +113,15 @@ def two_tiers(county):
     cadre_b = CadreFactory(unit=unit_b, user=UserFactory(username="cadre_b", name="王秀英"))
     people["cadre_a"], people["cadre_b"] = cadre_a.user, cadre_b.user
     return {
-        "county": county, "unit_a": unit_a, "unit_b": unit_b, "town_a": town_a, "town_b": town_b,
-        "village_a": village_a, "village_b": village_b, "cadre_a": cadre_a, "cadre_b": cadre_b,
+        "county": county,
+        "unit_a": unit_a,
+        "unit_b": unit_b,
+        "town_a": town_a,
+        "town_b": town_b,
+        "village_a": village_a,
+        "village_b": village_b,
+        "cadre_a": cadre_a,
+        "cadre_b": cadre_b,
         "people": people,
     }
 

@@ -5,10 +5,13 @@ import sys
 
 
 def _cache_backend(env: dict) -> str:
-    code = ("import os, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'project.settings'; django.setup(); "
-            "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])")
-    result = subprocess.run([sys.executable, "-c", code], env={"DEBUG": "1", "PATH": "", **env}, capture_output=True,
-                            text=True, check=True)
+    code = (
+        "import os, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'project.settings'; django.setup(); "
+        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env={"DEBUG": "1", "PATH": "", **env}, capture_output=True, text=True, check=True
+    )
     return result.stdout.strip()
 
 

@@ -70,40 +70,68 @@ def processes_at_each_step(w) -> list:
     Pairing.objects.create(unit=w["unit_b"], village=village_b2, year=2026)
     Pairing.objects.create(unit=w["unit_a"], village=village_a3, year=2026)
     # Dispatch: waiting for the unit head's approval, then for the unit's arrangements after training.
-    nominated = dispatch_services.dispatch_nominate(cadre=w["plain_a"], village=w["village_a2"], year=2026,
-                                                    by=p["head_a"])
-    trained = dispatch_services.dispatch_nominate(cadre=CadreFactory(unit=w["unit_b"]), village=village_b2,
-                                                  year=2026, by=p["head_b"])
+    nominated = dispatch_services.dispatch_nominate(
+        cadre=w["plain_a"], village=w["village_a2"], year=2026, by=p["head_a"]
+    )
+    trained = dispatch_services.dispatch_nominate(
+        cadre=CadreFactory(unit=w["unit_b"]), village=village_b2, year=2026, by=p["head_b"]
+    )
     dispatch_services.dispatch_approve(dispatch=trained, by=p["head_b"])
-    batch = dispatch_services.training_batch_create(county=w["county"], year=2026, name="2026年第二期岗前培训班",
-                                                    starts_on=datetime.date(2026, 11, 2),
-                                                    ends_on=datetime.date(2026, 11, 6), content="农村政策", by=org)
+    batch = dispatch_services.training_batch_create(
+        county=w["county"],
+        year=2026,
+        name="2026年第二期岗前培训班",
+        starts_on=datetime.date(2026, 11, 2),
+        ends_on=datetime.date(2026, 11, 6),
+        content="农村政策",
+        by=org,
+    )
     dispatch_services.dispatch_enrol(dispatches=[trained], batch=batch, by=org)
-    dispatch_services.dispatch_complete_training(dispatches=[trained], completed_on=datetime.date(2026, 11, 6),
-                                                 by=org)
+    dispatch_services.dispatch_complete_training(dispatches=[trained], completed_on=datetime.date(2026, 11, 6), by=org)
     stationed_a = stationed(w["cadre_a"], w["village_a"])
     stationed_b = stationed(w["cadre_b"], w["village_b"])
     # Recall: one waiting for the org dept's decision, one decided and waiting for the unit to carry it out.
-    proposed = dispatch_services.recall_propose(dispatch=stationed_b, by=p["town_b"], reason=RecallReason.OTHER,
-                                                details="长期不在村")
+    proposed = dispatch_services.recall_propose(
+        dispatch=stationed_b, by=p["town_b"], reason=RecallReason.OTHER, details="长期不在村"
+    )
     stationed_c = stationed(CadreFactory(unit=w["unit_a"]), village_a3)
-    decided = dispatch_services.recall_propose(dispatch=stationed_c, by=p["town_a"], reason=RecallReason.OTHER,
-                                               details="身体原因")
+    decided = dispatch_services.recall_propose(
+        dispatch=stationed_c, by=p["town_a"], reason=RecallReason.OTHER, details="身体原因"
+    )
     dispatch_services.recall_decide(recall=decided, by=org, approve=True, comment="同意召回")
     # Leave: two days for the township; five days reviewed by the township and waiting for the org dept.
-    short = leaves.leave_request(dispatch=stationed_a, starts_on=datetime.date(2026, 12, 2),
-                                 ends_on=datetime.date(2026, 12, 3), reason="家中有事", by=p["cadre_a"])
-    long = leaves.leave_request(dispatch=stationed_a, starts_on=datetime.date(2026, 12, 14),
-                                ends_on=datetime.date(2026, 12, 18), reason="就医", by=p["cadre_a"])
+    short = leaves.leave_request(
+        dispatch=stationed_a,
+        starts_on=datetime.date(2026, 12, 2),
+        ends_on=datetime.date(2026, 12, 3),
+        reason="家中有事",
+        by=p["cadre_a"],
+    )
+    long = leaves.leave_request(
+        dispatch=stationed_a,
+        starts_on=datetime.date(2026, 12, 14),
+        ends_on=datetime.date(2026, 12, 18),
+        reason="就医",
+        by=p["cadre_a"],
+    )
     leaves.leave_decide(leave=long, by=p["town_a"], approve=True, comment="情况属实")
     # Appraisal: waiting for both scores.
-    round_ = appraisal_services.round_open(county=w["county"], title="2027年度驻村干部考评", year=2027,
-                                           term_ends_from=datetime.date(2027, 1, 1),
-                                           term_ends_to=datetime.date(2027, 12, 31), by=org)
+    round_ = appraisal_services.round_open(
+        county=w["county"],
+        title="2027年度驻村干部考评",
+        year=2027,
+        term_ends_from=datetime.date(2027, 1, 1),
+        term_ends_to=datetime.date(2027, 12, 31),
+        by=org,
+    )
     appraisals = Appraisal.objects.filter(round=round_).order_by("pk")
     artifacts = [nominated, trained, proposed, decided, short, long, *appraisals]
-    processes = [process for artifact in artifacts for flow_class in every_flow()
-                 if (process := process_of(flow_class, artifact)) is not None]
+    processes = [
+        process
+        for artifact in artifacts
+        for flow_class in every_flow()
+        if (process := process_of(flow_class, artifact)) is not None
+    ]
     assert all(process.finished is None for process in processes)
     return processes
 
@@ -126,8 +154,10 @@ def _process_urls(process) -> list[tuple[str, object]]:
     from viewflow.workflow.models import Task
 
     namespace = flow_namespace(process.flow_class)
-    urls = [(reverse(f"{namespace}:process_detail", args=[process.pk]), None),
-            (reverse(f"{namespace}:process_chart", args=[process.pk]), None)]
+    urls = [
+        (reverse(f"{namespace}:process_detail", args=[process.pk]), None),
+        (reverse(f"{namespace}:process_chart", args=[process.pk]), None),
+    ]
     for task in Task.objects.filter(process=process, flow_task_type="HUMAN", finished__isnull=True):
         urls += [(task.reverse(view), task) for view in ("index", "execute")]
     return urls
@@ -140,8 +170,11 @@ def test_r_o4_the_walk_reaches_a_running_process_of_every_flow(world):
     # Each flow has a step that waits for a person, so its task pages are walked too.
     from viewflow.workflow.models import Task
 
-    waiting = {p.flow_class for p in built if Task.objects.filter(process=p, flow_task_type="HUMAN",
-                                                                  finished__isnull=True).exists()}
+    waiting = {
+        p.flow_class
+        for p in built
+        if Task.objects.filter(process=p, flow_task_type="HUMAN", finished__isnull=True).exists()
+    }
     assert waiting == every_flow()
 
 

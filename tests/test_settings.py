@@ -16,7 +16,11 @@ def _load_settings(**env):
     clean.update(env)
     return subprocess.run(
         [sys.executable, "-c", "import project.settings as s; print(s.POLICY['LEAVE_TOWNSHIP_MAX_DAYS'], s.DEBUG)"],
-        cwd=ROOT, env=clean, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -48,9 +52,14 @@ def test_appraisal_weights_must_add_up_to_100():
 @pytest.mark.parametrize(
     ("name", "default"),
     [
-        ("TERM_MONTHS", 12), ("MIN_DAYS_IN_VILLAGE_PER_YEAR", 250), ("MIN_DAYS_IN_VILLAGE_PER_MONTH", 22),
-        ("LEAVE_TOWNSHIP_MAX_DAYS", 3), ("QUOTA_SANCTION_YEARS", 3), ("ECONOMICALLY_WEAK_INCOME_YUAN", 30000),
-        ("NO_PROMOTION_YEARS_AFTER_INCOMPETENT", 3), ("APPRAISAL_WEIGHT_TOWNSHIP", 40),
+        ("TERM_MONTHS", 12),
+        ("MIN_DAYS_IN_VILLAGE_PER_YEAR", 250),
+        ("MIN_DAYS_IN_VILLAGE_PER_MONTH", 22),
+        ("LEAVE_TOWNSHIP_MAX_DAYS", 3),
+        ("QUOTA_SANCTION_YEARS", 3),
+        ("ECONOMICALLY_WEAK_INCOME_YUAN", 30000),
+        ("NO_PROMOTION_YEARS_AFTER_INCOMPETENT", 3),
+        ("APPRAISAL_WEIGHT_TOWNSHIP", 40),
     ],
 )
 def test_policy_defaults_are_the_seeds(name, default):

@@ -50,10 +50,25 @@ def action_label(action: str) -> str:
         return _("越权操作被拒绝:%(action)s") % {"action": ACTION_LABELS.get(base, base)}
     return action
 
+
 # Fields that the hash covers, in order. Changing this list invalidates every existing chain.
 _HASHED = (
-    "seq", "at", "actor_id", "actor_name", "action", "content_type_id", "object_id", "object_repr",
-    "county_id", "unit_id", "township_id", "from_state", "to_state", "reason", "ip", "data",
+    "seq",
+    "at",
+    "actor_id",
+    "actor_name",
+    "action",
+    "content_type_id",
+    "object_id",
+    "object_repr",
+    "county_id",
+    "unit_id",
+    "township_id",
+    "from_state",
+    "to_state",
+    "reason",
+    "ip",
+    "data",
 )
 
 
@@ -230,7 +245,9 @@ def verify_chain(
             problem = _("事件 #%(seq)s(id %(id)s)序号重复:有记录被插入") % where
         elif seq > expected_seq:
             problem = _("事件 #%(missing)s 缺失:在事件 #%(seq)s(id %(id)s)之前有记录被删除") % {
-                **where, "missing": expected_seq}
+                **where,
+                "missing": expected_seq,
+            }
         elif stored_prev != prev_hash:
             problem = _("事件 #%(seq)s(id %(id)s)与前一事件的链接不符:前一事件被改动、删除或插入") % where
         elif not hmac.compare_digest(stored_hash, _hash(stored_prev, values)):
@@ -277,8 +294,10 @@ def chain_status(using: str = "default") -> ChainReport:
     if checkpoint is not None and timezone.now() - checkpoint.full_walk_at > FULL_WALK_EVERY:
         checkpoint = None
     with connection.cursor() as cursor:
-        cursor.execute(_FINGERPRINT_SQL.format(table=connection.ops.quote_name(AuditEvent._meta.db_table)),
-                       [checkpoint.seq if checkpoint else 0])
+        cursor.execute(
+            _FINGERPRINT_SQL.format(table=connection.ops.quote_name(AuditEvent._meta.db_table)),
+            [checkpoint.seq if checkpoint else 0],
+        )
         head_seq, prefix, whole = cursor.fetchone()
     if head_seq is None:
         return ChainReport(True, 0, None, None, full_walk_at=timezone.now())
@@ -287,6 +306,7 @@ def chain_status(using: str = "default") -> ChainReport:
     else:
         report = verify_chain(using, upto=head_seq)
     if report.ok and report.head_seq == head_seq:
-        cache.set(key, ChainCheckpoint(head_seq, report.head_hash, report.checked, whole, report.full_walk_at),
-                  timeout=None)
+        cache.set(
+            key, ChainCheckpoint(head_seq, report.head_hash, report.checked, whole, report.full_walk_at), timeout=None
+        )
     return report

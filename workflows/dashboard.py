@@ -139,21 +139,34 @@ class CoveragePanel:
 
 def coverage_panel(county: County, year: int) -> CoveragePanel:
     """Target villages covered per township and per category, and the uncovered ones (R-S6), in four queries."""
-    townships = [TownshipCoverage(row["township__name"], row["targets"], row["targets_covered"], row["possible"],
-                                  row["possible_covered"])
-                 for row in dispatch_selectors.coverage_by_township(county, year)]
-    total = TownshipCoverage(_("合计"), *(sum(getattr(t, key) for t in townships) for key in (
-        "targets", "covered", "possible", "possible_covered")))
+    townships = [
+        TownshipCoverage(
+            row["township__name"], row["targets"], row["targets_covered"], row["possible"], row["possible_covered"]
+        )
+        for row in dispatch_selectors.coverage_by_township(county, year)
+    ]
+    total = TownshipCoverage(
+        _("合计"),
+        *(sum(getattr(t, key) for t in townships) for key in ("targets", "covered", "possible", "possible_covered")),
+    )
     covered_pks = dispatch_selectors.coverage(county, year).filter(covered=True).values("pk")
     everywhere = village_category_counts(Village.objects.filter(township__county=county))
     covered = village_category_counts(Village.objects.filter(pk__in=covered_pks))
-    categories = [CategoryCoverage(category, everywhere[category.value], covered[category.value], must_cover)
-                  for category, must_cover in CATEGORIES]
+    categories = [
+        CategoryCoverage(category, everywhere[category.value], covered[category.value], must_cover)
+        for category, must_cover in CATEGORIES
+    ]
     uncovered = list(dispatch_selectors.uncovered_target_villages(county, year)[:LISTED])
     for village in uncovered:
         village.tags = village.recorded_categories() + income_categories(village.latest_own_income)
-    return CoveragePanel(year=year, townships=townships, total=total, categories=categories,
-                         villages=everywhere["total"], uncovered=uncovered)
+    return CoveragePanel(
+        year=year,
+        townships=townships,
+        total=total,
+        categories=categories,
+        villages=everywhere["total"],
+        uncovered=uncovered,
+    )
 
 
 # --- Quotas and sanctions (R-S5) ------------------------------------------------------------------
@@ -165,8 +178,12 @@ class QuotaStatus:
     OPEN = "open"
     MISSED = "missed"
 
-    LABELS = {NONE: gettext_lazy("未下达任务"), MET: gettext_lazy("已完成"), OPEN: gettext_lazy("进行中"),
-              MISSED: gettext_lazy("逾期未完成")}
+    LABELS = {
+        NONE: gettext_lazy("未下达任务"),
+        MET: gettext_lazy("已完成"),
+        OPEN: gettext_lazy("进行中"),
+        MISSED: gettext_lazy("逾期未完成"),
+    }
 
 
 @dataclass(frozen=True)
@@ -251,8 +268,10 @@ def quota_panel(county: County, year: int, *, today: datetime.date) -> QuotaPane
     sanctions: dict[int, QuotaSanction] = {}
     for sanction in dispatch_selectors.sanctions_in_force(on=today).filter(unit__county=county):
         sanctions.setdefault(sanction.unit_id, sanction)  # the one running longest comes first
-    units = [UnitQuota(unit, quotas.get(unit.pk), sanctions.get(unit.pk), today)
-             for unit in Unit.objects.filter(county=county).order_by("code")]
+    units = [
+        UnitQuota(unit, quotas.get(unit.pk), sanctions.get(unit.pk), today)
+        for unit in Unit.objects.filter(county=county).order_by("code")
+    ]
     return QuotaPanel(year=year, today=today, units=units)
 
 
@@ -350,13 +369,15 @@ class AttendancePanel:
         return [(t.township, [m.townships.get(t.township.pk) for m in self.trend]) for t in self.townships]
 
 
-def _month_compliance(month: datetime.date, progress: dict[int, leave_selectors.Progress],
-                      township_of: dict[int, int]) -> MonthCompliance:
+def _month_compliance(
+    month: datetime.date, progress: dict[int, leave_selectors.Progress], township_of: dict[int, int]
+) -> MonthCompliance:
     by_township: dict[int, list[leave_selectors.Progress]] = defaultdict(list)
     for dispatch_id, p in progress.items():
         by_township[township_of[dispatch_id]].append(p)
-    return MonthCompliance(month, compliance_share(progress.values()),
-                           {pk: compliance_share(ps) for pk, ps in by_township.items()})
+    return MonthCompliance(
+        month, compliance_share(progress.values()), {pk: compliance_share(ps) for pk, ps in by_township.items()}
+    )
 
 
 def attendance_panel(county: County, month: datetime.date, *, today: datetime.date) -> AttendancePanel:
@@ -375,10 +396,16 @@ def attendance_panel(county: County, month: datetime.date, *, today: datetime.da
             last = month_bounds(first)[1]
             dispatches = list(leave_selectors.dispatches_in_month(first).filter(village__township__county=county))
             progress = leave_selectors.month_progress(
-                dispatches, first, [d for d in days if first <= d.date <= last], today)
+                dispatches, first, [d for d in days if first <= d.date <= last], today
+            )
             trend.append(_month_compliance(first, progress, {d.pk: d.village.township_id for d in dispatches}))
-    trend.append(_month_compliance(month, {c.dispatch.pk: c.month for c in report.cadres},
-                                   {c.dispatch.pk: c.dispatch.village.township_id for c in report.cadres}))
+    trend.append(
+        _month_compliance(
+            month,
+            {c.dispatch.pk: c.month for c in report.cadres},
+            {c.dispatch.pk: c.dispatch.village.township_id for c in report.cadres},
+        )
+    )
     return AttendancePanel(month=month, report=report, townships=townships, trend=trend)
 
 
@@ -406,27 +433,45 @@ class LeavePanel:
 
     @property
     def total(self) -> TownshipLeave:
-        return TownshipLeave(None, *(sum(getattr(t, key) for t in self.townships) for key in (
-            "requests", "days", "open", "undecided", "awaiting_org")))
+        return TownshipLeave(
+            None,
+            *(
+                sum(getattr(t, key) for t in self.townships)
+                for key in ("requests", "days", "open", "undecided", "awaiting_org")
+            ),
+        )
 
 
 def leave_panel(county: County, attendance: AttendancePanel) -> LeavePanel:
     """Leave requests and days on leave in the month, and the requests still open, per township (R-M2); one query."""
     first, last = month_bounds(attendance.month)
-    rows = {row["dispatch__village__township_id"]: row for row in (
-        LeaveRequest.objects.filter(dispatch__village__township__county=county)
-        .values("dispatch__village__township_id")
-        .annotate(requests=Count("pk", filter=Q(state__in=LEAVE_HOLDING_STATES, starts_on__lte=last,
-                                                ends_on__gte=first)),
-                  open=Count("pk", filter=Q(state__in=OPEN_LEAVE_STATES)),
-                  undecided=Count("pk", filter=Q(state__in=UNDECIDED_LEAVE_STATES)),
-                  awaiting_org=Count("pk", filter=Q(state=LeaveState.REVIEWED)))
-        .order_by())}
+    rows = {
+        row["dispatch__village__township_id"]: row
+        for row in (
+            LeaveRequest.objects.filter(dispatch__village__township__county=county)
+            .values("dispatch__village__township_id")
+            .annotate(
+                requests=Count("pk", filter=Q(state__in=LEAVE_HOLDING_STATES, starts_on__lte=last, ends_on__gte=first)),
+                open=Count("pk", filter=Q(state__in=OPEN_LEAVE_STATES)),
+                undecided=Count("pk", filter=Q(state__in=UNDECIDED_LEAVE_STATES)),
+                awaiting_org=Count("pk", filter=Q(state=LeaveState.REVIEWED)),
+            )
+            .order_by()
+        )
+    }
     townships = []
     for t in attendance.townships:
         row = rows.get(t.township.pk, {})
-        townships.append(TownshipLeave(t.township, row.get("requests", 0), t.leave, row.get("open", 0),
-                                       row.get("undecided", 0), row.get("awaiting_org", 0)))
+        townships.append(
+            TownshipLeave(
+                t.township,
+                row.get("requests", 0),
+                t.leave,
+                row.get("open", 0),
+                row.get("undecided", 0),
+                row.get("awaiting_org", 0),
+            )
+        )
     return LeavePanel(month=attendance.month, townships=townships)
 
 
@@ -475,17 +520,26 @@ def visits_panel(county: County, *, today: datetime.date) -> VisitsPanel:
     """Visit windows due or missed for the county's stationed cadres, by unit (R-M5), in two queries."""
     board = oversight.visit_board(county=county, on=today)
     flagged = [FlaggedVisit(row, w) for row in board for w in row.flagged]
-    missing = sorted((f for f in flagged if f.window.status == oversight.WindowStatus.MISSING),
-                     key=lambda f: (f.window.days_left, f.row.dispatch.unit.code, f.row.dispatch.cadre.name))
-    due = sorted((f for f in flagged if f.window.status == oversight.WindowStatus.DUE),
-                 key=lambda f: (f.window.days_left, f.row.dispatch.unit.code, f.row.dispatch.cadre.name))
+    missing = sorted(
+        (f for f in flagged if f.window.status == oversight.WindowStatus.MISSING),
+        key=lambda f: (f.window.days_left, f.row.dispatch.unit.code, f.row.dispatch.cadre.name),
+    )
+    due = sorted(
+        (f for f in flagged if f.window.status == oversight.WindowStatus.DUE),
+        key=lambda f: (f.window.days_left, f.row.dispatch.unit.code, f.row.dispatch.cadre.name),
+    )
     units: dict[int, dict] = {}
     for f in flagged:
         unit = f.row.dispatch.unit
         entry = units.setdefault(unit.pk, {"unit": unit, "missing": 0, "due": 0})
         entry[f.window.status] += 1
-    return VisitsPanel(on=today, stationed=len(board), missing=missing, due=due,
-                       units=sorted(units.values(), key=lambda e: (-e["missing"], -e["due"], e["unit"].code)))
+    return VisitsPanel(
+        on=today,
+        stationed=len(board),
+        missing=missing,
+        due=due,
+        units=sorted(units.values(), key=lambda e: (-e["missing"], -e["due"], e["unit"].code)),
+    )
 
 
 # --- Appraisal (R-A2) -----------------------------------------------------------------------------

@@ -154,8 +154,7 @@ _FEMALE_GIVEN = (
 
 _DIRECTIONS = "东西南北前后大小"
 _PLACE_SURNAMES = (
-    "王李张刘陈杨赵马孙郭宋韩冯岳高周吴徐胡朱何罗梁郑谢唐"
-    "许曹彭苏蒋贾魏薛董袁程田任姜石姚崔秦史侯邵孟段牛翟申焦"
+    "王李张刘陈杨赵马孙郭宋韩冯岳高周吴徐胡朱何罗梁郑谢唐许曹彭苏蒋贾魏薛董袁程田任姜石姚崔秦史侯邵孟段牛翟申焦"
 )
 _PLACE_SUFFIXES = "庄 营 屯 寨 店 集 楼 岗 固 桥 庙 湾 洼 坡 堤 园 窑 河 口 铺 疃".split()
 _PLACE_WORDS = (
@@ -310,14 +309,18 @@ def _plan_villages(rng: random.Random, threshold: int) -> list[_VillagePlan]:
             past_own = Decimal(0) if own == 0 else _money(float(own) * rng.uniform(0.8, 1.1))
             past_subsidies = _money(float(subsidies) * rng.uniform(0.85, 1.15))
             incomes[year] = (past_own + past_subsidies, past_subsidies)
-        plans.append(_VillagePlan(
-            code=code, name=name, township_code=code[:9],
-            is_weak_leadership=i in weak_leadership,
-            is_election_difficult=i in election_difficult,
-            is_old_revolutionary=i in old_revolutionary,
-            is_ethnic_minority=i in ethnic_minority,
-            incomes=incomes,
-        ))
+        plans.append(
+            _VillagePlan(
+                code=code,
+                name=name,
+                township_code=code[:9],
+                is_weak_leadership=i in weak_leadership,
+                is_election_difficult=i in election_difficult,
+                is_old_revolutionary=i in old_revolutionary,
+                is_ethnic_minority=i in ethnic_minority,
+                incomes=incomes,
+            )
+        )
     return plans
 
 
@@ -365,15 +368,24 @@ def _rank_and_title(rng: random.Random, age: int) -> tuple[str, str]:
     if age < 30:
         return rng.choice([(Rank.STAFF, "科员"), (Rank.LEVEL1_STAFF, "科员")])
     if age < 38:
-        return rng.choice([
-            (Rank.LEVEL1_STAFF, "科员"), (Rank.LEVEL1_STAFF, "副股长"),
-            (Rank.LEVEL4_PRINCIPAL, "副主任科员"), (Rank.LEVEL4_PRINCIPAL, "股长"),
-        ])
-    return rng.choice([
-        (Rank.LEVEL4_PRINCIPAL, "股长"), (Rank.LEVEL4_PRINCIPAL, "副主任科员"),
-        (Rank.SECTION_DEPUTY, "办公室主任"), (Rank.SECTION_DEPUTY, "主任科员"),
-        (Rank.SECTION_DEPUTY, "股长"), (Rank.OTHER, "科员"),
-    ])
+        return rng.choice(
+            [
+                (Rank.LEVEL1_STAFF, "科员"),
+                (Rank.LEVEL1_STAFF, "副股长"),
+                (Rank.LEVEL4_PRINCIPAL, "副主任科员"),
+                (Rank.LEVEL4_PRINCIPAL, "股长"),
+            ]
+        )
+    return rng.choice(
+        [
+            (Rank.LEVEL4_PRINCIPAL, "股长"),
+            (Rank.LEVEL4_PRINCIPAL, "副主任科员"),
+            (Rank.SECTION_DEPUTY, "办公室主任"),
+            (Rank.SECTION_DEPUTY, "主任科员"),
+            (Rank.SECTION_DEPUTY, "股长"),
+            (Rank.OTHER, "科员"),
+        ]
+    )
 
 
 def _plan_cadres(rng: random.Random, names: _Names, today: datetime.date) -> list[_CadrePlan]:
@@ -398,19 +410,24 @@ def _plan_cadres(rng: random.Random, names: _Names, today: datetime.date) -> lis
         serial_digits = f"{2 * serial + (1 if person.gender == Cadre.Gender.MALE else 0):03d}"
         body = f"{rng.choice(_ID_AREAS)}{birth_date:%Y%m%d}{serial_digits}"
         rank, post_title = _rank_and_title(rng, _age(birth_date, today))
-        cadres.append(_CadrePlan(
-            person=person, unit_name=unit_name, id_number=body + id_number_check_digit(body),
-            birth_date=birth_date, rank=rank, post_title=post_title,
-            phone=rng.choice(_PHONE_PREFIXES) + f"{rng.randrange(10**8):08d}", is_party_member=rng.random() < 0.9,
-        ))
+        cadres.append(
+            _CadrePlan(
+                person=person,
+                unit_name=unit_name,
+                id_number=body + id_number_check_digit(body),
+                birth_date=birth_date,
+                rank=rank,
+                post_title=post_title,
+                phone=rng.choice(_PHONE_PREFIXES) + f"{rng.randrange(10**8):08d}",
+                is_party_member=rng.random() < 0.9,
+            )
+        )
     # Reserve and key-cultivation cadres are mostly the younger ones (R-S3); the demo cadre is a reserve.
     demo = next(i for i, c in enumerate(cadres) if c.person.username == demo_username)
     young = [i for i, c in enumerate(cadres) if _age(c.birth_date, today) <= 42 and i != demo]
     reserve = {demo, *rng.sample(young, round(CADRE_COUNT * _SHARE_RESERVE) - 1)}
     key = set(rng.sample(young, round(CADRE_COUNT * _SHARE_KEY_CULTIVATION)))
-    return [
-        dataclasses.replace(c, is_reserve=i in reserve, is_key_cultivation=i in key) for i, c in enumerate(cadres)
-    ]
+    return [dataclasses.replace(c, is_reserve=i in reserve, is_key_cultivation=i in key) for i, c in enumerate(cadres)]
 
 
 def _plan_posts(names: _Names) -> tuple[list[_PersonPlan], list[_PostPlan]]:
@@ -467,8 +484,9 @@ def _pair_demo_unit_in_demo_township(pairings: list[tuple[str, str]], targets: s
     if any(u == unit and code.startswith(_DEMO_TOWNSHIP) for u, code in pairings):
         return
     mine = [i for i, (u, code) in enumerate(pairings) if u == unit and code in targets]
-    theirs = [i for i, (u, code) in enumerate(pairings)
-              if u != unit and code.startswith(_DEMO_TOWNSHIP) and code in targets]
+    theirs = [
+        i for i, (u, code) in enumerate(pairings) if u != unit and code.startswith(_DEMO_TOWNSHIP) and code in targets
+    ]
     if mine and theirs:
         a, b = mine[-1], theirs[0]
         pairings[a], pairings[b] = (pairings[a][0], pairings[b][1]), (pairings[b][0], pairings[a][1])
@@ -517,22 +535,32 @@ def demo_county_build(*, today: datetime.date | None = None) -> DemoResult:
         created["county"] = int(made)
 
         missing = _missing(Township, "code", [t[0] for t in TOWNSHIPS])
-        Township.objects.bulk_create([
-            Township(county=county, code=code, name=name, kind=kind)
-            for code, name, kind, _count, _old_base in TOWNSHIPS if code in missing
-        ])
+        Township.objects.bulk_create(
+            [
+                Township(county=county, code=code, name=name, kind=kind)
+                for code, name, kind, _count, _old_base in TOWNSHIPS
+                if code in missing
+            ]
+        )
         created["townships"] = len(missing)
         townships = {t.code: t for t in Township.objects.filter(code__in=[t[0] for t in TOWNSHIPS])}
 
         missing = _missing(Village, "code", [v.code for v in plan.villages])
-        Village.objects.bulk_create([
-            Village(
-                township=townships[v.township_code], code=v.code, name=v.name,
-                is_weak_leadership=v.is_weak_leadership, is_election_difficult=v.is_election_difficult,
-                is_old_revolutionary=v.is_old_revolutionary, is_ethnic_minority=v.is_ethnic_minority,
-            )
-            for v in plan.villages if v.code in missing
-        ])
+        Village.objects.bulk_create(
+            [
+                Village(
+                    township=townships[v.township_code],
+                    code=v.code,
+                    name=v.name,
+                    is_weak_leadership=v.is_weak_leadership,
+                    is_election_difficult=v.is_election_difficult,
+                    is_old_revolutionary=v.is_old_revolutionary,
+                    is_ethnic_minority=v.is_ethnic_minority,
+                )
+                for v in plan.villages
+                if v.code in missing
+            ]
+        )
         created["villages"] = len(missing)
         villages = {v.code: v for v in Village.objects.filter(code__in=[v.code for v in plan.villages])}
 
@@ -548,10 +576,13 @@ def demo_county_build(*, today: datetime.date | None = None) -> DemoResult:
 
         unit_codes = [_unit_code(i) for i in range(len(UNITS))]
         missing = _missing(Unit, "code", unit_codes)
-        Unit.objects.bulk_create([
-            Unit(county=county, code=code, name=name)
-            for code, (name, _head, _deputy) in zip(unit_codes, UNITS, strict=True) if code in missing
-        ])
+        Unit.objects.bulk_create(
+            [
+                Unit(county=county, code=code, name=name)
+                for code, (name, _head, _deputy) in zip(unit_codes, UNITS, strict=True)
+                if code in missing
+            ]
+        )
         created["units"] = len(missing)
         units = {u.name: u for u in Unit.objects.filter(code__in=unit_codes)}
 
@@ -566,12 +597,21 @@ def demo_county_build(*, today: datetime.date | None = None) -> DemoResult:
         have_cadre = set(Cadre.objects.filter(user__in=users.values()).values_list("user_id", flat=True))
         cadres = [
             Cadre(
-                user=users[c.person.username], unit=units[c.unit_name], name=c.person.name,
-                id_number=c.id_number, gender=c.person.gender, birth_date=c.birth_date, rank=c.rank,
-                post_title=c.post_title, phone=c.phone, is_party_member=c.is_party_member,
-                is_reserve=c.is_reserve, is_key_cultivation=c.is_key_cultivation,
+                user=users[c.person.username],
+                unit=units[c.unit_name],
+                name=c.person.name,
+                id_number=c.id_number,
+                gender=c.person.gender,
+                birth_date=c.birth_date,
+                rank=c.rank,
+                post_title=c.post_title,
+                phone=c.phone,
+                is_party_member=c.is_party_member,
+                is_reserve=c.is_reserve,
+                is_key_cultivation=c.is_key_cultivation,
             )
-            for c in plan.cadres if users[c.person.username].pk not in have_cadre
+            for c in plan.cadres
+            if users[c.person.username].pk not in have_cadre
         ]
         Cadre.objects.bulk_create(cadres)
         created["cadres"] = len(cadres)
@@ -581,8 +621,9 @@ def demo_county_build(*, today: datetime.date | None = None) -> DemoResult:
         with demo_at(datetime.date(today.year - 2, 1, 4), 9):
             created["posts"] = _ensure_posts(plan.posts, users, tiers)
 
-        present = set(Pairing.objects.filter(unit__in=units.values(), year=today.year)
-                      .values_list("unit_id", "village_id"))
+        present = set(
+            Pairing.objects.filter(unit__in=units.values(), year=today.year).values_list("unit_id", "village_id")
+        )
         pairings = [
             Pairing(unit=units[unit_name], village=villages[code], year=today.year)
             for unit_name, code in plan.pairings
@@ -630,8 +671,9 @@ def _ensure_posts(posts: list[_PostPlan], users: dict[str, User], tiers: dict[st
     for post in Post.objects.active().filter(user__in=users.values()):
         held.add((post.user_id, post.role, post.county_id or post.unit_id or post.township_id))
     # A unit keeps whoever is its head or deputy now, demo or not (R-O2).
-    filled = set(Post.objects.active().filter(role__in=[Role.UNIT_HEAD, Role.UNIT_DEPUTY])
-                 .values_list("role", "unit_id"))
+    filled = set(
+        Post.objects.active().filter(role__in=[Role.UNIT_HEAD, Role.UNIT_DEPUTY]).values_list("role", "unit_id")
+    )
     count = 0
     for plan in posts:
         user, tier = users[plan.username], tiers[plan.tier_key]
@@ -663,30 +705,58 @@ _STORIES: dict[str, list[tuple[str, str]]] = {
 }
 #: Stories spread over the other units' villages, one every `_SPECIAL_EVERY` villages; the rest are stationed.
 _SPECIAL_STORIES = [
-    "approved", "training", "rejected_then_stationed", "trained", "withdrawn_then_stationed", "training", "none",
-    "recalled_then_nominated", "approved", "excluded", "none",
+    "approved",
+    "training",
+    "rejected_then_stationed",
+    "trained",
+    "withdrawn_then_stationed",
+    "training",
+    "none",
+    "recalled_then_nominated",
+    "approved",
+    "excluded",
+    "none",
 ]
 _SPECIAL_EVERY = 4
 #: Order in which the dispatches are built: history first, waiting nominations last.
-_PHASE = {"rejected": 0, "withdrawn": 0, "excluded": 0, "recalled": 0, "stationed": 1, "approved": 2,
-          "training": 2, "trained": 2, "arranged": 2, "nominated": 3}
+_PHASE = {
+    "rejected": 0,
+    "withdrawn": 0,
+    "excluded": 0,
+    "recalled": 0,
+    "stationed": 1,
+    "approved": 2,
+    "training": 2,
+    "trained": 2,
+    "arranged": 2,
+    "nominated": 3,
+}
 
 _NOTES = {
     "reserve": "后备干部,政治素质好,工作扎实,本人愿意到村锻炼。",
     "key": "重点培养对象,熟悉基层情况,群众基础好。",
-    "plain": ["年富力强,有基层工作经历,本人自愿到村工作。", "熟悉农业农村政策,工作作风扎实。",
-              "政治素质好,善于做群众工作。"],
+    "plain": [
+        "年富力强,有基层工作经历,本人自愿到村工作。",
+        "熟悉农业农村政策,工作作风扎实。",
+        "政治素质好,善于做群众工作。",
+    ],
 }
 _REJECT_REASON = "该同志正牵头本单位重点项目,近期离不开,请另行推荐人选。"
 _EXCLUSION_NOTE = "参加工作时间短,基层工作经验不足,独立开展工作能力不强。"
 _EXCLUDED_REASON = "属“宁可不派”情形(工作能力不强),不予批准。"
 _WITHDRAW_REASON = "本人家中老人突发重病需要照料,单位撤回推荐,另行推荐人选。"
-_RECALL_DONE = ("absent_without_reason", "6月份无故脱岗累计5个工作日,经乡镇党委核实属实。",
-                "同意召回,由派出单位另行选派。")
+_RECALL_DONE = (
+    "absent_without_reason",
+    "6月份无故脱岗累计5个工作日,经乡镇党委核实属实。",
+    "同意召回,由派出单位另行选派。",
+)
 _RECALL_PROPOSED = ("time_not_guaranteed", "近两个月多次以单位事务为由离村,驻村天数明显不足,经约谈后仍未改进。")
 _APPLICATION_STATEMENT = "本人在农村长大,熟悉农业生产,自愿报名到村工作,请组织考虑。"
-_INSURERS = ["中国人寿保险股份有限公司汤阴支公司", "中国人民财产保险股份有限公司汤阴支公司",
-             "中华联合财产保险股份有限公司汤阴支公司"]
+_INSURERS = [
+    "中国人寿保险股份有限公司汤阴支公司",
+    "中国人民财产保险股份有限公司汤阴支公司",
+    "中华联合财产保险股份有限公司汤阴支公司",
+]
 _ALLOWANCES = [Decimal("600"), Decimal("800"), Decimal("700")]
 
 
@@ -717,16 +787,20 @@ def _plan_round(plan: _Plan, threshold: int) -> _RoundPlan:
     demo_codes = by_unit.get(demo_unit, [])
     home = next((c for c in demo_codes if c.startswith(_DEMO_TOWNSHIP)), None)
     # danwei1's queue: a plain and a reserve cadre both waiting (R-S3); one earlier nomination rejected.
-    for code, story in zip([c for c in demo_codes if c != home],
-                           ["nominated_plain", "nominated_reserve", "rejected_then_stationed"], strict=False):
+    for code, story in zip(
+        [c for c in demo_codes if c != home],
+        ["nominated_plain", "nominated_reserve", "rejected_then_stationed"],
+        strict=False,
+    ):
         stories[(demo_unit, code)] = story
     for code, story in zip(by_unit.get(second_unit, []), ["stationed", "nominated"], strict=False):
         stories[(second_unit, code)] = story
     in_township = [(u, c) for u, c in plan.pairings if c.startswith(_DEMO_TOWNSHIP) and u != demo_unit]
     if len(in_township) >= 2:
         stories[in_township[-1]] = "arranged"  # waiting for xiangzhen1 to take the cadre in
-    others = [(u, c) for u, c in plan.pairings
-              if u not in (demo_unit, second_unit) and not c.startswith(_DEMO_TOWNSHIP)]
+    others = [
+        (u, c) for u, c in plan.pairings if u not in (demo_unit, second_unit) and not c.startswith(_DEMO_TOWNSHIP)
+    ]
     special = list(_SPECIAL_STORIES)
     for i, (unit_name, code) in enumerate(others):
         if i % _SPECIAL_EVERY != 1 or not special:
@@ -755,8 +829,12 @@ def _plan_round(plan: _Plan, threshold: int) -> _RoundPlan:
                 wanted += [(code, state, who) for state, who in _STORIES[story]]
         chosen = _choose_cadres(pool, [who for _code, _state, who in wanted], demo_username)
         for (code, state, _who), cadre in zip(wanted, chosen, strict=True):
-            item = _DispatchPlan(cadre.person.username, code, state,
-                                 recall_proposed=(unit_name, code) == recall_proposed_at and state == "stationed")
+            item = _DispatchPlan(
+                cadre.person.username,
+                code,
+                state,
+                recall_proposed=(unit_name, code) == recall_proposed_at and state == "stationed",
+            )
             dispatches.append((_PHASE[state], len(dispatches), item))
         if unit_name == demo_unit:
             used = {c.person.username for c in chosen}
@@ -835,8 +913,11 @@ class _Round:
     deputies: dict[int, User]
     committees: dict[int, User]
     batches: dict[str, Any] = field(default_factory=dict)
-    created: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ["quotas", "training_batches", "dispatches", "recalls", "teams", "applications"], 0))
+    created: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(
+            ["quotas", "training_batches", "dispatches", "recalls", "teams", "applications"], 0
+        )
+    )
 
     @property
     def spring(self) -> datetime.date:
@@ -861,7 +942,9 @@ def _holders(role: Role, tier: str, prefer: set[str]) -> dict[int, User]:
 def _round_context(county: County, today: datetime.date) -> _Round:
     logins = {login["username"] for login in DEMO_LOGINS}
     return _Round(
-        county=county, year=today.year, today=today,
+        county=county,
+        year=today.year,
+        today=today,
         org=_holders(Role.ORG_DEPT, "county", logins)[county.pk],
         heads=_holders(Role.UNIT_HEAD, "unit", logins),
         deputies=_holders(Role.UNIT_DEPUTY, "unit", logins),
@@ -887,8 +970,14 @@ def _batch(ctx: _Round, key: str) -> Any:
     if batch is None:
         with demo_at(min(starts_on - 20 * day, ctx.today)):
             batch = services.training_batch_create(
-                county=ctx.county, year=ctx.year, name=name, starts_on=starts_on, ends_on=ends_on,
-                content="驻村蹲点工作内容、方法、要求;乡村振兴和农村政策;群众工作方法", by=ctx.org)
+                county=ctx.county,
+                year=ctx.year,
+                name=name,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                content="驻村蹲点工作内容、方法、要求;乡村振兴和农村政策;群众工作方法",
+                by=ctx.org,
+            )
         ctx.created["training_batches"] += 1
     ctx.batches[key] = batch
     return batch
@@ -924,17 +1013,28 @@ def _build_dispatch(ctx: _Round, item: _DispatchPlan, cadre: Cadre, village: Vil
     kind = "reserve" if cadre.is_reserve else "key" if cadre.is_key_cultivation else "plain"
     note = _NOTES[kind] if kind != "plain" else _NOTES["plain"][serial % len(_NOTES["plain"])]
     day = datetime.timedelta(days=1)
-    key = {"nominated": "now", "approved": "next", "training": "next", "trained": "recent",
-           "arranged": "recent"}.get(item.state, "spring")
+    key = {"nominated": "now", "approved": "next", "training": "next", "trained": "recent", "arranged": "recent"}.get(
+        item.state, "spring"
+    )
     # Each step is dated to when it would have happened: the spring round's history months ago, the
     # dispatches still on their way in the last weeks, the nominations still waiting in the last days.
-    nominated_on = {"now": ctx.today - 2 * day, "next": ctx.today - 12 * day, "recent": ctx.today - 20 * day,
-                    "spring": ctx.spring - 20 * day}[key]
+    nominated_on = {
+        "now": ctx.today - 2 * day,
+        "next": ctx.today - 12 * day,
+        "recent": ctx.today - 20 * day,
+        "spring": ctx.spring - 20 * day,
+    }[key]
     decided_on = min(nominated_on + 2 * day, ctx.today)
     with demo_at(nominated_on, 9, 30):
         d = services.dispatch_nominate(
-            cadre=cadre, village=village, by=deputy, year=ctx.year, note=note,
-            exclusion=Exclusion.WEAK_ABILITY if excluded else "", exclusion_note=_EXCLUSION_NOTE if excluded else "")
+            cadre=cadre,
+            village=village,
+            by=deputy,
+            year=ctx.year,
+            note=note,
+            exclusion=Exclusion.WEAK_ABILITY if excluded else "",
+            exclusion_note=_EXCLUSION_NOTE if excluded else "",
+        )
     ctx.created["dispatches"] += 1
     if item.state == "nominated":
         return d
@@ -944,11 +1044,21 @@ def _build_dispatch(ctx: _Round, item: _DispatchPlan, cadre: Cadre, village: Vil
     if item.state in ("rejected", "excluded"):
         reason = _EXCLUDED_REASON if excluded else _REJECT_REASON
         with demo_at(decided_on, 11):
-            return execute_task(DispatchFlow, "approve", d, user=head,
-                                perform=lambda: services.dispatch_reject(dispatch=d, by=head, reason=reason))
+            return execute_task(
+                DispatchFlow,
+                "approve",
+                d,
+                user=head,
+                perform=lambda: services.dispatch_reject(dispatch=d, by=head, reason=reason),
+            )
     with demo_at(decided_on, 11):
-        execute_task(DispatchFlow, "approve", d, user=head,
-                     perform=lambda: services.dispatch_approve(dispatch=d, by=head, comment="同意。"))
+        execute_task(
+            DispatchFlow,
+            "approve",
+            d,
+            user=head,
+            perform=lambda: services.dispatch_approve(dispatch=d, by=head, comment="同意。"),
+        )
     if item.state == "approved":
         return d
     batch = _batch(ctx, key)
@@ -963,15 +1073,25 @@ def _build_dispatch(ctx: _Round, item: _DispatchPlan, cadre: Cadre, village: Vil
     arranged_on = ctx.spring if batch.ends_on < ctx.spring else ctx.today - datetime.timedelta(days=2)
     terms = _arrangements(ctx, d, arranged_on)
     with demo_at(arranged_on, 10):
-        execute_task(DispatchFlow, "arrange", d, user=deputy,
-                     perform=lambda: services.dispatch_record_arrangements(dispatch=d, by=deputy, **terms))
+        execute_task(
+            DispatchFlow,
+            "arrange",
+            d,
+            user=deputy,
+            perform=lambda: services.dispatch_record_arrangements(dispatch=d, by=deputy, **terms),
+        )
     if item.state == "arranged":
         return d
     township = village.township
     committee, on = ctx.committees[township.pk], ctx.stationed_on(township)
     with demo_at(on, 9):
-        d = execute_task(DispatchFlow, "station", d, user=committee,
-                         perform=lambda: services.dispatch_station(dispatch=d, by=committee, on=on))
+        d = execute_task(
+            DispatchFlow,
+            "station",
+            d,
+            user=committee,
+            perform=lambda: services.dispatch_station(dispatch=d, by=committee, on=on),
+        )
     if item.state == "stationed":
         return d
     reason, details, comment = _RECALL_DONE
@@ -980,11 +1100,21 @@ def _build_dispatch(ctx: _Round, item: _DispatchPlan, cadre: Cadre, village: Vil
         recall = services.recall_propose(dispatch=d, by=committee, reason=reason, details=details, own_fault=True)
     ctx.created["recalls"] += 1
     with demo_at(max(on, recalled_on - 4 * day), 10):
-        execute_task(RecallFlow, "decide", recall, user=ctx.org, perform=lambda: services.recall_decide(
-            recall=recall, by=ctx.org, approve=True, comment=comment))
+        execute_task(
+            RecallFlow,
+            "decide",
+            recall,
+            user=ctx.org,
+            perform=lambda: services.recall_decide(recall=recall, by=ctx.org, approve=True, comment=comment),
+        )
     with demo_at(recalled_on, 10):
-        execute_task(RecallFlow, "carry_out", recall, user=head,
-                     perform=lambda: services.recall_carry_out(recall=recall, by=head, on=recalled_on))
+        execute_task(
+            RecallFlow,
+            "carry_out",
+            recall,
+            user=head,
+            perform=lambda: services.recall_carry_out(recall=recall, by=head, on=recalled_on),
+        )
     return Dispatch.objects.get(pk=d.pk)
 
 
@@ -1005,16 +1135,26 @@ def _build_round(county: County, plan: _Plan, today: datetime.date) -> dict[str,
     for unit_name, count in per_unit.items():
         if units[unit_name].pk not in have_quota:
             with demo_at(ctx.spring - datetime.timedelta(days=40)):
-                services.quota_set(unit=units[unit_name], year=ctx.year, cadres=count,
-                                   deadline=datetime.date(ctx.year, 12, 31), by=ctx.org)
+                services.quota_set(
+                    unit=units[unit_name],
+                    year=ctx.year,
+                    cadres=count,
+                    deadline=datetime.date(ctx.year, 12, 31),
+                    by=ctx.org,
+                )
             created["quotas"] += 1
 
     round_plan = _plan_round(plan, settings.POLICY["ECONOMICALLY_WEAK_INCOME_YUAN"])
     usernames = [d.username for d in round_plan.dispatches] + [round_plan.applicant or ""]
-    cadres = {c.user.username: c for c in Cadre.objects.filter(user__username__in=usernames)
-              .select_related("user", "unit")}
-    villages = {v.code: v for v in Village.objects.filter(code__in=[d.village_code for d in round_plan.dispatches])
-                .select_related("township")}
+    cadres = {
+        c.user.username: c for c in Cadre.objects.filter(user__username__in=usernames).select_related("user", "unit")
+    }
+    villages = {
+        v.code: v
+        for v in Village.objects.filter(code__in=[d.village_code for d in round_plan.dispatches]).select_related(
+            "township"
+        )
+    }
     for serial, item in enumerate(round_plan.dispatches):
         _build_dispatch(ctx, item, cadres[item.username], villages[item.village_code], serial)
 
@@ -1023,20 +1163,31 @@ def _build_round(county: County, plan: _Plan, today: datetime.date) -> dict[str,
     for item in round_plan.dispatches:
         if not item.recall_proposed:
             continue
-        dispatch = Dispatch.objects.filter(cadre=cadres[item.username], village=villages[item.village_code],
-                                           year=ctx.year, state=DispatchState.STATIONED).first()
+        dispatch = Dispatch.objects.filter(
+            cadre=cadres[item.username],
+            village=villages[item.village_code],
+            year=ctx.year,
+            state=DispatchState.STATIONED,
+        ).first()
         if dispatch is not None and not dispatch.recalls.exists():
             with demo_at(max(dispatch.stationed_on, ctx.today - datetime.timedelta(days=3)), 16):
-                services.recall_propose(dispatch=dispatch, by=ctx.committees[dispatch.village.township_id],
-                                        reason=reason, details=details, own_fault=True)
+                services.recall_propose(
+                    dispatch=dispatch,
+                    by=ctx.committees[dispatch.village.township_id],
+                    reason=reason,
+                    details=details,
+                    own_fault=True,
+                )
             created["recalls"] += 1
 
     # The demo township's team: its leader, work groups of neighbouring villages, a mentor for each (R-M4).
     township = Township.objects.get(code=_DEMO_TOWNSHIP)
     committee = ctx.committees[township.pk]
-    stationed = list(Dispatch.objects.filter(village__township=township, year=ctx.year,
-                                             state=DispatchState.STATIONED)
-                     .select_related("cadre__user", "village__township").order_by("village__code"))
+    stationed = list(
+        Dispatch.objects.filter(village__township=township, year=ctx.year, state=DispatchState.STATIONED)
+        .select_related("cadre__user", "village__township")
+        .order_by("village__code")
+    )
     # The township arranges its team in the term's first weeks.
     with demo_at(min(ctx.spring + datetime.timedelta(days=14), ctx.today)):
         leader = next((d for d in stationed if d.cadre.user.username == _DEMO_CADRE_UNIT[0]), None)
@@ -1046,11 +1197,16 @@ def _build_round(county: County, plan: _Plan, today: datetime.date) -> dict[str,
         size, low = settings.POLICY["WORK_GROUP_MAX_VILLAGES"], settings.POLICY["WORK_GROUP_MIN_VILLAGES"]
         grouped = set(WorkGroup.objects.filter(township=township, year=ctx.year).values_list("villages", flat=True))
         for number, start in zip("一二", range(0, 2 * size, size), strict=True):
-            members = [d.village for d in stationed[start:start + size]]
+            members = [d.village for d in stationed[start : start + size]]
             if len(members) < low or any(v.pk in grouped for v in members):
                 continue
-            services.work_group_save(township=township, year=ctx.year, name=f"{township.name}第{number}工作小组",
-                                     villages=members, by=committee)
+            services.work_group_save(
+                township=township,
+                year=ctx.year,
+                name=f"{township.name}第{number}工作小组",
+                villages=members,
+                by=committee,
+            )
             created["teams"] += 1
         for dispatch in stationed:
             if dispatch.mentor_id is None:
@@ -1059,11 +1215,15 @@ def _build_round(county: County, plan: _Plan, today: datetime.date) -> dict[str,
 
     # One cadre's own application, waiting for the unit to decide (R-S2).
     applicant = cadres.get(round_plan.applicant or "")
-    if (applicant is not None and not Application.objects.filter(cadre=applicant, year=ctx.year).exists()
-            and not Dispatch.objects.filter(cadre=applicant, state__in=ACTIVE_STATES).exists()):
+    if (
+        applicant is not None
+        and not Application.objects.filter(cadre=applicant, year=ctx.year).exists()
+        and not Dispatch.objects.filter(cadre=applicant, state__in=ACTIVE_STATES).exists()
+    ):
         with demo_at(ctx.today - datetime.timedelta(days=4), 20):
-            services.application_submit(cadre=applicant, year=ctx.year, statement=_APPLICATION_STATEMENT,
-                                        by=applicant.user)
+            services.application_submit(
+                cadre=applicant, year=ctx.year, statement=_APPLICATION_STATEMENT, by=applicant.user
+            )
         created["applications"] += 1
     return created
 
@@ -1083,9 +1243,12 @@ def demo_county_counts(county: County, *, year: int | None = None) -> dict[str, 
         "reserve": cadres.filter(is_reserve=True).count(),
         "key_cultivation": cadres.filter(is_key_cultivation=True).count(),
         "pairings": Pairing.objects.filter(unit__county=county, year=year).count(),
-        "uncovered_targets": villages_with_income(villages).filter(target_village_filter())
-        .exclude(pairings__year=year).count(),
+        "uncovered_targets": villages_with_income(villages)
+        .filter(target_village_filter())
+        .exclude(pairings__year=year)
+        .count(),
         "posts": Post.objects.active()
-        .filter(Q(county=county) | Q(unit__county=county) | Q(township__county=county)).count(),
+        .filter(Q(county=county) | Q(unit__county=county) | Q(township__county=county))
+        .count(),
         "audit_events": AuditEvent.objects.count(),
     }

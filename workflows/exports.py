@@ -38,8 +38,13 @@ class Column:
 
     @property
     def number_format(self) -> str | None:
-        return {"int": "0", "decimal": "0.00", "percent": "0.0%", "date": "yyyy-mm-dd",
-                "datetime": "yyyy-mm-dd hh:mm"}.get(self.kind)
+        return {
+            "int": "0",
+            "decimal": "0.00",
+            "percent": "0.0%",
+            "date": "yyyy-mm-dd",
+            "datetime": "yyyy-mm-dd hh:mm",
+        }.get(self.kind)
 
 
 @dataclass
@@ -162,8 +167,7 @@ def wanted_format(request: HttpRequest) -> str | None:
 def download(content: bytes, filename: str, content_type: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     ascii_name = filename.encode("ascii", "ignore").decode() or "export"
-    response["Content-Disposition"] = (f'attachment; filename="{ascii_name}"; '
-                                       f"filename*=UTF-8''{quote(filename)}")
+    response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
     return response
 
 

@@ -107,8 +107,13 @@ def _wrap_tier_task_view(flow_task, origin_view):
         if not may_do:
             if task.owner_id and task.owner_id != request.user.pk:
                 return _finished_redirect(request, task, _("该事项正由 %(name)s 办理。") % {"name": task.owner})
-            audit_refusal(action="task.refused", actor=request.user,
-                          obj=task.process.artifact, reason=_("越权打开待办事项"), data={"task": str(task.flow_task)})
+            audit_refusal(
+                action="task.refused",
+                actor=request.user,
+                obj=task.process.artifact,
+                reason=_("越权打开待办事项"),
+                data={"task": str(task.flow_task)},
+            )
             raise PermissionDenied(_("您无权办理此事项。"))
         request.activation = flow_task.activation_class(task)
         if request.method != "POST":
@@ -148,9 +153,15 @@ class TierView(flow.View):
 def process_of(flow_class, artifact: Model) -> Process | None:
     from django.contrib.contenttypes.models import ContentType
 
-    return (flow_class.process_class._default_manager.filter(
-        flow_class=flow_class, artifact_content_type=ContentType.objects.get_for_model(artifact),
-        artifact_object_id=artifact.pk).order_by("-pk").first())
+    return (
+        flow_class.process_class._default_manager.filter(
+            flow_class=flow_class,
+            artifact_content_type=ContentType.objects.get_for_model(artifact),
+            artifact_object_id=artifact.pk,
+        )
+        .order_by("-pk")
+        .first()
+    )
 
 
 def open_task(flow_class, node_name: str, artifact: Model) -> Task | None:
@@ -158,8 +169,11 @@ def open_task(flow_class, node_name: str, artifact: Model) -> Task | None:
     if process is None:
         return None
     node = getattr(flow_class.instance, node_name)
-    return (flow_class.task_class._default_manager.filter(process=process, flow_task=node)
-            .exclude(status__in=[*FINISHED, STATUS.REVIVED]).first())
+    return (
+        flow_class.task_class._default_manager.filter(process=process, flow_task=node)
+        .exclude(status__in=[*FINISHED, STATUS.REVIVED])
+        .first()
+    )
 
 
 def finish_handle(flow_class, node_name: str, artifact: Model, **kwargs: Any) -> None:
@@ -201,9 +215,14 @@ def _artifacts_by_name() -> GenericPrefetch:
     """Prefetch each task's artifact with what its __str__ reads (`str_related`): one query per kind, no more."""
     from django.apps import apps
 
-    return GenericPrefetch("process__artifact", [
-        model._default_manager.select_related(*model.str_related)
-        for model in apps.get_models() if hasattr(model, "str_related")])
+    return GenericPrefetch(
+        "process__artifact",
+        [
+            model._default_manager.select_related(*model.str_related)
+            for model in apps.get_models()
+            if hasattr(model, "str_related")
+        ],
+    )
 
 
 def open_tasks_for(user, flow_classes: list) -> list[Task]:
@@ -214,7 +233,9 @@ def open_tasks_for(user, flow_classes: list) -> list[Task]:
     queue = tasks.filter(status=STATUS.NEW).user_queue(user).values("pk")
     result = list(
         tasks.filter(Q(pk__in=queue) | Q(status=STATUS.ASSIGNED, owner=user))
-        .select_related("process").prefetch_related(_artifacts_by_name()).order_by("created")
+        .select_related("process")
+        .prefetch_related(_artifacts_by_name())
+        .order_by("created")
     )
     # Node URLs exist once the site's URLconf is built; outside a request it may not be yet.
     import_module(settings.ROOT_URLCONF)
@@ -241,7 +262,8 @@ class _TierChartView(FlowChartView):
         process_pk = kwargs.get("process_pk")
         if process_pk is not None:
             process = self.flow_class.process_class._default_manager.filter(
-                pk=process_pk, flow_class=self.flow_class).first()
+                pk=process_pk, flow_class=self.flow_class
+            ).first()
             if process is None:
                 raise Http404
             if not self.flow_class.instance.has_view_permission(request.user, obj=process):

@@ -20,8 +20,9 @@ class BannerFormLayout(FormLayout):
     def append_non_field_errors(self, form: forms.BaseForm, root: ElementTree.Element) -> None:
         errors = [*form.non_field_errors(), *(e for field in form.hidden_fields() for e in field.errors)]
         if errors:
-            banner = ElementTree.SubElement(root, "div", {"class": "vc-errors", "role": "alert",
-                                                          "data-testid": "form-errors"})
+            banner = ElementTree.SubElement(
+                root, "div", {"class": "vc-errors", "role": "alert", "data-testid": "form-errors"}
+            )
             for error in errors:
                 ElementTree.SubElement(banner, "p").text = str(error)
 

@@ -28,6 +28,5 @@ def require_perm(user: User | None, perm: str, obj: Model, *, action: str) -> No
     """Refuse (403) a user acting outside their tier, and leave an audit record of the attempt."""
     if may(user, perm, obj):
         return
-    audit_refusal(action=f"{action}.refused", actor=user, obj=obj,
-                  reason=_("越权操作被拒绝"), data={"perm": perm})
+    audit_refusal(action=f"{action}.refused", actor=user, obj=obj, reason=_("越权操作被拒绝"), data={"perm": perm})
     raise PermissionDenied(_("您无权对此事项进行该操作。"))

@@ -111,8 +111,11 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _flag("少数民族村"),
         Column("年度", note=gettext_lazy("4 位年份;年度与两项收入要么都填,要么都不填"), width=8),
         Column("村集体收入(元)", note=gettext_lazy("当年村集体经济总收入,可带千分位逗号"), width=16),
-        Column("其中上级补助(元)", width=18, note=gettext_lazy(
-            "总收入中来自上级的补助,不得为负;经济薄弱村、空壳村据此自动认定")),
+        Column(
+            "其中上级补助(元)",
+            width=18,
+            note=gettext_lazy("总收入中来自上级的补助,不得为负;经济薄弱村、空壳村据此自动认定"),
+        ),
     ),
     UNITS: (
         Column("单位代码", True, gettext_lazy("唯一代码"), 12, text=True),
@@ -195,13 +198,17 @@ class ImportResult:
 
     def lines(self) -> list[str]:
         """Describe the result in Chinese, one line per sheet."""
-        lines = [_("导入完成:%(county)s(%(code)s),文件 %(files)s") % {
-            "county": self.county.name, "code": self.county.code, "files": "、".join(self.files)}]
+        lines = [
+            _("导入完成:%(county)s(%(code)s),文件 %(files)s")
+            % {"county": self.county.name, "code": self.county.code, "files": "、".join(self.files)}
+        ]
         if self.county_created:
             lines.append(_("  新建县:%(county)s") % {"county": self.county.name})
         for sheet in SHEETS:
-            lines.append(_("  %(sheet)s:新增 %(created)s,更新 %(updated)s,未变 %(unchanged)s") % {
-                "sheet": sheet, **self.counts[sheet]})
+            lines.append(
+                _("  %(sheet)s:新增 %(created)s,更新 %(updated)s,未变 %(unchanged)s")
+                % {"sheet": sheet, **self.counts[sheet]}
+            )
         lines.append(_("  村集体收入:新增 %(created)s,更新 %(updated)s,未变 %(unchanged)s") % self.incomes)
         lines.append(_("  新建干部账号:%(n)s 个") % {"n": self.users_created})
         return lines
@@ -268,8 +275,9 @@ def _sheet_from_rows(
         headers[name] = index
     kind = kind or _kind_from_headers(headers)
     if kind is None:
-        issues.append(ImportIssue(where, 1, "", _(
-            "无法识别是哪一张表:请把文件名或表头改为 乡镇、行政村、单位、干部 之一的格式")))
+        issues.append(
+            ImportIssue(where, 1, "", _("无法识别是哪一张表:请把文件名或表头改为 乡镇、行政村、单位、干部 之一的格式"))
+        )
         return None
     for column in COLUMNS[kind]:
         if column.required and column.header not in headers:
@@ -301,8 +309,10 @@ def _read_csv(name: str, data: bytes, issues: list[ImportIssue]) -> list[_Sheet]
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
     try:
-        rows = [tuple(cell or None for cell in row) for row in csv.reader(io.StringIO(text, newline=""),
-                                                                           delimiter=delimiter)]
+        rows = [
+            tuple(cell or None for cell in row)
+            for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        ]
     except csv.Error as exc:
         issues.append(ImportIssue(name, None, "", _("CSV 格式错误:%(error)s") % {"error": exc}))
         return []
@@ -334,9 +344,15 @@ def _read_workbook(name: str, data: bytes, label_with_file: bool, issues: list[I
         finally:
             book.close()
     if not any(_kind_from_name(title) for title in titles):
-        issues.append(ImportIssue(name, None, "", _(
-            "工作簿中没有名为 乡镇、行政村、单位、干部 的工作表(现有:%(titles)s)") % {
-                "titles": "、".join(titles)}))
+        issues.append(
+            ImportIssue(
+                name,
+                None,
+                "",
+                _("工作簿中没有名为 乡镇、行政村、单位、干部 的工作表(现有:%(titles)s)")
+                % {"titles": "、".join(titles)},
+            )
+        )
     return sheets
 
 
@@ -607,8 +623,11 @@ def _check_village(row: _Row) -> _Planned:
     if given:
         for header in _INCOME:
             if header not in given:
-                row.error(header, _("填写了%(given)s时,年度、村集体收入、其中上级补助三项都必须填写") % {
-                    "given": "、".join(f"「{h}」" for h in given)})
+                row.error(
+                    header,
+                    _("填写了%(given)s时,年度、村集体收入、其中上级补助三项都必须填写")
+                    % {"given": "、".join(f"「{h}」" for h in given)},
+                )
     if subsidies is not None and subsidies < 0:
         row.error("其中上级补助(元)", _("上级补助不能为负数"))
     if year is not None and total is not None and subsidies is not None:
@@ -643,8 +662,15 @@ def _check_cadre(row: _Row) -> _Planned:
     for header, attr in _CADRE_FLAGS.items():
         if row.has(header):
             fields[attr] = row.flag(header)
-    return _Planned(row.ref, number, name, fields, parent=unit, parent_header="所属单位",
-                    on_create={"gender": derived_gender, "birth_date": derived_birth})
+    return _Planned(
+        row.ref,
+        number,
+        name,
+        fields,
+        parent=unit,
+        parent_header="所属单位",
+        on_create={"gender": derived_gender, "birth_date": derived_birth},
+    )
 
 
 _CHECKERS = {TOWNSHIPS: _check_township, VILLAGES: _check_village, UNITS: _check_unit, CADRES: _check_cadre}
@@ -666,14 +692,19 @@ def _check_sheets(sheets: Sequence[_Sheet], issues: list[ImportIssue]) -> dict[s
                     first = keys.setdefault(item.key, item.ref)
                     if first != item.ref:
                         what = _("身份证号") if kind == CADRES else _("代码")
-                        row.error(_KEY_HEADER[kind], _("%(what)s「%(key)s」与%(first)s重复") % {
-                            "what": what, "key": item.key, "first": item.ref.near(first)})
+                        row.error(
+                            _KEY_HEADER[kind],
+                            _("%(what)s「%(key)s」与%(first)s重复")
+                            % {"what": what, "key": item.key, "first": item.ref.near(first)},
+                        )
                 # Cadres may share a name; villages are checked per township once it is resolved.
                 if item.name and kind in (TOWNSHIPS, UNITS):
                     first = names.setdefault(item.name, item.ref)
                     if first != item.ref:
-                        row.error(_NAME_HEADER[kind], _("名称「%(name)s」与%(first)s重复") % {
-                            "name": item.name, "first": item.ref.near(first)})
+                        row.error(
+                            _NAME_HEADER[kind],
+                            _("名称「%(name)s」与%(first)s重复") % {"name": item.name, "first": item.ref.near(first)},
+                        )
                 planned[kind].append(item)
     if not issues and not any(planned.values()):
         issues.append(ImportIssue("", None, "", _("文件中没有数据行,没有可导入的内容")))
@@ -688,14 +719,21 @@ def _check_sheets(sheets: Sequence[_Sheet], issues: list[ImportIssue]) -> dict[s
 class _Tier:
     """Townships or units of the county as they will be after the import: resolves names and codes."""
 
-    def __init__(self, model: type[Township] | type[Unit], county: County, rows: list[_Planned],
-                 kind: str, issues: list[ImportIssue]):
+    def __init__(
+        self,
+        model: type[Township] | type[Unit],
+        county: County,
+        rows: list[_Planned],
+        kind: str,
+        issues: list[ImportIssue],
+    ):
         label = model._meta.verbose_name
         self.existing: dict[str, Any] = {}
         if county.pk:
             self.existing = {obj.code: obj for obj in model.objects.filter(county=county)}
         elsewhere = {
-            obj.code: obj for obj in model.objects.filter(code__in=[r.key for r in rows]).select_related("county")
+            obj.code: obj
+            for obj in model.objects.filter(code__in=[r.key for r in rows]).select_related("county")
             if obj.county_id != county.pk
         }
         self.names = {obj.name: code for code, obj in self.existing.items()}
@@ -703,14 +741,26 @@ class _Tier:
         for row in rows:
             other = elsewhere.get(row.key)
             if other is not None:
-                issues.append(ImportIssue(row.ref.where, row.ref.row, _KEY_HEADER[kind], _(
-                    "代码「%(code)s」已被%(county)s的%(label)s「%(name)s」使用") % {
-                        "code": row.key, "county": other.county.name, "label": label, "name": other.name}))
+                issues.append(
+                    ImportIssue(
+                        row.ref.where,
+                        row.ref.row,
+                        _KEY_HEADER[kind],
+                        _("代码「%(code)s」已被%(county)s的%(label)s「%(name)s」使用")
+                        % {"code": row.key, "county": other.county.name, "label": label, "name": other.name},
+                    )
+                )
             holder = self.names.get(row.name)
             if holder is not None and holder != row.key and holder not in renamed:
-                issues.append(ImportIssue(row.ref.where, row.ref.row, _NAME_HEADER[kind], _(
-                    "名称「%(name)s」已被现有%(label)s(代码 %(code)s)使用") % {
-                        "name": row.name, "label": label, "code": holder}))
+                issues.append(
+                    ImportIssue(
+                        row.ref.where,
+                        row.ref.row,
+                        _NAME_HEADER[kind],
+                        _("名称「%(name)s」已被现有%(label)s(代码 %(code)s)使用")
+                        % {"name": row.name, "label": label, "code": holder},
+                    )
+                )
         self.names = {name: code for name, code in self.names.items() if code not in renamed}
         self.codes = set(self.existing) | renamed
         for row in rows:
@@ -724,9 +774,15 @@ class _Tier:
 
 
 def _unknown(row: _Planned, label: str, issues: list[ImportIssue]) -> None:
-    issues.append(ImportIssue(row.ref.where, row.ref.row, row.parent_header, _(
-        "%(label)s「%(value)s」不存在(本次导入和本县已有数据中都没有这个名称或代码)") % {
-            "label": label, "value": row.parent}))
+    issues.append(
+        ImportIssue(
+            row.ref.where,
+            row.ref.row,
+            row.parent_header,
+            _("%(label)s「%(value)s」不存在(本次导入和本县已有数据中都没有这个名称或代码)")
+            % {"label": label, "value": row.parent},
+        )
+    )
 
 
 def _check_against_database(
@@ -741,7 +797,8 @@ def _check_against_database(
     by_code = {v.code: v for v in db_villages}
     in_county = (
         Village.objects.filter(township__county=county).values_list("code", "name", "township__code")
-        if county.pk else []
+        if county.pk
+        else []
     )
     village_names = {(township, name): code for code, name, township in in_county}
     importing = {v.key for v in villages}
@@ -752,28 +809,49 @@ def _check_against_database(
             _unknown(row, _("乡镇"), issues)
         existing = by_code.get(row.key)
         if existing is not None and existing.township.county_id != county.pk:
-            issues.append(ImportIssue(row.ref.where, row.ref.row, "村代码", _(
-                "代码「%(code)s」已被%(county)s%(township)s的「%(name)s」使用") % {
-                    "code": row.key, "county": existing.township.county.name,
-                    "township": existing.township.name, "name": existing.name}))
+            issues.append(
+                ImportIssue(
+                    row.ref.where,
+                    row.ref.row,
+                    "村代码",
+                    _("代码「%(code)s」已被%(county)s%(township)s的「%(name)s」使用")
+                    % {
+                        "code": row.key,
+                        "county": existing.township.county.name,
+                        "township": existing.township.name,
+                        "name": existing.name,
+                    },
+                )
+            )
         holder = village_names.get((township, row.name))
         first = seen.setdefault((township or row.parent, row.name), row.ref)
         if first != row.ref:
-            issues.append(ImportIssue(row.ref.where, row.ref.row, "村名称", _(
-                "同一乡镇内村名「%(name)s」与%(first)s重复") % {"name": row.name, "first": row.ref.near(first)}))
+            issues.append(
+                ImportIssue(
+                    row.ref.where,
+                    row.ref.row,
+                    "村名称",
+                    _("同一乡镇内村名「%(name)s」与%(first)s重复") % {"name": row.name, "first": row.ref.near(first)},
+                )
+            )
         elif township and holder and holder != row.key and holder not in importing:
-            issues.append(ImportIssue(row.ref.where, row.ref.row, "村名称", _(
-                "该乡镇已有同名的村(代码 %(code)s)") % {"code": holder}))
+            issues.append(
+                ImportIssue(
+                    row.ref.where, row.ref.row, "村名称", _("该乡镇已有同名的村(代码 %(code)s)") % {"code": holder}
+                )
+            )
         row.fields["township"] = township
 
     cadres = planned[CADRES]
     existing_cadres = {
-        c.id_number: c for c in Cadre.objects.filter(id_number__in=[c.key for c in cadres])
-        .select_related("unit__county")
+        c.id_number: c
+        for c in Cadre.objects.filter(id_number__in=[c.key for c in cadres]).select_related("unit__county")
     }
-    taken = set(User.objects.filter(
-        username__in=[c.key for c in cadres] + [c.fields.get("phone") for c in cadres if c.fields.get("phone")]
-    ).values_list("username", flat=True))
+    taken = set(
+        User.objects.filter(
+            username__in=[c.key for c in cadres] + [c.fields.get("phone") for c in cadres if c.fields.get("phone")]
+        ).values_list("username", flat=True)
+    )
     usernames: dict[str, str] = {}
     for row in cadres:
         unit = units.resolve(row.parent)
@@ -783,23 +861,43 @@ def _check_against_database(
         existing = existing_cadres.get(row.key)
         if existing is not None:
             if existing.unit.county_id != county.pk:
-                issues.append(ImportIssue(row.ref.where, row.ref.row, "身份证号", _(
-                    "该身份证号已是%(county)s%(unit)s的干部「%(name)s」,不能导入本县") % {
-                        "county": existing.unit.county.name, "unit": existing.unit.name, "name": existing.name}))
+                issues.append(
+                    ImportIssue(
+                        row.ref.where,
+                        row.ref.row,
+                        "身份证号",
+                        _("该身份证号已是%(county)s%(unit)s的干部「%(name)s」,不能导入本县")
+                        % {"county": existing.unit.county.name, "unit": existing.unit.name, "name": existing.name},
+                    )
+                )
             elif row.name and existing.name != row.name:
                 # The ID number is the person: a different name means a wrong number, not a rename.
-                issues.append(ImportIssue(row.ref.where, row.ref.row, "身份证号", _(
-                    "该身份证号已登记为%(unit)s的干部「%(name)s」,与本行姓名「%(row_name)s」不符:"
-                    "请核对身份证号(更名请在系统中修改)") % {
-                        "unit": existing.unit.name, "name": existing.name, "row_name": row.name}))
+                issues.append(
+                    ImportIssue(
+                        row.ref.where,
+                        row.ref.row,
+                        "身份证号",
+                        _(
+                            "该身份证号已登记为%(unit)s的干部「%(name)s」,与本行姓名「%(row_name)s」不符:"
+                            "请核对身份证号(更名请在系统中修改)"
+                        )
+                        % {"unit": existing.unit.name, "name": existing.name, "row_name": row.name},
+                    )
+                )
             continue
         if row.key in usernames:
             continue  # a duplicate ID number, already reported
         phone = row.fields.get("phone")
         username = phone if phone and phone not in taken else row.key
         if username in taken:
-            issues.append(ImportIssue(row.ref.where, row.ref.row, "身份证号", _(
-                "账号名「%(username)s」已被其他账号占用,无法为该干部建立账号") % {"username": username}))
+            issues.append(
+                ImportIssue(
+                    row.ref.where,
+                    row.ref.row,
+                    "身份证号",
+                    _("账号名「%(username)s」已被其他账号占用,无法为该干部建立账号") % {"username": username},
+                )
+            )
         taken.add(username)
         usernames[row.key] = username
     return townships, units, usernames
@@ -839,8 +937,12 @@ def _release_names(rows: list[_Planned], existing: dict[str, Any]) -> None:
 
 
 def _write(
-    planned: dict[str, list[_Planned]], county: County, townships: _Tier, units: _Tier,
-    usernames: dict[str, str], result: ImportResult,
+    planned: dict[str, list[_Planned]],
+    county: County,
+    townships: _Tier,
+    units: _Tier,
+    usernames: dict[str, str],
+    result: ImportResult,
 ) -> None:
     if county.pk is None:
         county.save()
@@ -922,18 +1024,25 @@ def county_import(*, files: Sequence[str | PathLike[str]], county: County, by: U
                 raise ImportRejected(_in_reading_order(issues, sheets))
             _write(planned, county, townships, units, usernames, result)
             audit_record(
-                action="county.import", actor=by, obj=county, reason="、".join(names),
+                action="county.import",
+                actor=by,
+                obj=county,
+                reason="、".join(names),
                 data={
-                    "files": names, "counts": result.counts, "incomes": result.incomes,
-                    "users_created": result.users_created, "county_created": result.county_created,
+                    "files": names,
+                    "counts": result.counts,
+                    "incomes": result.incomes,
+                    "users_created": result.users_created,
+                    "county_created": result.county_created,
                 },
             )
     except DatabaseError as exc:
         # Checks above mirror the constraints; this catches a concurrent writer or a missed case.
         if result.county_created:
             county.pk, county._state.adding = None, True
-        raise ImportRejected([ImportIssue("", None, "", _("写入数据库失败,未导入任何数据:%(error)s") % {
-            "error": exc})]) from exc
+        raise ImportRejected(
+            [ImportIssue("", None, "", _("写入数据库失败,未导入任何数据:%(error)s") % {"error": exc})]
+        ) from exc
     return result
 
 

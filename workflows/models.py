@@ -88,9 +88,7 @@ class Township(models.Model):
         TOWNSHIP = "township", _("乡")
         SUBDISTRICT = "subdistrict", _("街道")
 
-    county = models.ForeignKey(
-        County, on_delete=models.PROTECT, related_name="townships", verbose_name=_("县")
-    )
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="townships", verbose_name=_("县"))
     code = models.CharField(_("乡镇代码"), max_length=20, unique=True)
     name = models.CharField(_("乡镇名称"), max_length=50)
     kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices, default=Kind.TOWN)
@@ -101,9 +99,7 @@ class Township(models.Model):
         verbose_name = _("乡镇(街道)")
         verbose_name_plural = _("乡镇(街道)")
         ordering = ["code"]
-        constraints = [
-            models.UniqueConstraint(fields=["county", "name"], name="township_name_unique_in_county")
-        ]
+        constraints = [models.UniqueConstraint(fields=["county", "name"], name="township_name_unique_in_county")]
         permissions = [
             (perms.VIEW_TOWNSHIP, _("查看本乡镇记录")),
             (perms.MANAGE_STATIONED, _("管理驻本乡镇干部")),
@@ -145,9 +141,7 @@ class Village(models.Model):
         verbose_name = _("行政村")
         verbose_name_plural = _("行政村")
         ordering = ["code"]
-        constraints = [
-            models.UniqueConstraint(fields=["township", "name"], name="village_name_unique_in_township")
-        ]
+        constraints = [models.UniqueConstraint(fields=["township", "name"], name="village_name_unique_in_township")]
 
     def __str__(self) -> str:
         return self.name
@@ -287,9 +281,7 @@ class Post(models.Model):
     role = models.CharField(_("职务"), max_length=24, choices=Role.choices)
     county = models.ForeignKey(County, on_delete=models.PROTECT, null=True, blank=True, related_name="posts")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="posts")
-    township = models.ForeignKey(
-        Township, on_delete=models.PROTECT, null=True, blank=True, related_name="posts"
-    )
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, null=True, blank=True, related_name="posts")
     title = models.CharField(_("职务名称"), max_length=50, blank=True)
     started_at = models.DateTimeField(_("任职时间"), default=timezone.now)
     ended_at = models.DateTimeField(_("免职时间"), null=True, blank=True)
@@ -304,12 +296,14 @@ class Post(models.Model):
             models.CheckConstraint(
                 name="post_on_its_tier",
                 condition=(
-                    Q(role__in=["org_dept", "auditor"], county__isnull=False, unit__isnull=True,
-                      township__isnull=True)
-                    | Q(role__in=["unit_head", "unit_deputy"], unit__isnull=False, county__isnull=True,
-                        township__isnull=True)
-                    | Q(role="township_committee", township__isnull=False, county__isnull=True,
-                        unit__isnull=True)
+                    Q(role__in=["org_dept", "auditor"], county__isnull=False, unit__isnull=True, township__isnull=True)
+                    | Q(
+                        role__in=["unit_head", "unit_deputy"],
+                        unit__isnull=False,
+                        county__isnull=True,
+                        township__isnull=True,
+                    )
+                    | Q(role="township_committee", township__isnull=False, county__isnull=True, unit__isnull=True)
                 ),
             ),
             # One head and exactly one deputy in charge per unit at a time (R-O2).
@@ -319,11 +313,13 @@ class Post(models.Model):
                 name="one_active_head_and_deputy_per_unit",
             ),
             models.UniqueConstraint(
-                fields=["user", "role", "county"], condition=Q(ended_at__isnull=True, county__isnull=False),
+                fields=["user", "role", "county"],
+                condition=Q(ended_at__isnull=True, county__isnull=False),
                 name="no_duplicate_active_county_post",
             ),
             models.UniqueConstraint(
-                fields=["user", "role", "unit"], condition=Q(ended_at__isnull=True, unit__isnull=False),
+                fields=["user", "role", "unit"],
+                condition=Q(ended_at__isnull=True, unit__isnull=False),
                 name="no_duplicate_active_unit_post",
             ),
             models.UniqueConstraint(
@@ -351,7 +347,11 @@ class AuditEvent(models.Model):
     seq = models.PositiveBigIntegerField(_("序号"), unique=True)
     at = models.DateTimeField(_("时间(UTC)"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("操作人"),
     )
     actor_name = models.CharField(_("操作人姓名"), max_length=150, blank=True)

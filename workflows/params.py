@@ -34,8 +34,14 @@ def _raw(params: Mapping[str, str], name: str) -> str:
     return (params.get(name) or "").strip()
 
 
-def read_int(params: Mapping[str, str], name: str, *, default: int | None = None, min_value: int | None = None,
-             max_value: int | None = None) -> int | None:
+def read_int(
+    params: Mapping[str, str],
+    name: str,
+    *,
+    default: int | None = None,
+    min_value: int | None = None,
+    max_value: int | None = None,
+) -> int | None:
     """A whole number, or `default` when the parameter is absent or empty."""
     raw = _raw(params, name)
     if not raw:
@@ -44,9 +50,15 @@ def read_int(params: Mapping[str, str], name: str, *, default: int | None = None
         raise BadInput(_("参数「%(name)s」应为整数,收到「%(value)s」。") % {"name": name, "value": raw[:40]})
     value = int(raw)
     if (min_value is not None and value < min_value) or (max_value is not None and value > max_value):
-        raise BadInput(_("参数「%(name)s」应在 %(low)s 至 %(high)s 之间,收到 %(value)s。") % {
-            "name": name, "low": min_value if min_value is not None else "-∞",
-            "high": max_value if max_value is not None else "∞", "value": value})
+        raise BadInput(
+            _("参数「%(name)s」应在 %(low)s 至 %(high)s 之间,收到 %(value)s。")
+            % {
+                "name": name,
+                "low": min_value if min_value is not None else "-∞",
+                "high": max_value if max_value is not None else "∞",
+                "value": value,
+            }
+        )
     return value
 
 
@@ -71,8 +83,9 @@ def month_from_text(text: str) -> datetime.date:
     return datetime.date(year, month, 1)
 
 
-def read_month(params: Mapping[str, str], name: str = "month", *,
-               default: datetime.date | None = None) -> datetime.date | None:
+def read_month(
+    params: Mapping[str, str], name: str = "month", *, default: datetime.date | None = None
+) -> datetime.date | None:
     """The first day of the month named `YYYY-MM`, or `default`'s month when absent."""
     raw = _raw(params, name)
     if not raw:
@@ -91,8 +104,7 @@ def date_from_text(text: str) -> datetime.date:
     return day
 
 
-def read_date(params: Mapping[str, str], name: str, *,
-              default: datetime.date | None = None) -> datetime.date | None:
+def read_date(params: Mapping[str, str], name: str, *, default: datetime.date | None = None) -> datetime.date | None:
     raw = _raw(params, name)
     return date_from_text(raw) if raw else default
 

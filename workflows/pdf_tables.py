@@ -151,7 +151,7 @@ class _Grid:
         bracket = BRACKET.search(text)
         if len(lines) == 1 or bracket is None or bracket.start() == 0:
             return lines
-        return self.pdf.lines_of(text[: bracket.start()], width) + self.pdf.lines_of(text[bracket.start():], width)
+        return self.pdf.lines_of(text[: bracket.start()], width) + self.pdf.lines_of(text[bracket.start() :], width)
 
     def texts(self, values: list[Any]) -> list[str]:
         texts = [cell_text(v, c) for v, c in zip(values, self.table.columns, strict=False)]
@@ -204,8 +204,9 @@ class _Grid:
         pdf.set_xy(pdf.l_margin, y + height)
 
 
-def table_pdf(table: Table, *, subtitle: str, printed_on: datetime.date,
-              widths: Sequence[float] | None = None) -> bytes:
+def table_pdf(
+    table: Table, *, subtitle: str, printed_on: datetime.date, widths: Sequence[float] | None = None
+) -> bytes:
     """Print the table on A4 landscape pages as a county office files it; raise PdfFontMissing without a CJK font.
 
     `widths` are relative column widths; by default those of the columns (their widths in the sheet).
@@ -215,15 +216,15 @@ def table_pdf(table: Table, *, subtitle: str, printed_on: datetime.date,
 
     pdf.set_font(FAMILY, size=16)
     with pdf.bold():
-        pdf.multi_cell(pdf.epw, 8, table.title, align="C", wrapmode=WrapMode.CHAR,
-                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(pdf.epw, 8, table.title, align="C", wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
     pdf.set_font(FAMILY, size=10)
     printed = _("打印日期:%(date)s") % {"date": chinese_date(printed_on)}
     printed_width = pdf.get_string_width(printed) + 2 * PAD + 1
     top = pdf.get_y()
-    pdf.multi_cell(pdf.epw - printed_width, 6, subtitle, align="L", wrapmode=WrapMode.CHAR,
-                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(
+        pdf.epw - printed_width, 6, subtitle, align="L", wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    )
     below = pdf.get_y()
     pdf.set_xy(pdf.l_margin + pdf.epw - printed_width, top)
     pdf.cell(printed_width, 6, printed, align="R")
@@ -244,8 +245,16 @@ def table_pdf(table: Table, *, subtitle: str, printed_on: datetime.date,
         with pdf.local_context(text_color=70):
             pdf.set_font(FAMILY, size=NOTE_SIZE)
             pdf.ln(NOTE_GAP)
-            pdf.multi_cell(pdf.epw, LINE, table.note, align="L", wrapmode=WrapMode.CHAR, padding=0,
-                           new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.multi_cell(
+                pdf.epw,
+                LINE,
+                table.note,
+                align="L",
+                wrapmode=WrapMode.CHAR,
+                padding=0,
+                new_x=XPos.LMARGIN,
+                new_y=YPos.NEXT,
+            )
     _signature(pdf)
     return bytes(pdf.output())
 

@@ -23,5 +23,4 @@ def audit_policy_changes(using: str = "default", **kwargs) -> None:
     if before == now:
         return
     changed = {k: {"from": before.get(k), "to": v} for k, v in now.items() if before.get(k) != v}
-    audit_record(action="policy.change", actor=None, data={"policy": now, "changed": changed},
-                 reason="settings.POLICY")
+    audit_record(action="policy.change", actor=None, data={"policy": now, "changed": changed}, reason="settings.POLICY")

@@ -25,14 +25,22 @@ def preview(table: Table) -> dict:
     it may wrap (only the wide columns of free text do: names and dates stay on one line)."""
 
     def cells(values: list[Any]) -> list[dict]:
-        return [{"text": cell_text(value, column), "number": column.kind in NUMERIC_KINDS,
-                 "wrap": column.width >= WRAPPING_WIDTH}
-                for value, column in zip(values, table.columns, strict=False)]
+        return [
+            {
+                "text": cell_text(value, column),
+                "number": column.kind in NUMERIC_KINDS,
+                "wrap": column.width >= WRAPPING_WIDTH,
+            }
+            for value, column in zip(values, table.columns, strict=False)
+        ]
 
-    return {"title": table.title, "note": table.note,
-            "headers": [{"text": c.header, "number": c.kind in NUMERIC_KINDS} for c in table.columns],
-            "rows": [cells(row) for row in table.rows],
-            "totals": cells(table.totals) if table.totals is not None else None}
+    return {
+        "title": table.title,
+        "note": table.note,
+        "headers": [{"text": c.header, "number": c.kind in NUMERIC_KINDS} for c in table.columns],
+        "rows": [cells(row) for row in table.rows],
+        "totals": cells(table.totals) if table.totals is not None else None,
+    }
 
 
 def report_format(request: HttpRequest) -> str | None:
@@ -41,8 +49,9 @@ def report_format(request: HttpRequest) -> str | None:
     return value if value in REPORT_FORMATS else None
 
 
-def report_download(fmt: str, table: Table, *, filename: str, subtitle: str,
-                    widths: Sequence[float] | None = None) -> HttpResponse:
+def report_download(
+    fmt: str, table: Table, *, filename: str, subtitle: str, widths: Sequence[float] | None = None
+) -> HttpResponse:
     """The table as an xlsx sheet or a filed PDF; `filename` without its extension. PDF: may raise PdfFontMissing."""
     if fmt == "xlsx":
         return export_response("xlsx", table, filename)

@@ -13,8 +13,9 @@ def villages_with_income(queryset: QuerySet[Village] | None = None) -> QuerySet[
     """Villages annotated with their latest year's own income (`latest_own_income`, `latest_income_year`)."""
     queryset = Village.objects.all() if queryset is None else queryset
     latest = VillageIncome.objects.filter(village=OuterRef("pk")).order_by("-year")
-    own = ExpressionWrapper(F("total_income") - F("subsidies"), output_field=DecimalField(max_digits=14,
-                                                                                          decimal_places=2))
+    own = ExpressionWrapper(
+        F("total_income") - F("subsidies"), output_field=DecimalField(max_digits=14, decimal_places=2)
+    )
     return queryset.select_related("township").annotate(
         latest_own_income=Subquery(latest.annotate(own=own).values("own")[:1]),
         latest_income_year=Subquery(latest.values("year")[:1]),
@@ -46,9 +47,7 @@ def village_category_counts(queryset: QuerySet[Village]) -> dict[str, int]:
 
 
 def active_posts_of(user: User) -> list[Post]:
-    return list(
-        Post.objects.active().filter(user=user).select_related("county", "unit__county", "township__county")
-    )
+    return list(Post.objects.active().filter(user=user).select_related("county", "unit__county", "township__county"))
 
 
 def cadres_for(user: User) -> QuerySet[Cadre]:
@@ -57,16 +56,22 @@ def cadres_for(user: User) -> QuerySet[Cadre]:
 
 
 def units_for(user: User) -> QuerySet[Unit]:
-    return visible_to(user, Unit.objects.select_related("county")).annotate(
-        cadre_count=Count("cadres", distinct=True),
-        reserve_count=Count("cadres", filter=Q(cadres__is_reserve=True), distinct=True),
-    ).order_by("code")
+    return (
+        visible_to(user, Unit.objects.select_related("county"))
+        .annotate(
+            cadre_count=Count("cadres", distinct=True),
+            reserve_count=Count("cadres", filter=Q(cadres__is_reserve=True), distinct=True),
+        )
+        .order_by("code")
+    )
 
 
 def townships_for(user: User) -> QuerySet[Township]:
-    return visible_to(user, Township.objects.select_related("county")).annotate(
-        village_count=Count("villages")
-    ).order_by("code")
+    return (
+        visible_to(user, Township.objects.select_related("county"))
+        .annotate(village_count=Count("villages"))
+        .order_by("code")
+    )
 
 
 def villages_for(user: User) -> QuerySet[Village]:
@@ -89,4 +94,5 @@ def audit_events_for(user: User, counties: list[int] | None = None) -> QuerySet[
     if not counties:
         return AuditEvent.objects.none()
     return AuditEvent.objects.filter(Q(county_id__in=counties) | Q(county__isnull=True)).select_related(
-        "actor", "content_type", "unit", "township")
+        "actor", "content_type", "unit", "township"
+    )

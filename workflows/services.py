@@ -39,8 +39,9 @@ def post_appoint(*, user: User, role: str, tier: Tier, by: User | None, title: s
     tier_name = ROLE_TIER[role]
     expected = {"county": County, "unit": Unit, "township": Township}[tier_name]
     if not isinstance(tier, expected):
-        raise ValidationError(_("%(role)s 只能在%(tier)s任职。") % {
-            "role": role.label, "tier": expected._meta.verbose_name})
+        raise ValidationError(
+            _("%(role)s 只能在%(tier)s任职。") % {"role": role.label, "tier": expected._meta.verbose_name}
+        )
     _check_may_manage_posts(by, tier)
     try:
         with transaction.atomic():
@@ -49,16 +50,26 @@ def post_appoint(*, user: User, role: str, tier: Tier, by: User | None, title: s
             for codename in codenames:
                 assign_perm(f"workflows.{codename}", user, tier)
             audit_record(
-                action="post.appoint", actor=by, obj=tier, to_state=role,
-                data={"user": user.username, "name": user.get_full_name(), "post": post.pk, "title": title,
-                      "granted": codenames},
+                action="post.appoint",
+                actor=by,
+                obj=tier,
+                to_state=role,
+                data={
+                    "user": user.username,
+                    "name": user.get_full_name(),
+                    "post": post.pk,
+                    "title": title,
+                    "granted": codenames,
+                },
             )
     except IntegrityError as exc:
         if role in (Role.UNIT_HEAD, Role.UNIT_DEPUTY):
-            raise ValidationError(_("%(tier)s已有在任的%(role)s,请先免去其职务。") % {
-                "tier": tier, "role": role.label}) from exc
-        raise ValidationError(_("%(user)s 已在%(tier)s担任%(role)s。") % {
-            "user": user, "tier": tier, "role": role.label}) from exc
+            raise ValidationError(
+                _("%(tier)s已有在任的%(role)s,请先免去其职务。") % {"tier": tier, "role": role.label}
+            ) from exc
+        raise ValidationError(
+            _("%(user)s 已在%(tier)s担任%(role)s。") % {"user": user, "tier": tier, "role": role.label}
+        ) from exc
     _forget_cached_perms(user)
     return post
 
@@ -82,9 +93,12 @@ def post_end(*, post: Post, by: User | None, reason: str = "") -> Post:
         for codename in revoked:
             remove_perm(f"workflows.{codename}", post.user, tier)
         audit_record(
-            action="post.end", actor=by, obj=tier, from_state=post.role, reason=reason,
-            data={"user": post.user.username, "name": post.user.get_full_name(), "post": post.pk,
-                  "revoked": revoked},
+            action="post.end",
+            actor=by,
+            obj=tier,
+            from_state=post.role,
+            reason=reason,
+            data={"user": post.user.username, "name": post.user.get_full_name(), "post": post.pk, "revoked": revoked},
         )
     _forget_cached_perms(post.user)
     return post
@@ -98,10 +112,14 @@ def post_grants_sync(using: str = "default", **kwargs) -> int:
 
     tiers = {"county": County, "unit": Unit, "township": Township}
     content_types = ContentType.objects.db_manager(using).get_for_models(*tiers.values())
-    permissions = {p.codename: p for p in Permission.objects.using(using).filter(
-        content_type__in=content_types.values())}
-    held = set(UserObjectPermission.objects.using(using).values_list(
-        "user_id", "permission__codename", "content_type_id", "object_pk"))
+    permissions = {
+        p.codename: p for p in Permission.objects.using(using).filter(content_type__in=content_types.values())
+    }
+    held = set(
+        UserObjectPermission.objects.using(using).values_list(
+            "user_id", "permission__codename", "content_type_id", "object_pk"
+        )
+    )
     missing = []
     for post in Post.objects.using(using).active():
         tier_name = ROLE_TIER[Role(post.role)]
@@ -110,11 +128,21 @@ def post_grants_sync(using: str = "default", **kwargs) -> int:
         for codename in ROLE_PERMISSIONS[post.role]:
             if codename in permissions and (post.user_id, codename, content_type.pk, tier_pk) not in held:
                 held.add((post.user_id, codename, content_type.pk, tier_pk))
-                missing.append(UserObjectPermission(user_id=post.user_id, permission=permissions[codename],
-                                                    content_type=content_type, object_pk=tier_pk))
+                missing.append(
+                    UserObjectPermission(
+                        user_id=post.user_id,
+                        permission=permissions[codename],
+                        content_type=content_type,
+                        object_pk=tier_pk,
+                    )
+                )
     if missing:
         with transaction.atomic(using=using):
             UserObjectPermission.objects.using(using).bulk_create(missing)
-            audit_record(action="post.grants_sync", actor=None, reason=_("按当前角色权限补授在任职务的权限"),
-                         data={"granted": sorted({(g.user_id, g.permission.codename, g.object_pk) for g in missing})})
+            audit_record(
+                action="post.grants_sync",
+                actor=None,
+                reason=_("按当前角色权限补授在任职务的权限"),
+                data={"granted": sorted({(g.user_id, g.permission.codename, g.object_pk) for g in missing})},
+            )
     return len(missing)

@@ -15,8 +15,9 @@ from django.views.generic import FormView
 def safe_back(request, default: str) -> str:
     """Where a page's ?back= asks to return to, if it is on this site; never another host or a script URL."""
     back = request.GET.get("back", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
-                                                require_https=request.is_secure()):
+    if back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return back
     return default
 

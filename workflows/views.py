@@ -83,11 +83,19 @@ class HomeView(LoginRequiredMixin, TemplateView):
         if cadre is not None:
             from dispatch.models import Dispatch
 
-            cadre.recent_dispatches = list(Dispatch.objects.filter(cadre=cadre).select_related(
-                "village__township").order_by("-year", "-nominated_at")[:3])
+            cadre.recent_dispatches = list(
+                Dispatch.objects.filter(cadre=cadre)
+                .select_related("village__township")
+                .order_by("-year", "-nominated_at")[:3]
+            )
         tasks = open_tasks_for(user, [import_string(path) for path in settings.WORKFLOW_FLOWS])
-        context.update(sections=sections, cadre=cadre, has_role=bool(posts or cadre), tasks=tasks,
-                       duties=duties_for(user, today=timezone.localdate()))
+        context.update(
+            sections=sections,
+            cadre=cadre,
+            has_role=bool(posts or cadre),
+            tasks=tasks,
+            duties=duties_for(user, today=timezone.localdate()),
+        )
         return context
 
     def _section_org_dept(self, post):
@@ -96,7 +104,8 @@ class HomeView(LoginRequiredMixin, TemplateView):
         return {
             "template": "workflows/home/org_dept.html",
             "villages": selectors.village_category_counts(villages),
-            "counts": county.townships.aggregate(n=Count("pk")) | county.units.aggregate(
+            "counts": county.townships.aggregate(n=Count("pk"))
+            | county.units.aggregate(
                 n_units=Count("pk", distinct=True),
                 n_cadres=Count("cadres", distinct=True),
                 n_reserve=Count("cadres", filter=Q(cadres__is_reserve=True), distinct=True),
@@ -201,7 +210,8 @@ class TierListView(ListModelView):
             if isinstance(field_filter, ModelChoiceFilter):
                 related = field_filter.queryset.model
                 field_filter.queryset = related._default_manager.filter(
-                    pk__in=queryset.order_by().values(field_filter.field_name))
+                    pk__in=queryset.order_by().values(field_filter.field_name)
+                )
         return filterset
 
     def is_strict_filter(self):
@@ -281,10 +291,12 @@ class UnitViewset(TierScopedViewset):
 
     def cadre_count(self, obj):
         return obj.cadre_count
+
     cadre_count.short_description = _("干部数")
 
     def reserve_count(self, obj):
         return obj.reserve_count
+
     reserve_count.short_description = _("后备干部数")
 
 
@@ -299,6 +311,7 @@ class TownshipViewset(TierScopedViewset):
 
     def village_count(self, obj):
         return obj.village_count
+
     village_count.short_description = _("行政村数")
 
 
@@ -307,8 +320,13 @@ class VillageViewset(TierScopedViewset):
     icon = "holiday_village"
     list_columns = ("code", "name", "township", "category_labels", "latest_own_income")
     list_search_fields = ["name", "code", "township__name"]
-    list_filter_fields = ["township", "is_weak_leadership", "is_election_difficult", "is_old_revolutionary",
-                          "is_ethnic_minority"]
+    list_filter_fields = [
+        "township",
+        "is_weak_leadership",
+        "is_election_difficult",
+        "is_old_revolutionary",
+        "is_ethnic_minority",
+    ]
 
     def scoped(self, user):
         return selectors.villages_for(user)
@@ -319,12 +337,14 @@ class VillageViewset(TierScopedViewset):
         # From the annotated income: a village with no income record must not cost a query of its own.
         categories = obj.recorded_categories() + income_categories(obj.latest_own_income)
         return join_list(c.label for c in categories) or "—"
+
     category_labels.short_description = _("类别")
 
     def latest_own_income(self, obj):
         if obj.latest_own_income is None:
             return "—"
         return f"{obj.latest_own_income:,.0f}({obj.latest_income_year})"
+
     latest_own_income.short_description = _("最近年度村集体自有收入(元)")
 
     def export_latest_own_income(self, obj):
@@ -332,6 +352,7 @@ class VillageViewset(TierScopedViewset):
 
     def income_year(self, obj):
         return obj.latest_income_year
+
     income_year.short_description = _("年度")
 
 
@@ -391,6 +412,3 @@ class OrganisationApp(Application):
         if not (user and user.is_authenticated):
             return True
         return _has_any_view_grant(user) or _is_cadre(user)
-
-
-

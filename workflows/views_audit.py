@@ -55,43 +55,102 @@ OBJECT_PAGES = {
 
 #: Words for the keys services put in an event's data; a key not listed is shown as it is.
 DATA_LABELS = {
-    "absences": gettext_lazy("无故缺勤天数"), "absent": gettext_lazy("不在岗"),
+    "absences": gettext_lazy("无故缺勤天数"),
+    "absent": gettext_lazy("不在岗"),
     "allowance": gettext_lazy("生活补助(元/月)"),
-    "ballots": gettext_lazy("票数"), "basically_competent": gettext_lazy("基本称职票"), "batch": gettext_lazy("批次"),
-    "cadre": gettext_lazy("干部"), "cadres": gettext_lazy("干部人数"), "changed": gettext_lazy("变更内容"),
-    "combined_score": gettext_lazy("综合得分"), "competent": gettext_lazy("称职票"),
-    "completed_on": gettext_lazy("结业日期"), "computed_grade": gettext_lazy("计算等次"), "count": gettext_lazy("数量"),
-    "counts": gettext_lazy("条数"), "county_created": gettext_lazy("新建县"), "created": gettext_lazy("新建"),
-    "date": gettext_lazy("日期"), "days": gettext_lazy("天数"), "days_in_village": gettext_lazy("在村天数"),
-    "ended_on": gettext_lazy("结束日期"), "ends_on": gettext_lazy("结束日期"), "excellent": gettext_lazy("优秀票"),
-    "exclusion": gettext_lazy("不宜选派情形"), "files": gettext_lazy("文件"), "filled": gettext_lazy("填报天数"),
-    "filled_by_default": gettext_lazy("按默认填报天数"), "final_grade": gettext_lazy("审定等次"),
-    "from": gettext_lazy("自"), "grade": gettext_lazy("等次"), "granted": gettext_lazy("授予权限"),
-    "held_on": gettext_lazy("评议日期"), "holiday": gettext_lazy("休息天数"), "in_village": gettext_lazy("在村"),
-    "incomes": gettext_lazy("收入记录"), "incompetent": gettext_lazy("不称职票"),
-    "inspected_on": gettext_lazy("检查日期"), "inspection": gettext_lazy("检查"), "insured": gettext_lazy("保险期间"),
-    "insurer": gettext_lazy("保险公司"), "invalid": gettext_lazy("无效票"), "issued_on": gettext_lazy("印发日期"),
-    "kind": gettext_lazy("类别"), "late_days": gettext_lazy("逾期未归天数"), "month": gettext_lazy("月份"),
-    "month_locked": gettext_lazy("月份已锁定"), "name": gettext_lazy("姓名/名称"), "number": gettext_lazy("编号"),
-    "official_published": gettext_lazy("官方日历已公布"), "on": gettext_lazy("日期"),
-    "overwritten": gettext_lazy("以请假覆盖的考勤"), "owner": gettext_lazy("本人"),
-    "party_relation": gettext_lazy("党组织关系转入日期"), "perm": gettext_lazy("所需权限"),
-    "policy": gettext_lazy("政策参数"), "post": gettext_lazy("任职编号"), "present": gettext_lazy("在岗"),
-    "printed": gettext_lazy("打印张数"), "proposed_grade": gettext_lazy("拟定等次"), "quota": gettext_lazy("名额"),
-    "recall": gettext_lazy("召回"), "replaced": gettext_lazy("覆盖原更正"),
-    "reserve_warning_shown": gettext_lazy("已提示待批后备干部"), "returned_on": gettext_lazy("返岗日期"),
-    "revoked": gettext_lazy("收回权限"), "role": gettext_lazy("职务"), "round": gettext_lazy("考评"),
-    "score": gettext_lazy("评分"), "sent": gettext_lazy("实派"), "session": gettext_lazy("评议场次"),
-    "source": gettext_lazy("来源"), "starts_on": gettext_lazy("开始日期"), "stationed_on": gettext_lazy("到村日期"),
-    "task": gettext_lazy("待办事项"), "term_ends_on": gettext_lazy("期满日期"), "terms": gettext_lazy("驻村期"),
-    "tier": gettext_lazy("层级"), "title": gettext_lazy("标题/职务名称"), "to": gettext_lazy("至"),
-    "to_org_dept": gettext_lazy("报组织部审批"), "township": gettext_lazy("乡镇"),
-    "township_score": gettext_lazy("乡镇评分"), "unit_score": gettext_lazy("单位评分"), "units": gettext_lazy("单位"),
-    "unused_days": gettext_lazy("提前返岗天数"), "user": gettext_lazy("账号"),
+    "ballots": gettext_lazy("票数"),
+    "basically_competent": gettext_lazy("基本称职票"),
+    "batch": gettext_lazy("批次"),
+    "cadre": gettext_lazy("干部"),
+    "cadres": gettext_lazy("干部人数"),
+    "changed": gettext_lazy("变更内容"),
+    "combined_score": gettext_lazy("综合得分"),
+    "competent": gettext_lazy("称职票"),
+    "completed_on": gettext_lazy("结业日期"),
+    "computed_grade": gettext_lazy("计算等次"),
+    "count": gettext_lazy("数量"),
+    "counts": gettext_lazy("条数"),
+    "county_created": gettext_lazy("新建县"),
+    "created": gettext_lazy("新建"),
+    "date": gettext_lazy("日期"),
+    "days": gettext_lazy("天数"),
+    "days_in_village": gettext_lazy("在村天数"),
+    "ended_on": gettext_lazy("结束日期"),
+    "ends_on": gettext_lazy("结束日期"),
+    "excellent": gettext_lazy("优秀票"),
+    "exclusion": gettext_lazy("不宜选派情形"),
+    "files": gettext_lazy("文件"),
+    "filled": gettext_lazy("填报天数"),
+    "filled_by_default": gettext_lazy("按默认填报天数"),
+    "final_grade": gettext_lazy("审定等次"),
+    "from": gettext_lazy("自"),
+    "grade": gettext_lazy("等次"),
+    "granted": gettext_lazy("授予权限"),
+    "held_on": gettext_lazy("评议日期"),
+    "holiday": gettext_lazy("休息天数"),
+    "in_village": gettext_lazy("在村"),
+    "incomes": gettext_lazy("收入记录"),
+    "incompetent": gettext_lazy("不称职票"),
+    "inspected_on": gettext_lazy("检查日期"),
+    "inspection": gettext_lazy("检查"),
+    "insured": gettext_lazy("保险期间"),
+    "insurer": gettext_lazy("保险公司"),
+    "invalid": gettext_lazy("无效票"),
+    "issued_on": gettext_lazy("印发日期"),
+    "kind": gettext_lazy("类别"),
+    "late_days": gettext_lazy("逾期未归天数"),
+    "month": gettext_lazy("月份"),
+    "month_locked": gettext_lazy("月份已锁定"),
+    "name": gettext_lazy("姓名/名称"),
+    "number": gettext_lazy("编号"),
+    "official_published": gettext_lazy("官方日历已公布"),
+    "on": gettext_lazy("日期"),
+    "overwritten": gettext_lazy("以请假覆盖的考勤"),
+    "owner": gettext_lazy("本人"),
+    "party_relation": gettext_lazy("党组织关系转入日期"),
+    "perm": gettext_lazy("所需权限"),
+    "policy": gettext_lazy("政策参数"),
+    "post": gettext_lazy("任职编号"),
+    "present": gettext_lazy("在岗"),
+    "printed": gettext_lazy("打印张数"),
+    "proposed_grade": gettext_lazy("拟定等次"),
+    "quota": gettext_lazy("名额"),
+    "recall": gettext_lazy("召回"),
+    "replaced": gettext_lazy("覆盖原更正"),
+    "reserve_warning_shown": gettext_lazy("已提示待批后备干部"),
+    "returned_on": gettext_lazy("返岗日期"),
+    "revoked": gettext_lazy("收回权限"),
+    "role": gettext_lazy("职务"),
+    "round": gettext_lazy("考评"),
+    "score": gettext_lazy("评分"),
+    "sent": gettext_lazy("实派"),
+    "session": gettext_lazy("评议场次"),
+    "source": gettext_lazy("来源"),
+    "starts_on": gettext_lazy("开始日期"),
+    "stationed_on": gettext_lazy("到村日期"),
+    "task": gettext_lazy("待办事项"),
+    "term_ends_on": gettext_lazy("期满日期"),
+    "terms": gettext_lazy("驻村期"),
+    "tier": gettext_lazy("层级"),
+    "title": gettext_lazy("标题/职务名称"),
+    "to": gettext_lazy("至"),
+    "to_org_dept": gettext_lazy("报组织部审批"),
+    "township": gettext_lazy("乡镇"),
+    "township_score": gettext_lazy("乡镇评分"),
+    "unit_score": gettext_lazy("单位评分"),
+    "units": gettext_lazy("单位"),
+    "unused_days": gettext_lazy("提前返岗天数"),
+    "user": gettext_lazy("账号"),
     "users_created": gettext_lazy("新建账号"),
-    "village": gettext_lazy("村"), "villagers_score": gettext_lazy("村民评议得分"), "villages": gettext_lazy("村"),
-    "visited_on": gettext_lazy("调研日期"), "visitor": gettext_lazy("调研领导"), "votes": gettext_lazy("票数"),
-    "was": gettext_lazy("原等次"), "weights": gettext_lazy("权重"), "year": gettext_lazy("年度"),
+    "village": gettext_lazy("村"),
+    "villagers_score": gettext_lazy("村民评议得分"),
+    "villages": gettext_lazy("村"),
+    "visited_on": gettext_lazy("调研日期"),
+    "visitor": gettext_lazy("调研领导"),
+    "votes": gettext_lazy("票数"),
+    "was": gettext_lazy("原等次"),
+    "weights": gettext_lazy("权重"),
+    "year": gettext_lazy("年度"),
 }
 
 
@@ -102,8 +161,12 @@ def type_key(model: type[Model]) -> str:
 @cache
 def object_models() -> dict[str, type[Model]]:
     """The kinds of record an event can name: every model of ours that belongs to a tier."""
-    found = [model for app in OBJECT_APPS for model in apps.get_app_config(app).get_models()
-             if getattr(model, "tier_paths", None)]
+    found = [
+        model
+        for app in OBJECT_APPS
+        for model in apps.get_app_config(app).get_models()
+        if getattr(model, "tier_paths", None)
+    ]
     return {type_key(model): model for model in found}
 
 
@@ -161,8 +224,9 @@ def decorate(events: list[AuditEvent]) -> list[AuditEvent]:
         event.type_label = model._meta.verbose_name if model else ""
         event.from_label = state_label(model, event.from_state)
         event.to_label = state_label(model, event.to_state)
-        event.data_items = [(key, str(DATA_LABELS.get(key, key)), readable(value))
-                            for key, value in sorted((event.data or {}).items())]
+        event.data_items = [
+            (key, str(DATA_LABELS.get(key, key)), readable(value)) for key, value in sorted((event.data or {}).items())
+        ]
     return events
 
 
@@ -176,21 +240,38 @@ def action_choices(events: QuerySet[AuditEvent]) -> list[tuple[str, str]]:
 class AuditFilterForm(forms.Form):
     """The review page's filters; every one is optional and they narrow together."""
 
-    actor = forms.CharField(label=gettext_lazy("操作人"), required=False,
-                            widget=forms.TextInput(attrs={"placeholder": gettext_lazy("姓名或账号")}))
+    actor = forms.CharField(
+        label=gettext_lazy("操作人"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("姓名或账号")}),
+    )
     action = forms.ChoiceField(label=gettext_lazy("动作"), required=False)
-    township = forms.ModelChoiceField(label=gettext_lazy("乡镇"), queryset=Township.objects.none(), required=False,
-                                      empty_label=gettext_lazy("全部乡镇"))
-    unit = forms.ModelChoiceField(label=gettext_lazy("单位"), queryset=Unit.objects.none(), required=False,
-                                  empty_label=gettext_lazy("全部单位"))
+    township = forms.ModelChoiceField(
+        label=gettext_lazy("乡镇"),
+        queryset=Township.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("全部乡镇"),
+    )
+    unit = forms.ModelChoiceField(
+        label=gettext_lazy("单位"), queryset=Unit.objects.none(), required=False, empty_label=gettext_lazy("全部单位")
+    )
     object_type = forms.ChoiceField(label=gettext_lazy("对象类型"), required=False)
     object_id = forms.CharField(label=gettext_lazy("对象编号"), required=False, max_length=64)
-    object = forms.CharField(label=gettext_lazy("对象名称"), required=False,
-                             widget=forms.TextInput(attrs={"placeholder": gettext_lazy("名称的一部分")}))
-    date_from = BoundedDateField(label=gettext_lazy("起始日期"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    date_to = BoundedDateField(label=gettext_lazy("截止日期"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    object = forms.CharField(
+        label=gettext_lazy("对象名称"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("名称的一部分")}),
+    )
+    date_from = BoundedDateField(
+        label=gettext_lazy("起始日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    date_to = BoundedDateField(
+        label=gettext_lazy("截止日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     reason = forms.CharField(label=gettext_lazy("理由包含"), required=False)
 
     def __init__(self, *args, counties: list[int], events: QuerySet[AuditEvent], **kwargs):
@@ -200,7 +281,8 @@ class AuditFilterForm(forms.Form):
         self.fields["action"].choices = action_choices(events)
         kinds = sorted(object_models().items(), key=lambda item: (item[1]._meta.app_label, item[0]))
         self.fields["object_type"].choices = [("", _("全部类型"))] + [
-            (key, model._meta.verbose_name) for key, model in kinds]
+            (key, model._meta.verbose_name) for key, model in kinds
+        ]
 
     def clean(self):
         data = super().clean()
@@ -277,11 +359,22 @@ def events_table(events: QuerySet[AuditEvent]) -> Table:
     for event in events.iterator(chunk_size=2000):
         model = event.content_type.model_class() if event.content_type_id else None
         table.add(
-            event.seq, event.at, event.actor_display, event.actor.username if event.actor_id else "",
-            action_label(event.action), event.action, model._meta.verbose_name if model else "", event.object_id,
-            event.object_repr, state_label(model, event.from_state), state_label(model, event.to_state),
-            event.reason, event.township.name if event.township_id else "", event.unit.name if event.unit_id else "",
-            event.ip or "", json.dumps(event.data, ensure_ascii=False, sort_keys=True) if event.data else "",
+            event.seq,
+            event.at,
+            event.actor_display,
+            event.actor.username if event.actor_id else "",
+            action_label(event.action),
+            event.action,
+            model._meta.verbose_name if model else "",
+            event.object_id,
+            event.object_repr,
+            state_label(model, event.from_state),
+            state_label(model, event.to_state),
+            event.reason,
+            event.township.name if event.township_id else "",
+            event.unit.name if event.unit_id else "",
+            event.ip or "",
+            json.dumps(event.data, ensure_ascii=False, sort_keys=True) if event.data else "",
         )
     return table
 
@@ -314,8 +407,13 @@ class ReviewView(LoginRequiredMixin, TemplateView):
         page = Paginator(self.events, PAGE_SIZE).get_page(self.request.GET.get("page"))
         one = self.form.one_object
         return super().get_context_data(
-            form=self.form, page_obj=page, events=decorate(list(page.object_list)), chain=chain_status(),
-            one_object_url=reverse("audit:object", args=one) if one else None, **kwargs)
+            form=self.form,
+            page_obj=page,
+            events=decorate(list(page.object_list)),
+            chain=chain_status(),
+            one_object_url=reverse("audit:object", args=one) if one else None,
+            **kwargs,
+        )
 
 
 class ObjectTimelineView(LoginRequiredMixin, TemplateView):
@@ -340,8 +438,15 @@ class ObjectTimelineView(LoginRequiredMixin, TemplateView):
         title = (mine or events)[-1].object_repr
         context = super().get_context_data(**kwargs)
         context.update(
-            events=events, kind=key, kind_label=model._meta.verbose_name, object_id=object_id, title=title,
-            object_url=_object_url(key, object_id), has_children=key in WITH_CHILDREN, with_children=with_children)
+            events=events,
+            kind=key,
+            kind_label=model._meta.verbose_name,
+            object_id=object_id,
+            title=title,
+            object_url=_object_url(key, object_id),
+            has_children=key in WITH_CHILDREN,
+            with_children=with_children,
+        )
         return context
 
     @staticmethod
@@ -355,7 +460,8 @@ class ObjectTimelineView(LoginRequiredMixin, TemplateView):
             if relation.one_to_many and relation.related_model in models:
                 child = relation.related_model
                 pks = child._default_manager.filter(**{relation.field.name: int(object_id)}).values_list(
-                    Cast("pk", CharField()), flat=True)
+                    Cast("pk", CharField()), flat=True
+                )
                 match |= Q(content_type=ContentType.objects.get_for_model(child), object_id__in=pks)
         return match
 
@@ -373,10 +479,14 @@ class EventView(LoginRequiredMixin, TemplateView):
         decorate([event])
         before = AuditEvent.objects.filter(seq__lt=event.seq).order_by("-seq").values_list("seq", "hash").first()
         return super().get_context_data(
-            event=event, hash_ok=compute_hash(event) == event.hash,
-            link_ok=(before[1] if before else "0" * 64) == event.prev_hash, before_seq=before[0] if before else None,
+            event=event,
+            hash_ok=compute_hash(event) == event.hash,
+            link_ok=(before[1] if before else "0" * 64) == event.prev_hash,
+            before_seq=before[0] if before else None,
             gap=before is not None and before[0] != event.seq - 1,
-            object_url=_object_url(event.type_key, event.object_id), **kwargs)
+            object_url=_object_url(event.type_key, event.object_id),
+            **kwargs,
+        )
 
 
 urlpatterns = [

@@ -25,19 +25,35 @@ def _year(params, default: int) -> int:
     return read_year(params, default=default)
 
 
-def _charts(coverage: dashboard.CoveragePanel, attendance: dashboard.AttendancePanel,
-            appraisal: dashboard.AppraisalPanel) -> dict:
+def _charts(
+    coverage: dashboard.CoveragePanel, attendance: dashboard.AttendancePanel, appraisal: dashboard.AppraisalPanel
+) -> dict:
     """What the page's charts draw; the same numbers are in the tables beside them."""
-    grades = [{"label": str(Grade(grade).label), "grade": grade,
-               "data": [r.progress.grades.get(grade, 0) for r in appraisal.rounds]} for grade in Grade.values]
+    grades = [
+        {
+            "label": str(Grade(grade).label),
+            "grade": grade,
+            "data": [r.progress.grades.get(grade, 0) for r in appraisal.rounds],
+        }
+        for grade in Grade.values
+    ]
     grades.append({"label": _("未审定"), "grade": "", "data": [r.not_finalised for r in appraisal.rounds]})
     return {
-        "coverage": {"labels": [t.name for t in coverage.townships],
-                     "values": [t.share.percent for t in coverage.townships], "label": _("重点村覆盖率")},
-        "compliance": {"labels": [t.township.name for t in attendance.townships],
-                       "values": [t.share.percent for t in attendance.townships], "label": _("达标率")},
-        "trend": {"labels": [m.label for m in attendance.trend],
-                  "values": [m.share.percent for m in attendance.trend], "label": _("全县达标率")},
+        "coverage": {
+            "labels": [t.name for t in coverage.townships],
+            "values": [t.share.percent for t in coverage.townships],
+            "label": _("重点村覆盖率"),
+        },
+        "compliance": {
+            "labels": [t.township.name for t in attendance.townships],
+            "values": [t.share.percent for t in attendance.townships],
+            "label": _("达标率"),
+        },
+        "trend": {
+            "labels": [m.label for m in attendance.trend],
+            "values": [m.share.percent for m in attendance.trend],
+            "label": _("全县达标率"),
+        },
         "grades": {"labels": [r.round.title for r in appraisal.rounds], "datasets": grades},
     }
 
@@ -55,8 +71,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.counties = list(County.objects.filter(pk__in=dashboard.dashboard_counties(request.user))
-                             .order_by("code"))
+        self.counties = list(County.objects.filter(pk__in=dashboard.dashboard_counties(request.user)).order_by("code"))
         wanted = request.GET.get("county", "")
         chosen = [c for c in self.counties if str(c.pk) == wanted] if wanted else self.counties
         if not chosen:
@@ -75,17 +90,30 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         visits = dashboard.visits_panel(county, today=today)
         appraisal = dashboard.appraisal_panel(county)
         return super().get_context_data(
-            county=county, counties=self.counties, today=today,
+            county=county,
+            counties=self.counties,
+            today=today,
             # The county goes into the period links only when the user reads more than one.
             county_param=f"county={county.pk}&" if len(self.counties) > 1 else "",
-            month=month, month_param=f"{month:%Y-%m}", previous=shift_month(month, -1),
-            following=shift_month(month, 1), year=year, years=[year - 1, year, year + 1],
-            coverage=coverage, quotas=quotas, attendance=attendance, leave=leave,
-            visits=visits, appraisal=appraisal, latest_round=appraisal.rounds[0] if appraisal.rounds else None,
+            month=month,
+            month_param=f"{month:%Y-%m}",
+            previous=shift_month(month, -1),
+            following=shift_month(month, 1),
+            year=year,
+            years=[year - 1, year, year + 1],
+            coverage=coverage,
+            quotas=quotas,
+            attendance=attendance,
+            leave=leave,
+            visits=visits,
+            appraisal=appraisal,
+            latest_round=appraisal.rounds[0] if appraisal.rounds else None,
             charts=_charts(coverage, attendance, appraisal),
             # Room for one bar per township, or per round, and the axis.
             townships_height=50 + 30 * max(len(coverage.townships), len(attendance.townships), 2),
-            grades_height=90 + 48 * len(appraisal.rounds), **kwargs)
+            grades_height=90 + 48 * len(appraisal.rounds),
+            **kwargs,
+        )
 
 
 urlpatterns = [path("", DashboardView.as_view(), name="index")]

@@ -216,8 +216,14 @@ def test_a_cancelled_cadre_can_no_longer_be_voted_on_r_a5(round_world):
     assert not _used(code)
 
 
-WRONG_CHOICES = ["none", "another village's cadre", "an extra cadre", "a grade that does not exist",
-                 "an empty grade", "no such appraisal"]
+WRONG_CHOICES = [
+    "none",
+    "another village's cadre",
+    "an extra cadre",
+    "a grade that does not exist",
+    "an empty grade",
+    "no such appraisal",
+]
 
 
 def _wrong_choices(w, case: str) -> dict:
@@ -252,9 +258,14 @@ def two_in_a_village(stationed_world, settings):
     w = dict(stationed_world)
     assert Pairing.objects.filter(unit=w["unit_a"], village=w["village_a"], year=STATIONED_ON.year).exists()
     w["dispatch_plain"] = stationed(w["plain_a"], w["village_a"], on=STATIONED_ON)
-    w["round"] = services.round_open(county=w["county"], title="2026年度考评", year=2026,
-                                     term_ends_from=datetime.date(2026, 1, 1),
-                                     term_ends_to=datetime.date(2026, 12, 31), by=w["people"]["org"])
+    w["round"] = services.round_open(
+        county=w["county"],
+        title="2026年度考评",
+        year=2026,
+        term_ends_from=datetime.date(2026, 1, 1),
+        term_ends_to=datetime.date(2026, 12, 31),
+        by=w["people"]["org"],
+    )
     w["appraisal_a"] = Appraisal.objects.get(dispatch=w["dispatch_a"])
     w["appraisal_plain"] = Appraisal.objects.get(dispatch=w["dispatch_plain"])
     return w
@@ -351,8 +362,7 @@ def test_eight_submissions_of_one_code_at_once_count_exactly_one_vote_r_a5(trans
 
 
 @needs_postgresql
-def test_closing_the_round_while_votes_come_in_never_counts_a_vote_after_the_close_r_a5(transactional_db,
-                                                                                       round_world):
+def test_closing_the_round_while_votes_come_in_never_counts_a_vote_after_the_close_r_a5(transactional_db, round_world):
     """R-A5: votes in flight finish before the close or are refused; the proposal holds every counted vote.
 
     Three voters cast and hold their transactions; the org dept closes meanwhile (and must wait for them);
@@ -386,8 +396,11 @@ def test_closing_the_round_while_votes_come_in_never_counts_a_vote_after_the_clo
         for event in early_cast:
             assert event.wait(20)
         try:
-            return services.round_close(round_=AppraisalRound.objects.get(pk=round_pk),
-                                        by=User.objects.get(pk=org_pk), no_votes_reasons={silent_pk: "未组织评议"})
+            return services.round_close(
+                round_=AppraisalRound.objects.get(pk=round_pk),
+                by=User.objects.get(pk=org_pk),
+                no_votes_reasons={silent_pk: "未组织评议"},
+            )
         finally:
             closed.set()
 

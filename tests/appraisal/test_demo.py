@@ -38,9 +38,9 @@ def _round(year: int) -> AppraisalRound:
 
 
 def _appraisals(round_: AppraisalRound):
-    return (round_.appraisals.select_related("dispatch__cadre__user", "dispatch__unit", "dispatch__village__township",
-                                             "finalised_by")
-            .order_by("pk"))
+    return round_.appraisals.select_related(
+        "dispatch__cadre__user", "dispatch__unit", "dispatch__village__township", "finalised_by"
+    ).order_by("pk")
 
 
 def _in_window(round_: AppraisalRound, day: datetime.date) -> bool:
@@ -71,8 +71,10 @@ def test_r_a1_r_a2_last_years_round_is_closed_and_finalised_with_all_four_grades
     # Unexcused absences cap the grade: three make the incompetent one, one keeps another from excellent.
     [capped] = [a for a in appraisals if a.final_grade == Grade.INCOMPETENT]
     assert capped.absences == 3 and capped.computed_grade != Grade.INCOMPETENT
-    assert any(a.absences == 1 and a.computed_grade == Grade.EXCELLENT and a.proposed_grade == Grade.COMPETENT
-               for a in appraisals)
+    assert any(
+        a.absences == 1 and a.computed_grade == Grade.EXCELLENT and a.proposed_grade == Grade.COMPETENT
+        for a in appraisals
+    )
     assert sorted(a.absences for a in appraisals if a.absences) == [1, 3]
 
 
@@ -137,8 +139,10 @@ def test_r_a1_this_years_round_is_open_for_terms_ending_in_the_coming_weeks(demo
     today = timezone.localdate()
     round_ = _round(today.year)
     assert round_.state == RoundState.OPEN
-    assert (round_.term_ends_from, round_.term_ends_to) == (today - datetime.timedelta(days=30),
-                                                            today + datetime.timedelta(days=60))
+    assert (round_.term_ends_from, round_.term_ends_to) == (
+        today - datetime.timedelta(days=30),
+        today + datetime.timedelta(days=60),
+    )
     appraisals = list(_appraisals(round_))
     assert 12 <= len(appraisals) <= 24
     assert {a.state for a in appraisals} == {AppraisalState.OPEN}
@@ -182,8 +186,9 @@ def test_r_a5_this_years_codes_are_out_in_two_caiyuan_villages_some_used_and_a_p
     for batch in batches:
         used = batch.codes.filter(used=True).count()
         assert batch.codes.count() == batch.count == 40 and 0 < used < 40
-        votes = Counter(dict(round_.appraisals.get(dispatch__village=batch.village).online_tallies
-                             .values_list("grade", "count")))
+        votes = Counter(
+            dict(round_.appraisals.get(dispatch__village=batch.village).online_tallies.values_list("grade", "count"))
+        )
         assert sum(votes.values()) == used and len(+votes) >= 2
     sessions = [s for a in round_.appraisals.all() for s in a.paper_sessions.all()]
     assert len(sessions) == 1 and sessions[0].held_on <= today

@@ -34,10 +34,18 @@ def _get(client, w, who, **params):
     return client.get(_url(w), params)
 
 
-@pytest.mark.parametrize(("who", "names"), [
-    ("org", ["李卫东", "王秀英"]), ("auditor", ["李卫东", "王秀英"]), ("town_a", ["李卫东"]), ("town_b", ["王秀英"]),
-    ("head_a", ["李卫东"]), ("deputy_a", ["李卫东"]), ("head_b", ["王秀英"]),
-])
+@pytest.mark.parametrize(
+    ("who", "names"),
+    [
+        ("org", ["李卫东", "王秀英"]),
+        ("auditor", ["李卫东", "王秀英"]),
+        ("town_a", ["李卫东"]),
+        ("town_b", ["王秀英"]),
+        ("head_a", ["李卫东"]),
+        ("deputy_a", ["李卫东"]),
+        ("head_b", ["王秀英"]),
+    ],
+)
 def test_r_o4_r_a2_appraisals_export_holds_exactly_the_rows_the_page_shows_the_tier(client, w, who, names):
     shown = [a.dispatch.cadre.name for a in _get(client, w, who).context["rows"]]
     assert column(sheet_rows(_get(client, w, who, format="xlsx")), "干部") == shown == names
@@ -57,8 +65,23 @@ def test_r_a2_finalisation_export_has_the_parts_of_each_grade_side_by_side(clien
     response = _get(client, w, "org", format="xlsx")
     assert download_name(response) == "干部名单与审定-2026年度驻村干部考评-2026-11-12.xlsx"
     rows = sheet_rows(response)
-    assert rows[0] == ["干部", "派出单位", "干部类别", "驻点村", "乡镇", "乡镇评分", "单位评分", "群众评议得分",
-                       "评议票数", "无故缺勤(天)", "综合得分", "按分数", "拟定等次", "说明", "状态"]
+    assert rows[0] == [
+        "干部",
+        "派出单位",
+        "干部类别",
+        "驻点村",
+        "乡镇",
+        "乡镇评分",
+        "单位评分",
+        "群众评议得分",
+        "评议票数",
+        "无故缺勤(天)",
+        "综合得分",
+        "按分数",
+        "拟定等次",
+        "说明",
+        "状态",
+    ]
     a, b = rows[1:]
     assert a[:7] == ["李卫东", "县农业农村局", proposed.get_category_display(), "东官庄村", "菜园镇", 92, 88]
     assert Decimal(str(a[10])) == proposed.combined_score

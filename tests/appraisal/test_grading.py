@@ -67,41 +67,48 @@ def test_no_votes_give_no_villagers_score_r_a2():
 
 def test_vote_worth_follows_the_settings_r_a2(policy):
     """R-A2: the worth of each grade's vote is a setting."""
-    policy(VOTE_SCORE_EXCELLENT=95, VOTE_SCORE_COMPETENT=85, VOTE_SCORE_BASICALLY_COMPETENT=70,
-           VOTE_SCORE_INCOMPETENT=40)
+    policy(
+        VOTE_SCORE_EXCELLENT=95, VOTE_SCORE_COMPETENT=85, VOTE_SCORE_BASICALLY_COMPETENT=70, VOTE_SCORE_INCOMPETENT=40
+    )
     assert grading.villagers_score(votes(1, 1, 1, 1)) == D("72.50")
 
 
 # --- Combined score (R-A2) --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("township", "unit", "villagers", "combined"), [
-    # 0.4×90 + 0.3×80 + 0.3×85.5 = 36 + 24 + 25.65
-    (90, 80, D("85.50"), D("85.65")),
-    # 0.4×100 + 0.3×100 + 0.3×100
-    (100, 100, D("100.00"), D("100.00")),
-    (0, 0, D("0.00"), D("0.00")),
-    # 0.4×95 + 0.3×70 + 0.3×74.29 = 38 + 21 + 22.287 = 81.287
-    (95, 70, D("74.29"), D("81.29")),
-    # 0.4×61 + 0.3×59 + 0.3×66.67 = 24.4 + 17.7 + 20.001 = 62.101
-    (61, 59, D("66.67"), D("62.10")),
-    # 0.4×89 + 0.3×90 + 0.3×91.65 = 35.6 + 27 + 27.495 = 90.095 → 90.10 (half up)
-    (89, 90, D("91.65"), D("90.10")),
-])
+@pytest.mark.parametrize(
+    ("township", "unit", "villagers", "combined"),
+    [
+        # 0.4×90 + 0.3×80 + 0.3×85.5 = 36 + 24 + 25.65
+        (90, 80, D("85.50"), D("85.65")),
+        # 0.4×100 + 0.3×100 + 0.3×100
+        (100, 100, D("100.00"), D("100.00")),
+        (0, 0, D("0.00"), D("0.00")),
+        # 0.4×95 + 0.3×70 + 0.3×74.29 = 38 + 21 + 22.287 = 81.287
+        (95, 70, D("74.29"), D("81.29")),
+        # 0.4×61 + 0.3×59 + 0.3×66.67 = 24.4 + 17.7 + 20.001 = 62.101
+        (61, 59, D("66.67"), D("62.10")),
+        # 0.4×89 + 0.3×90 + 0.3×91.65 = 35.6 + 27 + 27.495 = 90.095 → 90.10 (half up)
+        (89, 90, D("91.65"), D("90.10")),
+    ],
+)
 def test_combined_score_weighs_the_three_parts_40_30_30_r_a2(township, unit, villagers, combined):
     """R-A2: with the default weights, township 40 %, unit 30 %, villagers 30 %."""
     assert grading.combined_score(township, unit, villagers) == combined
 
 
-@pytest.mark.parametrize(("township", "unit", "combined"), [
-    # (40×90 + 30×80) / 70 = 6000 / 70 = 85.714…
-    (90, 80, D("85.71")),
-    # (40×80 + 30×90) / 70 = 5900 / 70 = 84.285…
-    (80, 90, D("84.29")),
-    (75, 75, D("75.00")),
-    # (40×100 + 30×0) / 70 = 57.142…
-    (100, 0, D("57.14")),
-])
+@pytest.mark.parametrize(
+    ("township", "unit", "combined"),
+    [
+        # (40×90 + 30×80) / 70 = 6000 / 70 = 85.714…
+        (90, 80, D("85.71")),
+        # (40×80 + 30×90) / 70 = 5900 / 70 = 84.285…
+        (80, 90, D("84.29")),
+        (75, 75, D("75.00")),
+        # (40×100 + 30×0) / 70 = 57.142…
+        (100, 0, D("57.14")),
+    ],
+)
 def test_without_votes_the_two_scores_keep_their_relative_weights_r_a2(township, unit, combined):
     """R-A2: no villagers' votes at all: the 40 and 30 are renormalised to 4/7 and 3/7."""
     assert grading.combined_score(township, unit, None) == combined
@@ -123,10 +130,22 @@ def test_other_weights_change_the_combined_score_r_a2(policy):
 # --- Thresholds (R-A2) ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("score", "grade"), [
-    ("100", E), ("90", E), ("90.00", E), ("89.99", C), ("75", C), ("75.00", C), ("74.99", B),
-    ("60", B), ("60.00", B), ("59.99", N), ("0", N),
-])
+@pytest.mark.parametrize(
+    ("score", "grade"),
+    [
+        ("100", E),
+        ("90", E),
+        ("90.00", E),
+        ("89.99", C),
+        ("75", C),
+        ("75.00", C),
+        ("74.99", B),
+        ("60", B),
+        ("60.00", B),
+        ("59.99", N),
+        ("0", N),
+    ],
+)
 def test_each_threshold_is_the_lowest_score_of_its_grade_r_a2(score, grade):
     """R-A2: ≥ 90 优秀, ≥ 75 称职, ≥ 60 基本称职, below 不称职."""
     assert grading.grade_for(D(score)) == grade
@@ -250,10 +269,23 @@ def test_excellence_cap_off_when_set_to_zero_r_a2a(policy):
     assert grading.excellent_allowed(100) is None
 
 
-@pytest.mark.parametrize(("percent", "size", "allowed"), [
-    (10, 9, 0), (10, 10, 1), (10, 19, 1), (10, 20, 2), (25, 8, 2), (25, 7, 1), (25, 4, 1), (25, 3, 0),
-    (50, 2, 1), (50, 1, 0), (100, 3, 3), (15, 0, 0),
-])
+@pytest.mark.parametrize(
+    ("percent", "size", "allowed"),
+    [
+        (10, 9, 0),
+        (10, 10, 1),
+        (10, 19, 1),
+        (10, 20, 2),
+        (25, 8, 2),
+        (25, 7, 1),
+        (25, 4, 1),
+        (25, 3, 0),
+        (50, 2, 1),
+        (50, 1, 0),
+        (100, 3, 3),
+        (15, 0, 0),
+    ],
+)
 def test_the_excellence_cap_rounds_down_r_a2a(policy, percent, size, allowed):
     """R-A2a: "不超过 N %" is a ceiling: 10 % of 9 is 0.9, so none; 25 % of 8 is 2."""
     policy(EXCELLENT_SHARE_CAP_PERCENT=percent)
@@ -263,14 +295,17 @@ def test_the_excellence_cap_rounds_down_r_a2a(policy, percent, size, allowed):
 # --- Categories (R-A2a) -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("rank", "category"), [
-    (Rank.SECTION_DEPUTY, CadreCategory.LEADING),
-    (Rank.SECTION_CHIEF, CadreCategory.LEADING),
-    (Rank.LEVEL4_PRINCIPAL, CadreCategory.LEADING),
-    (Rank.STAFF, CadreCategory.GENERAL),
-    (Rank.LEVEL1_STAFF, CadreCategory.GENERAL),
-    (Rank.OTHER, CadreCategory.GENERAL),
-])
+@pytest.mark.parametrize(
+    ("rank", "category"),
+    [
+        (Rank.SECTION_DEPUTY, CadreCategory.LEADING),
+        (Rank.SECTION_CHIEF, CadreCategory.LEADING),
+        (Rank.LEVEL4_PRINCIPAL, CadreCategory.LEADING),
+        (Rank.STAFF, CadreCategory.GENERAL),
+        (Rank.LEVEL1_STAFF, CadreCategory.GENERAL),
+        (Rank.OTHER, CadreCategory.GENERAL),
+    ],
+)
 def test_a_cadres_rank_gives_the_category_the_excellence_share_is_counted_in_r_a2a(rank, category):
     """R-A2a: 科级及以上 and 一般干部 are counted separately."""
     assert grading.category_of(Cadre(rank=rank)) == category

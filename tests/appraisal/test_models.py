@@ -30,8 +30,13 @@ ON = datetime.date(2026, 3, 10)
 
 def _round(w, title="2026年度考评") -> AppraisalRound:
     return AppraisalRound.objects.create(
-        county=w["county"], title=title, year=2026, term_ends_from=datetime.date(2026, 1, 1),
-        term_ends_to=datetime.date(2026, 12, 31), opened_by=w["people"]["org"])
+        county=w["county"],
+        title=title,
+        year=2026,
+        term_ends_from=datetime.date(2026, 1, 1),
+        term_ends_to=datetime.date(2026, 12, 31),
+        opened_by=w["people"]["org"],
+    )
 
 
 def _fresh(obj):
@@ -56,8 +61,13 @@ def _collect(a, w):
 
 
 def _propose(a, w):
-    a.propose(villagers_score=Decimal("95.00"), combined_score=Decimal("90.70"), computed_grade=Grade.EXCELLENT,
-              proposed_grade=Grade.EXCELLENT, note="")
+    a.propose(
+        villagers_score=Decimal("95.00"),
+        combined_score=Decimal("90.70"),
+        computed_grade=Grade.EXCELLENT,
+        proposed_grade=Grade.EXCELLENT,
+        note="",
+    )
 
 
 def _finalise(a, w):
@@ -217,16 +227,25 @@ def test_collecting_takes_the_votes_and_absences_as_they_stand_r_a2(w):
     appraisal.collect(votes={Grade.EXCELLENT: 3, Grade.INCOMPETENT: 2}, absences=1)
     stored = _save(appraisal)
     assert stored.state == S.COLLECTED
-    assert stored.vote_counts() == {Grade.EXCELLENT: 3, Grade.COMPETENT: 0, Grade.BASICALLY_COMPETENT: 0,
-                                    Grade.INCOMPETENT: 2}
+    assert stored.vote_counts() == {
+        Grade.EXCELLENT: 3,
+        Grade.COMPETENT: 0,
+        Grade.BASICALLY_COMPETENT: 0,
+        Grade.INCOMPETENT: 2,
+    }
     assert stored.votes_total == 5 and stored.absences == 1
 
 
 def test_proposing_records_the_scores_and_grades_r_a2(w):
     """R-A2: COLLECTED → PROPOSED with the villagers' and combined scores, the computed and proposed grades."""
     appraisal = _at(w, S.COLLECTED)
-    appraisal.propose(villagers_score=Decimal("95.00"), combined_score=Decimal("90.70"),
-                      computed_grade=Grade.EXCELLENT, proposed_grade=Grade.COMPETENT, note="无故缺勤 1 天")
+    appraisal.propose(
+        villagers_score=Decimal("95.00"),
+        combined_score=Decimal("90.70"),
+        computed_grade=Grade.EXCELLENT,
+        proposed_grade=Grade.COMPETENT,
+        note="无故缺勤 1 天",
+    )
     stored = _save(appraisal)
     assert stored.state == S.PROPOSED
     assert (stored.villagers_score, stored.combined_score) == (Decimal("95.00"), Decimal("90.70"))
@@ -383,8 +402,10 @@ def test_a_paper_sessions_counts_must_add_up_in_the_database_r_a5(w):
     """R-A5: 收回票数 = the four grades + invalid, or the row is refused."""
     appraisal = _new(w)
     fields = {"appraisal": appraisal, "held_on": ON, "entered_by": w["people"]["town_a"], "entered_at": timezone.now()}
-    PaperSession.objects.create(ballots=5, excellent=2, competent=1, basically_competent=1, incompetent=0,
-                                invalid=1, **fields)
+    PaperSession.objects.create(
+        ballots=5, excellent=2, competent=1, basically_competent=1, incompetent=0, invalid=1, **fields
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
-        PaperSession.objects.create(ballots=5, excellent=2, competent=1, basically_competent=1, incompetent=0,
-                                    invalid=0, **fields)
+        PaperSession.objects.create(
+            ballots=5, excellent=2, competent=1, basically_competent=1, incompetent=0, invalid=0, **fields
+        )

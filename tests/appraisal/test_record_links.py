@@ -24,8 +24,12 @@ def _links(html: str) -> dict[str, list[str]]:
 
 
 def _pages(w) -> list[str]:
-    return [reverse("home:index"), reverse("dispatch:detail", args=[w["dispatch_a"].pk]),
-            reverse("org:cadre:detail", args=[w["cadre_a"].pk]), reverse("appraisal:rounds")]
+    return [
+        reverse("home:index"),
+        reverse("dispatch:detail", args=[w["dispatch_a"].pk]),
+        reverse("org:cadre:detail", args=[w["cadre_a"].pk]),
+        reverse("appraisal:rounds"),
+    ]
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -72,11 +76,12 @@ def test_r_a3_county_readers_find_the_promotion_query_from_home_and_the_appraisa
 
 
 @pytest.mark.parametrize("page", ["dispatch", "cadre"])
-def test_r_a4_org_dept_reaches_the_cadres_record_and_certificate_from_dispatch_and_cadre_pages(client, graded,
-                                                                                               page):
+def test_r_a4_org_dept_reaches_the_cadres_record_and_certificate_from_dispatch_and_cadre_pages(client, graded, page):
     w = graded
-    url = {"dispatch": reverse("dispatch:detail", args=[w["dispatch_a"].pk]),
-           "cadre": reverse("org:cadre:detail", args=[w["cadre_a"].pk])}[page]
+    url = {
+        "dispatch": reverse("dispatch:detail", args=[w["dispatch_a"].pk]),
+        "cadre": reverse("org:cadre:detail", args=[w["cadre_a"].pk]),
+    }[page]
     client.force_login(w["people"]["org"])
     links = _links(client.get(url).content.decode())
     assert links["record-link"] == [reverse("appraisal:cadre_record", args=[w["cadre_a"].pk])]

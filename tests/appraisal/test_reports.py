@@ -20,8 +20,23 @@ from tests.factories import CadreFactory, CountyFactory, UserFactory, VillageFac
 from tests.leave import record
 from workflows.models import Role
 
-HEADERS = ["序号", "姓名", "派出单位", "乡镇", "驻点村", "驻村起止", "乡镇评分", "单位评分", "群众评议得分",
-           "票数(优/称/基/不)", "无故缺勤(天)", "综合得分", "拟定等次", "审定等次", "备注(理由)"]
+HEADERS = [
+    "序号",
+    "姓名",
+    "派出单位",
+    "乡镇",
+    "驻点村",
+    "驻村起止",
+    "乡镇评分",
+    "单位评分",
+    "群众评议得分",
+    "票数(优/称/基/不)",
+    "无故缺勤(天)",
+    "综合得分",
+    "拟定等次",
+    "审定等次",
+    "备注(理由)",
+]
 TERM = "2025-03-05至2026-03-04"
 PLAIN_NO_VOTES = "村民外出务工,未能召开评议会"
 B_NO_VOTES = "村两委换届期间未组织评议"
@@ -50,14 +65,29 @@ def graded(stationed_world):
     record(w["dispatch_a"], datetime.date(2025, 6, 10), datetime.date(2025, 6, 10), DayStatus.ABSENT)
     org = w["people"]["org"]
     w["round"] = services.round_open(
-        county=w["county"], title="2026年度驻村干部考评", year=2026, term_ends_from=datetime.date(2026, 1, 1),
-        term_ends_to=datetime.date(2026, 12, 31), by=org)
-    a, plain, b, qian = (Appraisal.objects.get(round=w["round"], dispatch=w[key])
-                         for key in ("dispatch_a", "dispatch_plain", "dispatch_b", "dispatch_qian"))
+        county=w["county"],
+        title="2026年度驻村干部考评",
+        year=2026,
+        term_ends_from=datetime.date(2026, 1, 1),
+        term_ends_to=datetime.date(2026, 12, 31),
+        by=org,
+    )
+    a, plain, b, qian = (
+        Appraisal.objects.get(round=w["round"], dispatch=w[key])
+        for key in ("dispatch_a", "dispatch_plain", "dispatch_b", "dispatch_qian")
+    )
     score_both(w, a, township=96, unit=94)
-    services.paper_session_enter(appraisal=a, held_on=datetime.date(2026, 2, 20), excellent=20, competent=15,
-                                 basically_competent=2, incompetent=1, invalid=2, ballots_collected=40,
-                                 by=w["people"]["town_a"])
+    services.paper_session_enter(
+        appraisal=a,
+        held_on=datetime.date(2026, 2, 20),
+        excellent=20,
+        competent=15,
+        basically_competent=2,
+        incompetent=1,
+        invalid=2,
+        ballots_collected=40,
+        by=w["people"]["town_a"],
+    )
     score_both(w, b, township=80, unit=70)
     services.appraisal_cancel(appraisal=qian, reason="调回原单位", by=org)
     services.round_close(round_=w["round"], by=org, no_votes_reasons={plain.pk: PLAIN_NO_VOTES, b.pk: B_NO_VOTES})
@@ -69,13 +99,55 @@ def graded(stationed_world):
     return w
 
 
-ROW_A = [1, "李卫东", "县农业农村局", "菜园镇", "东官庄村", TERM, 96, 94, Decimal("87.37"), "20/15/2/1", 1,
-         Decimal("92.81"), "称职", "称职", "无故缺勤 1 天,等次最高为「称职」。"]
-ROW_PLAIN = ["赵普通", "县农业农村局", "菜园镇", "西官庄村", TERM, None, None, None, "", None, None, "", "",
-             f"评分、评议中。无村民评议票,原因:{PLAIN_NO_VOTES}。"]
-ROW_B = ["王秀英", "县教育局", "宜沟镇", "西街村", TERM, 80, 70, None, "0/0/0/0", 0, Decimal("75.71"), "称职",
-         "基本称职", f"无村民评议票,原因:{B_NO_VOTES}。"
-         "没有村民评议票,综合得分按乡镇和单位评分的权重折算。改变等次的理由:群众反映较多。"]
+ROW_A = [
+    1,
+    "李卫东",
+    "县农业农村局",
+    "菜园镇",
+    "东官庄村",
+    TERM,
+    96,
+    94,
+    Decimal("87.37"),
+    "20/15/2/1",
+    1,
+    Decimal("92.81"),
+    "称职",
+    "称职",
+    "无故缺勤 1 天,等次最高为「称职」。",
+]
+ROW_PLAIN = [
+    "赵普通",
+    "县农业农村局",
+    "菜园镇",
+    "西官庄村",
+    TERM,
+    None,
+    None,
+    None,
+    "",
+    None,
+    None,
+    "",
+    "",
+    f"评分、评议中。无村民评议票,原因:{PLAIN_NO_VOTES}。",
+]
+ROW_B = [
+    "王秀英",
+    "县教育局",
+    "宜沟镇",
+    "西街村",
+    TERM,
+    80,
+    70,
+    None,
+    "0/0/0/0",
+    0,
+    Decimal("75.71"),
+    "称职",
+    "基本称职",
+    f"无村民评议票,原因:{B_NO_VOTES}。没有村民评议票,综合得分按乡镇和单位评分的权重折算。改变等次的理由:群众反映较多。",
+]
 
 
 def test_r_a2_report_has_one_row_per_appraisal_in_force_and_hand_computed_totals(graded):
@@ -84,9 +156,20 @@ def test_r_a2_report_has_one_row_per_appraisal_in_force_and_hand_computed_totals
     assert table.title == "2026年度驻村干部考评结果汇总表"
     assert table.rows == [ROW_A, [2, *ROW_PLAIN], [3, *ROW_B]]
     assert table.totals == [
-        "合计", "3 人", "", "", "", "",
-        Decimal("88.00"), Decimal("82.00"), Decimal("87.37"), "20/15/2/1", 1, Decimal("84.26"),
-        "优秀0 称职2 基本称职0 不称职0", "优秀0 称职1 基本称职1 不称职0",
+        "合计",
+        "3 人",
+        "",
+        "",
+        "",
+        "",
+        Decimal("88.00"),
+        Decimal("82.00"),
+        Decimal("87.37"),
+        "20/15/2/1",
+        1,
+        Decimal("84.26"),
+        "优秀0 称职2 基本称职0 不称职0",
+        "优秀0 称职1 基本称职1 不称职0",
         "评分为平均分;票数、缺勤为合计;等次为各等次人数",
     ]
     assert "钱多多" not in str(table.rows)
@@ -109,8 +192,16 @@ def test_r_a2_county_readers_preview_the_whole_round_with_its_downloads(client, 
     assert response.status_code == 200
     page = response.content.decode()
     assert page.count('data-testid="report-row"') == 3 and 'data-testid="report-totals"' in page
-    for text in ("2026年度驻村干部考评结果汇总表", "李卫东", "赵普通", "王秀英", "84.26", "format=xlsx", "format=pdf",
-                 reverse("leave:attendance_report")):
+    for text in (
+        "2026年度驻村干部考评结果汇总表",
+        "李卫东",
+        "赵普通",
+        "王秀英",
+        "84.26",
+        "format=xlsx",
+        "format=pdf",
+        reverse("leave:attendance_report"),
+    ):
         assert text in page, text
     assert "钱多多" not in page and 'data-testid="scope"' not in page
 
@@ -148,8 +239,17 @@ def test_r_a2_pdf_names_the_round_its_townships_and_cadres_and_why_a_village_gav
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages).replace("\x00", "")
-    for expected in ("2026年度驻村干部考评结果汇总表", "汤阴县", "菜园镇", "宜沟镇", "李卫东", "王秀英", "84.26",
-                     "第 1 页 共 1 页", "填报单位(盖章):"):
+    for expected in (
+        "2026年度驻村干部考评结果汇总表",
+        "汤阴县",
+        "菜园镇",
+        "宜沟镇",
+        "李卫东",
+        "王秀英",
+        "84.26",
+        "第 1 页 共 1 页",
+        "填报单位(盖章):",
+    ):
         assert expected in text, expected
     # The remarks column wraps: the reason is read with the line breaks taken out.
     assert B_NO_VOTES in re.sub(r"\s", "", text)
@@ -159,12 +259,15 @@ def test_r_a2_pdf_names_the_round_its_townships_and_cadres_and_why_a_village_gav
 # --- Who reports on which cadres (R-O4) ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("role", "names"), [
-    ("town_a", ["李卫东", "赵普通"]),
-    ("town_b", ["王秀英"]),
-    ("head_a", ["李卫东", "赵普通"]),
-    ("head_b", ["王秀英"]),
-])
+@pytest.mark.parametrize(
+    ("role", "names"),
+    [
+        ("town_a", ["李卫东", "赵普通"]),
+        ("town_b", ["王秀英"]),
+        ("head_a", ["李卫东", "赵普通"]),
+        ("head_b", ["王秀英"]),
+    ],
+)
 def test_r_o4_townships_and_units_get_only_their_own_cadres_rows(client, graded, role, names):
     client.force_login(graded["people"][role])
     response = client.get(graded["url"])
@@ -179,8 +282,11 @@ def test_r_o4_township_b_cannot_read_township_as_rows_in_any_format(client, grad
     client.force_login(graded["people"]["town_b"])
     for fmt in ("", "xlsx"):
         content = client.get(graded["url"], {"format": fmt}).content
-        sheet_or_page = content.decode(errors="ignore") if not fmt else str(
-            [r for r in load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True)])
+        sheet_or_page = (
+            content.decode(errors="ignore")
+            if not fmt
+            else str([r for r in load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True)])
+        )
         assert "李卫东" not in sheet_or_page and "赵普通" not in sheet_or_page
 
 

@@ -72,13 +72,17 @@ def _events(action, obj=None):
 
 def _tasks(user, appraisal=None) -> list[str]:
     """The names of the appraisal tasks in the user's queue (for one appraisal, or all)."""
-    return sorted(t.flow_task.name for t in open_tasks_for(user, [AppraisalFlow])
-                  if appraisal is None or t.process.artifact_object_id == appraisal.pk)
+    return sorted(
+        t.flow_task.name
+        for t in open_tasks_for(user, [AppraisalFlow])
+        if appraisal is None or t.process.artifact_object_id == appraisal.pk
+    )
 
 
 def _open_round(w, title="2026年度驻村干部考评", **window) -> AppraisalRound:
-    return services.round_open(county=w["county"], title=title, year=2026, by=w["people"]["org"],
-                               **{**WINDOW, **window})
+    return services.round_open(
+        county=w["county"], title=title, year=2026, by=w["people"]["org"], **{**WINDOW, **window}
+    )
 
 
 def _close(w) -> AppraisalRound:
@@ -95,8 +99,9 @@ def _proposed(w, *appraisals, township=90, unit=90) -> list[Appraisal]:
 
 def _finalised(w, appraisal, *, township=90, unit=90, grade=None, reason="") -> Appraisal:
     [appraisal] = _proposed(w, appraisal, township=township, unit=unit)
-    return services.appraisal_finalise(appraisal=appraisal, grade=grade or appraisal.proposed_grade,
-                                       by=w["people"]["org"], reason=reason)
+    return services.appraisal_finalise(
+        appraisal=appraisal, grade=grade or appraisal.proposed_grade, by=w["people"]["org"], reason=reason
+    )
 
 
 def _vote(w, village, grades: list[str]) -> None:
@@ -108,17 +113,30 @@ def _vote(w, village, grades: list[str]) -> None:
         services.ballot_cast(code=code, choices={appraisal.pk: grade})
 
 
-def _paper(w, appraisal, *, excellent=0, competent=0, basically=0, incompetent=0, invalid=0, by="town_a",
-           held_on=HELD_ON) -> PaperSession:
+def _paper(
+    w, appraisal, *, excellent=0, competent=0, basically=0, incompetent=0, invalid=0, by="town_a", held_on=HELD_ON
+) -> PaperSession:
     return services.paper_session_enter(
-        appraisal=appraisal, held_on=held_on, excellent=excellent, competent=competent,
-        basically_competent=basically, incompetent=incompetent, invalid=invalid,
-        ballots_collected=excellent + competent + basically + incompetent + invalid, by=w["people"][by])
+        appraisal=appraisal,
+        held_on=held_on,
+        excellent=excellent,
+        competent=competent,
+        basically_competent=basically,
+        incompetent=incompetent,
+        invalid=invalid,
+        ballots_collected=excellent + competent + basically + incompetent + invalid,
+        by=w["people"][by],
+    )
 
 
 def _absent(w, dispatch, *days: D) -> None:
-    ledger_write(dispatch=dispatch, statuses=dict.fromkeys(days, DayStatus.ABSENT), source=DaySource.TOWNSHIP,
-                 by=w["people"]["town_a"], reason="两头不见人")
+    ledger_write(
+        dispatch=dispatch,
+        statuses=dict.fromkeys(days, DayStatus.ABSENT),
+        source=DaySource.TOWNSHIP,
+        by=w["people"]["town_a"],
+        reason="两头不见人",
+    )
 
 
 def _also_stationed(w, name, unit, village, *, rank=Rank.STAFF, on=STATIONED_ON) -> Dispatch:
@@ -142,7 +160,10 @@ def mixed_world(stationed_world):
 
     w["nominated"] = dispatch_services.dispatch_nominate(
         cadre=CadreFactory(unit=w["unit_b"], user=UserFactory(username="nominee_b", name="候选人")),
-        village=village_b2, by=w["people"]["head_b"], year=2026)
+        village=village_b2,
+        by=w["people"]["head_b"],
+        year=2026,
+    )
     return w
 
 
@@ -215,10 +236,13 @@ def test_an_empty_window_is_refused_in_chinese_r_a1(stationed_world):
     assert not _events("appraisal_round.open").exists()
 
 
-@pytest.mark.parametrize(("title", "window", "words"), [
-    ("  ", WINDOW, "名称"),
-    ("倒置", {"term_ends_from": D(2026, 12, 31), "term_ends_to": D(2026, 1, 1)}, "不能早于"),
-])
+@pytest.mark.parametrize(
+    ("title", "window", "words"),
+    [
+        ("  ", WINDOW, "名称"),
+        ("倒置", {"term_ends_from": D(2026, 12, 31), "term_ends_to": D(2026, 1, 1)}, "不能早于"),
+    ],
+)
 def test_a_round_needs_a_title_and_a_window_the_right_way_round_r_a1(stationed_world, title, window, words):
     """R-A1: a blank title or a reversed window is refused in Chinese."""
     with pytest.raises(ValidationError) as exc:
@@ -281,8 +305,7 @@ def test_close_needs_a_reason_per_village_without_votes_and_names_them_r_a1(roun
     """R-A1: villagers evaluate the cadre; a village with no vote at all (online or paper) needs a reason."""
     w = round_world
     with pytest.raises(ValidationError) as exc:
-        services.round_close(round_=w["round"], by=w["people"]["org"],
-                             no_votes_reasons={w["appraisal_a"].pk: "  "})
+        services.round_close(round_=w["round"], by=w["people"]["org"], no_votes_reasons={w["appraisal_a"].pk: "  "})
     text = _chinese(exc)
     for name in (w["village_a"].name, w["village_b"].name, w["cadre_a"].name, w["cadre_b"].name):
         assert name in text, name
@@ -297,20 +320,39 @@ def test_close_with_votes_in_one_village_asks_a_reason_only_for_the_other_r_a1(r
     w = round_world
     _vote(w, w["village_a"], [Grade.COMPETENT])
     appraisal_b = w["appraisal_b"]
-    voided = services.paper_session_enter(appraisal=appraisal_b, held_on=HELD_ON, excellent=3, competent=0,
-                                          basically_competent=0, incompetent=0, invalid=0, ballots_collected=3,
-                                          by=w["people"]["town_b"])
+    voided = services.paper_session_enter(
+        appraisal=appraisal_b,
+        held_on=HELD_ON,
+        excellent=3,
+        competent=0,
+        basically_competent=0,
+        incompetent=0,
+        invalid=0,
+        ballots_collected=3,
+        by=w["people"]["town_b"],
+    )
     services.paper_session_void(session=voided, reason="录错村", by=w["people"]["town_b"])
-    services.paper_session_enter(appraisal=appraisal_b, held_on=HELD_ON, excellent=0, competent=0,
-                                 basically_competent=0, incompetent=0, invalid=2, ballots_collected=2,
-                                 by=w["people"]["town_b"])
+    services.paper_session_enter(
+        appraisal=appraisal_b,
+        held_on=HELD_ON,
+        excellent=0,
+        competent=0,
+        basically_competent=0,
+        incompetent=0,
+        invalid=2,
+        ballots_collected=2,
+        by=w["people"]["town_b"],
+    )
     assert list(selectors.appraisals_without_votes(w["round"])) == [appraisal_b]
     with pytest.raises(ValidationError) as exc:
         services.round_close(round_=w["round"], by=w["people"]["org"])
     assert w["village_b"].name in _chinese(exc) and w["village_a"].name not in _chinese(exc)
 
-    services.round_close(round_=w["round"], by=w["people"]["org"],
-                         no_votes_reasons={appraisal_b.pk: " 村民大会未达到法定人数 ", w["appraisal_a"].pk: "多余"})
+    services.round_close(
+        round_=w["round"],
+        by=w["people"]["org"],
+        no_votes_reasons={appraisal_b.pk: " 村民大会未达到法定人数 ", w["appraisal_a"].pk: "多余"},
+    )
     assert _fresh(w["round"]).state == RoundState.CLOSED
     assert _fresh(appraisal_b).no_votes_reason == "村民大会未达到法定人数"
     assert _fresh(w["appraisal_a"]).no_votes_reason == ""
@@ -324,8 +366,9 @@ def test_close_with_votes_in_one_village_asks_a_reason_only_for_the_other_r_a1(r
 def test_close_leaves_cancelled_appraisals_out_of_the_villages_without_votes_r_a1(round_world):
     w = round_world
     services.appraisal_cancel(appraisal=w["appraisal_b"], reason="列入有误", by=w["people"]["org"])
-    services.round_close(round_=w["round"], by=w["people"]["org"],
-                         no_votes_reasons={w["appraisal_a"].pk: "疫情期间未组织评议"})
+    services.round_close(
+        round_=w["round"], by=w["people"]["org"], no_votes_reasons={w["appraisal_a"].pk: "疫情期间未组织评议"}
+    )
     assert _fresh(w["appraisal_a"]).no_votes_reason == "疫情期间未组织评议"
     assert _fresh(w["appraisal_b"]).no_votes_reason == ""
 
@@ -507,8 +550,12 @@ def test_a_score_coming_after_the_close_proposes_with_the_votes_cast_before_r_a5
 
 def test_the_proposal_reads_the_weights_in_force_r_a2(round_world, settings):
     """R-A2: weights 60/20/20 and no votes: (60×95 + 20×70) / 80 = 88.75."""
-    settings.POLICY = {**settings.POLICY, "APPRAISAL_WEIGHT_TOWNSHIP": 60, "APPRAISAL_WEIGHT_UNIT": 20,
-                       "APPRAISAL_WEIGHT_VILLAGERS": 20}
+    settings.POLICY = {
+        **settings.POLICY,
+        "APPRAISAL_WEIGHT_TOWNSHIP": 60,
+        "APPRAISAL_WEIGHT_UNIT": 20,
+        "APPRAISAL_WEIGHT_VILLAGERS": 20,
+    }
     [stored] = _proposed(round_world, round_world["appraisal_a"], township=95, unit=70)
     assert stored.combined_score == Decimal("88.75")
 
@@ -532,9 +579,17 @@ def test_absences_in_the_ledger_cap_the_proposed_grade_r_a2a(round_world, days, 
 def test_leave_holidays_and_official_business_are_not_absences_r_a2a(round_world):
     """R-A2a: only days recorded 缺勤 count."""
     w = round_world
-    ledger_write(dispatch=w["dispatch_a"], source=DaySource.TOWNSHIP, by=w["people"]["town_a"], statuses={
-        D(2025, 6, 3): DayStatus.LEAVE, D(2025, 6, 4): DayStatus.HOLIDAY, D(2025, 6, 5): DayStatus.OFFICIAL_BUSINESS,
-        D(2025, 6, 6): DayStatus.IN_VILLAGE})
+    ledger_write(
+        dispatch=w["dispatch_a"],
+        source=DaySource.TOWNSHIP,
+        by=w["people"]["town_a"],
+        statuses={
+            D(2025, 6, 3): DayStatus.LEAVE,
+            D(2025, 6, 4): DayStatus.HOLIDAY,
+            D(2025, 6, 5): DayStatus.OFFICIAL_BUSINESS,
+            D(2025, 6, 6): DayStatus.IN_VILLAGE,
+        },
+    )
     [stored] = _proposed(w, w["appraisal_a"], township=95, unit=95)
     assert stored.absences == 0 and stored.proposed_grade == E
 
@@ -543,8 +598,13 @@ def test_an_absence_corrected_before_the_close_no_longer_counts_r_a2a(round_worl
     """R-A2a: the ledger is read when the vote closes, as it stands then."""
     w = round_world
     _absent(w, w["dispatch_a"], D(2025, 6, 3))
-    ledger_write(dispatch=w["dispatch_a"], statuses={D(2025, 6, 3): DayStatus.OFFICIAL_BUSINESS},
-                 source=DaySource.ORG_CORRECTION, by=w["people"]["org"], reason="已报备")
+    ledger_write(
+        dispatch=w["dispatch_a"],
+        statuses={D(2025, 6, 3): DayStatus.OFFICIAL_BUSINESS},
+        source=DaySource.ORG_CORRECTION,
+        by=w["people"]["org"],
+        reason="已报备",
+    )
     [stored] = _proposed(w, w["appraisal_a"], township=95, unit=95)
     assert stored.absences == 0 and stored.proposed_grade == E
 
@@ -657,7 +717,8 @@ def four_world(stationed_world):
     _close(w)
     w["a"], w["b"], w["c"], w["d"] = (_fresh(a) for a in appraisals)
     assert [a.category for a in (w["a"], w["b"], w["c"], w["d"])] == [CadreCategory.GENERAL] * 2 + [
-        CadreCategory.LEADING] * 2
+        CadreCategory.LEADING
+    ] * 2
     assert {a.proposed_grade for a in (w["a"], w["b"], w["c"], w["d"])} == {E}
     return w
 
@@ -939,10 +1000,21 @@ def test_another_cadres_grade_does_not_bar_this_one_r_a3(round_world):
 def test_experience_counts_days_in_the_village_from_the_ledger_and_shows_the_grade_r_a4(round_world):
     """R-A4: in the village or on reported business count; leave, holidays and absences do not."""
     w = round_world
-    ledger_write(dispatch=w["dispatch_a"], source=DaySource.TOWNSHIP, by=w["people"]["town_a"], statuses={
-        D(2025, 6, 2): DayStatus.IN_VILLAGE, D(2025, 6, 3): DayStatus.IN_VILLAGE, D(2025, 6, 4): DayStatus.IN_VILLAGE,
-        D(2025, 6, 5): DayStatus.OFFICIAL_BUSINESS, D(2025, 6, 6): DayStatus.OFFICIAL_BUSINESS,
-        D(2025, 6, 7): DayStatus.HOLIDAY, D(2025, 6, 9): DayStatus.LEAVE, D(2025, 6, 10): DayStatus.ABSENT})
+    ledger_write(
+        dispatch=w["dispatch_a"],
+        source=DaySource.TOWNSHIP,
+        by=w["people"]["town_a"],
+        statuses={
+            D(2025, 6, 2): DayStatus.IN_VILLAGE,
+            D(2025, 6, 3): DayStatus.IN_VILLAGE,
+            D(2025, 6, 4): DayStatus.IN_VILLAGE,
+            D(2025, 6, 5): DayStatus.OFFICIAL_BUSINESS,
+            D(2025, 6, 6): DayStatus.OFFICIAL_BUSINESS,
+            D(2025, 6, 7): DayStatus.HOLIDAY,
+            D(2025, 6, 9): DayStatus.LEAVE,
+            D(2025, 6, 10): DayStatus.ABSENT,
+        },
+    )
     [before] = selectors.experience_of(w["cadre_a"])
     assert before.dispatch == w["dispatch_a"] and before.dispatch.village == w["village_a"]
     assert before.starts_on == STATIONED_ON and before.ends_on is None
@@ -988,19 +1060,27 @@ def test_the_township_enters_a_paper_session_and_it_is_audited_r_a5(round_world)
     assert services.vote_totals(w["appraisal_a"]) == {E: 10, C: 5, B: 2, N: 1}
 
 
-@pytest.mark.parametrize(("counts", "collected", "words"), [
-    ({"excellent": 3, "competent": 2}, 6, "不符"),
-    ({"excellent": 3, "competent": 2}, 4, "不符"),
-    ({}, 0, "无需录入"),
-    ({"excellent": -1, "competent": 2}, 1, "不小于 0"),
-])
+@pytest.mark.parametrize(
+    ("counts", "collected", "words"),
+    [
+        ({"excellent": 3, "competent": 2}, 6, "不符"),
+        ({"excellent": 3, "competent": 2}, 4, "不符"),
+        ({}, 0, "无需录入"),
+        ({"excellent": -1, "competent": 2}, 1, "不小于 0"),
+    ],
+)
 def test_a_paper_sessions_counts_must_add_up_r_a5(round_world, counts, collected, words):
     """R-A5: the grades plus invalid ballots equal the ballots collected, none negative, at least one."""
     w = round_world
     fields = {"excellent": 0, "competent": 0, "basically_competent": 0, "incompetent": 0, "invalid": 0, **counts}
     with pytest.raises(ValidationError) as exc:
-        services.paper_session_enter(appraisal=w["appraisal_a"], held_on=D(2026, 2, 28), ballots_collected=collected,
-                                     by=w["people"]["town_a"], **fields)
+        services.paper_session_enter(
+            appraisal=w["appraisal_a"],
+            held_on=D(2026, 2, 28),
+            ballots_collected=collected,
+            by=w["people"]["town_a"],
+            **fields,
+        )
     assert words in _chinese(exc)
     assert not PaperSession.objects.exists()
 
@@ -1008,8 +1088,12 @@ def test_a_paper_sessions_counts_must_add_up_r_a5(round_world, counts, collected
 def test_a_paper_session_cannot_be_dated_in_the_future_r_a5(round_world):
     """R-A5: a session is entered after it was held."""
     with pytest.raises(ValidationError):
-        _paper(round_world, round_world["appraisal_a"], excellent=1,
-               held_on=timezone.localdate() + datetime.timedelta(days=1))
+        _paper(
+            round_world,
+            round_world["appraisal_a"],
+            excellent=1,
+            held_on=timezone.localdate() + datetime.timedelta(days=1),
+        )
 
 
 def test_a_paper_session_beyond_a_villages_voters_is_refused_and_saves_nothing_r_a5(round_world, settings):
@@ -1099,8 +1183,16 @@ def test_voiding_a_session_needs_a_reason_and_happens_once_r_a5(round_world):
 # --- Issuing ballot codes (R-A5) ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("who", "village"), [("town_a", "village_a"), ("town_a_deputy", "village_a"),
-                                              ("org", "village_a"), ("org", "village_b"), ("town_b", "village_b")])
+@pytest.mark.parametrize(
+    ("who", "village"),
+    [
+        ("town_a", "village_a"),
+        ("town_a_deputy", "village_a"),
+        ("org", "village_a"),
+        ("org", "village_b"),
+        ("town_b", "village_b"),
+    ],
+)
 def test_codes_are_issued_by_the_township_in_its_villages_and_the_org_dept_anywhere_r_a5(round_world, who, village):
     """R-A5: the township for its own villages, the org dept for every village of the county; audited."""
     w = round_world
@@ -1112,9 +1204,17 @@ def test_codes_are_issued_by_the_township_in_its_villages_and_the_org_dept_anywh
     assert event.actor == user and event.data["count"] == 5
 
 
-@pytest.mark.parametrize(("who", "village"), [("town_b", "village_a"), ("town_a", "village_b"),
-                                              ("head_a", "village_a"), ("auditor", "village_a"),
-                                              ("outsider", "village_a"), ("cadre_a", "village_a")])
+@pytest.mark.parametrize(
+    ("who", "village"),
+    [
+        ("town_b", "village_a"),
+        ("town_a", "village_b"),
+        ("head_a", "village_a"),
+        ("auditor", "village_a"),
+        ("outsider", "village_a"),
+        ("cadre_a", "village_a"),
+    ],
+)
 def test_codes_for_a_village_outside_the_tier_are_refused_r_a5(round_world, who, village):
     """R-A5: another township, a unit, the auditor, an outsider, the cadre: 403, audited, nothing issued."""
     w = round_world

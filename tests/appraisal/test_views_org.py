@@ -99,8 +99,9 @@ def test_org_dept_previews_the_window_then_opens_a_round_r_a1(client, stationed_
 
 def test_round_window_catching_nobody_is_refused_on_the_form_r_a1(client, stationed_world):
     _login(client, stationed_world, "org")
-    response = client.post(ROUNDS, {"title": "空考评", "year": 2026, "term_ends_from": "2030-01-01",
-                                    "term_ends_to": "2030-12-31"})
+    response = client.post(
+        ROUNDS, {"title": "空考评", "year": 2026, "term_ends_from": "2030-01-01", "term_ends_to": "2030-12-31"}
+    )
     assert response.status_code == 200
     assert "没有期满、尚未列入考评的驻村干部" in _page(response)
     assert not AppraisalRound.objects.exists()
@@ -190,8 +191,11 @@ def test_township_scores_its_cadre_through_the_task_page_r_a1(client, round_worl
     appraisal = _fresh(appraisal)
     assert (appraisal.township_score, appraisal.township_comment) == (92, "扎根农村,工作扎实")
     assert appraisal.township_scored_by == w["people"]["town_a"]
-    assert not [t for t in open_tasks_for(w["people"]["town_a"], [AppraisalFlow])
-                if int(t.process.artifact_object_id) == appraisal.pk]
+    assert not [
+        t
+        for t in open_tasks_for(w["people"]["town_a"], [AppraisalFlow])
+        if int(t.process.artifact_object_id) == appraisal.pk
+    ]
     assert "已为 李卫东 评分。" in _messages(client.get(queue))
 
 
@@ -439,9 +443,17 @@ def test_close_page_lists_villages_without_votes_and_needs_a_confirmed_reason_ea
 def test_close_page_asks_no_reason_when_every_village_voted_r_a1(client, round_world):
     w = round_world
     for appraisal, by in ((w["appraisal_a"], "town_a"), (w["appraisal_b"], "town_b")):
-        services.paper_session_enter(appraisal=appraisal, held_on=datetime.date(2026, 11, 20), excellent=1,
-                                     competent=0, basically_competent=0, incompetent=0, invalid=0,
-                                     ballots_collected=1, by=w["people"][by])
+        services.paper_session_enter(
+            appraisal=appraisal,
+            held_on=datetime.date(2026, 11, 20),
+            excellent=1,
+            competent=0,
+            basically_competent=0,
+            incompetent=0,
+            invalid=0,
+            ballots_collected=1,
+            by=w["people"][by],
+        )
     url = reverse("appraisal:round_close", args=[w["round"].pk])
     _login(client, w, "org")
     page = client.get(url)
@@ -568,8 +580,17 @@ def test_ballot_sheet_without_a_chinese_font_answers_with_a_message_r_a5(client,
 # --- Paper ballot sessions (R-A5) -------------------------------------------------------------------
 
 
-PAPER = {"action": "enter", "held_on": "2026-11-20", "ballots": 40, "excellent": 20, "competent": 15,
-         "basically_competent": 2, "incompetent": 1, "invalid": 2, "note": "村民代表大会"}
+PAPER = {
+    "action": "enter",
+    "held_on": "2026-11-20",
+    "ballots": 40,
+    "excellent": 20,
+    "competent": 15,
+    "basically_competent": 2,
+    "incompetent": 1,
+    "invalid": 2,
+    "note": "村民代表大会",
+}
 
 
 def test_township_enters_and_voids_paper_sessions_r_a5(client, round_world):
@@ -596,14 +617,27 @@ def test_township_enters_and_voids_paper_sessions_r_a5(client, round_world):
     assert PaperSession.objects.get().void_reason == "票数录错"
 
 
-@pytest.mark.parametrize(("change", "words"), [
-    ({"ballots": 2_147_483_648, "excellent": 2_147_483_648, "competent": 0, "basically_competent": 0,
-      "incompetent": 0, "invalid": 0}, "5000"),
-    ({"held_on": "0001-01-01"}, "早于该干部到村日期(2025-03-05)"),
-    ({"held_on": "2026-11-27"}, "评议日期不能晚于今天"),
-])
-def test_a_paper_session_out_of_bounds_is_refused_with_a_message_and_saves_nothing_r_a5(client, round_world,
-                                                                                        change, words):
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (
+            {
+                "ballots": 2_147_483_648,
+                "excellent": 2_147_483_648,
+                "competent": 0,
+                "basically_competent": 0,
+                "incompetent": 0,
+                "invalid": 0,
+            },
+            "5000",
+        ),
+        ({"held_on": "0001-01-01"}, "早于该干部到村日期(2025-03-05)"),
+        ({"held_on": "2026-11-27"}, "评议日期不能晚于今天"),
+    ],
+)
+def test_a_paper_session_out_of_bounds_is_refused_with_a_message_and_saves_nothing_r_a5(
+    client, round_world, change, words
+):
     """R-A5: a count beyond a village's voters, or a date before the cadre arrived or after today: the page says
     why, keeps what was typed and saves nothing (the suite's today is 2026-11-26)."""
     w = round_world
@@ -620,9 +654,17 @@ def test_a_paper_session_out_of_bounds_is_refused_with_a_message_and_saves_nothi
 def test_others_read_paper_sessions_but_only_the_township_enters_them_r_a5(client, round_world):
     w = round_world
     url = reverse("appraisal:paper_sessions", args=[w["appraisal_a"].pk])
-    services.paper_session_enter(appraisal=w["appraisal_a"], held_on=datetime.date(2026, 11, 20), excellent=3,
-                                 competent=1, basically_competent=0, incompetent=0, invalid=0, ballots_collected=4,
-                                 by=w["people"]["town_a"])
+    services.paper_session_enter(
+        appraisal=w["appraisal_a"],
+        held_on=datetime.date(2026, 11, 20),
+        excellent=3,
+        competent=1,
+        basically_competent=0,
+        incompetent=0,
+        invalid=0,
+        ballots_collected=4,
+        by=w["people"]["town_a"],
+    )
     for role in ("org", "auditor", "head_a"):
         response = _login(client, w, role).get(url)
         assert response.status_code == 200 and 'data-testid="read-only"' in _page(response), role
@@ -676,9 +718,14 @@ def test_round_detail_and_queues_run_the_same_queries_for_2_and_6_appraisals_r_a
     org = w["people"]["org"]
     small = w["round"]
     _more_stationed(w, 6, on=datetime.date(2025, 6, 2))
-    large = services.round_open(county=w["county"], title="2026年度第二批考评", year=2026,
-                                term_ends_from=datetime.date(2026, 6, 1), term_ends_to=datetime.date(2026, 6, 30),
-                                by=org)
+    large = services.round_open(
+        county=w["county"],
+        title="2026年度第二批考评",
+        year=2026,
+        term_ends_from=datetime.date(2026, 6, 1),
+        term_ends_to=datetime.date(2026, 6, 30),
+        by=org,
+    )
     assert (small.appraisals.count(), large.appraisals.count()) == (2, 6)
     for round_ in (small, large):
         appraisals = list(round_.appraisals.order_by("pk"))
@@ -691,6 +738,8 @@ def test_round_detail_and_queues_run_the_same_queries_for_2_and_6_appraisals_r_a
         _login(client, w, role)
         for name in ("round_detail", "round_appraisals"):
             client.get(reverse(f"appraisal:{name}", args=[small.pk]))  # warm caches
-            counts[role, name] = (_queries(client, reverse(f"appraisal:{name}", args=[small.pk])),
-                                  _queries(client, reverse(f"appraisal:{name}", args=[large.pk])))
+            counts[role, name] = (
+                _queries(client, reverse(f"appraisal:{name}", args=[small.pk])),
+                _queries(client, reverse(f"appraisal:{name}", args=[large.pk])),
+            )
     assert all(a == b for a, b in counts.values()), counts

@@ -23,6 +23,8 @@ def _slowed(settings, *, free, first=5, most=120, window=3600):
     settings.BALLOT_WRONG_CODES_FIRST_WAIT_SECONDS = first
     settings.BALLOT_WRONG_CODES_MAX_WAIT_SECONDS = most
     settings.BALLOT_WRONG_CODES_WINDOW_SECONDS = window
+
+
 MESSAGE_BLOCK = re.compile(r'<div class="msg[^"]*" role="alert" data-testid="message">(.*?)</div>', re.S)
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
 
@@ -36,8 +38,9 @@ def clear_rate_limits():
 
 @pytest.fixture
 def codes(round_world):
-    batch = services.ballots_issue(round_=round_world["round"], village=round_world["village_a"], count=3,
-                                   by=round_world["people"]["town_a"])
+    batch = services.ballots_issue(
+        round_=round_world["round"], village=round_world["village_a"], count=3, by=round_world["people"]["town_a"]
+    )
     return services.ballot_sheet_codes(batch=batch, by=round_world["people"]["town_a"])
 
 
@@ -60,8 +63,7 @@ def _open(client, code, **extra):
 
 
 def _cast(client, code, choices, **extra):
-    return client.post(URL, {"step": "cast", "code": code, **{f"grade_{pk}": g for pk, g in choices.items()}},
-                       **extra)
+    return client.post(URL, {"step": "cast", "code": code, **{f"grade_{pk}": g for pk, g in choices.items()}}, **extra)
 
 
 def _tallies(appraisal) -> dict[str, int]:
@@ -79,8 +81,9 @@ def test_get_shows_the_code_prefilled_and_formatted_without_checking_it_r_a5(cli
     assert f'value="{ballots.formatted(codes[0])}"' in _text(known)
     assert "下一步" in _text(known)
     # The same page either way: the code is put back in the field, nothing else differs.
-    assert (CSRF_INPUT.sub("", _text(known)).replace(ballots.formatted(codes[0]), "X")
-            == CSRF_INPUT.sub("", _text(unknown)).replace("ZZZZ-ZZZZ-ZZZZ", "X"))
+    assert CSRF_INPUT.sub("", _text(known)).replace(ballots.formatted(codes[0]), "X") == CSRF_INPUT.sub(
+        "", _text(unknown)
+    ).replace("ZZZZ-ZZZZ-ZZZZ", "X")
 
 
 def test_page_works_anonymously_on_a_phone_with_no_store_r_a5(client, codes):
@@ -120,8 +123,12 @@ def test_casting_counts_one_vote_and_the_code_cannot_vote_again_r_a5(client, rou
     appraisal = round_world["appraisal_a"]
     response = _cast(client, codes[0], {appraisal.pk: Grade.EXCELLENT})
     assert response.status_code == 200 and "投票成功" in _text(response)
-    assert _tallies(appraisal) == {Grade.EXCELLENT: 1, Grade.COMPETENT: 0, Grade.BASICALLY_COMPETENT: 0,
-                                   Grade.INCOMPETENT: 0}
+    assert _tallies(appraisal) == {
+        Grade.EXCELLENT: 1,
+        Grade.COMPETENT: 0,
+        Grade.BASICALLY_COMPETENT: 0,
+        Grade.INCOMPETENT: 0,
+    }
     again = _cast(client, codes[0], {appraisal.pk: Grade.INCOMPETENT})
     assert _message(again) == REFUSED
     assert _message(_open(client, codes[0])) == REFUSED
@@ -147,14 +154,14 @@ def test_unknown_used_and_closed_codes_get_the_same_answer_r_a5(client, round_wo
         "used": _open(client, codes[0]),
         "used, cast": _cast(client, codes[0], {appraisal.pk: Grade.EXCELLENT}),
         "tampered grade": _cast(client, codes[1], {appraisal.pk: "best"}),
-        "tampered cadre": _cast(client, codes[1], {appraisal.pk: Grade.EXCELLENT,
-                                                   round_world["appraisal_b"].pk: Grade.EXCELLENT}),
+        "tampered cadre": _cast(
+            client, codes[1], {appraisal.pk: Grade.EXCELLENT, round_world["appraisal_b"].pk: Grade.EXCELLENT}
+        ),
     }
     close_vote(round_world["round"], round_world["people"]["org"])
     answers["closed"] = _open(client, codes[2])
     answers["closed, cast"] = _cast(client, codes[2], {appraisal.pk: Grade.EXCELLENT})
-    assert {why: (r.status_code, _message(r)) for why, r in answers.items()} == {
-        why: (403, REFUSED) for why in answers}
+    assert {why: (r.status_code, _message(r)) for why, r in answers.items()} == {why: (403, REFUSED) for why in answers}
     pages = {CSRF_INPUT.sub("", _text(r)) for r in answers.values()}
     assert len(pages) == 1
     # Nothing of what was typed comes back.
@@ -212,9 +219,12 @@ def test_a_wrong_code_during_the_wait_counts_and_doubles_it_r_a5(client, codes, 
 
 def test_default_allowance_lets_a_village_mistype_a_hundred_codes_an_hour_r_a5(client, codes, settings):
     """R-A5: the defaults, sized for a village voting from one address: 100 wrong codes an hour, then 5 s."""
-    assert (settings.BALLOT_WRONG_CODES_FREE, settings.BALLOT_WRONG_CODES_WINDOW_SECONDS,
-            settings.BALLOT_WRONG_CODES_FIRST_WAIT_SECONDS, settings.BALLOT_WRONG_CODES_MAX_WAIT_SECONDS) == (
-        100, 3600, 5, 120)
+    assert (
+        settings.BALLOT_WRONG_CODES_FREE,
+        settings.BALLOT_WRONG_CODES_WINDOW_SECONDS,
+        settings.BALLOT_WRONG_CODES_FIRST_WAIT_SECONDS,
+        settings.BALLOT_WRONG_CODES_MAX_WAIT_SECONDS,
+    ) == (100, 3600, 5, 120)
     assert {_open(client, f"WRONGCODE{n:03d}").status_code for n in range(100)} == {403}
     assert _open(client, "WRONGCODE100")["Retry-After"] == "5"
 
@@ -240,8 +250,9 @@ def test_good_codes_do_not_count_toward_the_limit_r_a5(client, round_world, sett
     assert _open(client, "WRONGCODE000").status_code == 429
 
 
-def test_a_cache_that_cannot_count_makes_wrong_codes_wait_but_not_good_ones_r_a5(client, round_world, codes,
-                                                                                   monkeypatch):
+def test_a_cache_that_cannot_count_makes_wrong_codes_wait_but_not_good_ones_r_a5(
+    client, round_world, codes, monkeypatch
+):
     from appraisal import throttle
 
     def broken(*args, **kwargs):

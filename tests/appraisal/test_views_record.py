@@ -86,8 +86,12 @@ def test_township_and_outsiders_cannot_see_a_record_r_a4(client, round_world, wh
 
 
 def test_anonymous_visitors_are_sent_to_sign_in_r_a4(client, round_world):
-    for url in (reverse("appraisal:my_record"), reverse("appraisal:cadre_record", args=[round_world["cadre_a"].pk]),
-                reverse("appraisal:certificate", args=[round_world["cadre_a"].pk]), reverse("appraisal:promotion")):
+    for url in (
+        reverse("appraisal:my_record"),
+        reverse("appraisal:cadre_record", args=[round_world["cadre_a"].pk]),
+        reverse("appraisal:certificate", args=[round_world["cadre_a"].pk]),
+        reverse("appraisal:promotion"),
+    ):
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"], url
 
@@ -141,8 +145,9 @@ def test_promotion_query_finds_a_cadre_by_name_for_the_county_r_a3(client, grade
     assert response.status_code == 200 and w["cadre_a"].name in body and "不可提拔" in body
     assert w["cadre_b"].name not in body
     later = (timezone.localdate() + datetime.timedelta(days=3 * 366)).isoformat()
-    body = _text(_get(client, w["people"]["auditor"], "appraisal:promotion",
-                      query={"name": w["cadre_a"].name, "on": later}))
+    body = _text(
+        _get(client, w["people"]["auditor"], "appraisal:promotion", query={"name": w["cadre_a"].name, "on": later})
+    )
     assert "不可提拔" not in body and w["cadre_a"].name in body
 
 

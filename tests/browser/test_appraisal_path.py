@@ -28,7 +28,8 @@ def _vote(phone_page, code: str, grade_label: str, shot: str | None = None) -> N
 
 
 def test_r_a5_villagers_vote_scores_are_entered_the_org_dept_finalises_and_the_certificate_downloads(
-        page, phone_page, transactional_db, world):
+    page, phone_page, transactional_db, world
+):
     """R-A1, R-A2, R-A4, R-A5: the whole year-end round through the browser."""
     Pairing.objects.create(unit=world["unit_a"], village=world["village_a"], year=2025)
     dispatch = stationed(world["cadre_a"], world["village_a"], on=datetime.date(2025, 3, 5))
@@ -120,14 +121,18 @@ def test_r_a5_villagers_vote_scores_are_entered_the_org_dept_finalises_and_the_c
     assert org.pk != town.pk
 
 
-def test_r_a1_closing_with_a_village_without_votes_takes_a_reason_shown_in_the_report(page, transactional_db,
-                                                                                      world):
+def test_r_a1_closing_with_a_village_without_votes_takes_a_reason_shown_in_the_report(page, transactional_db, world):
     """R-A1: the close page lists the village that gave no votes; its reason is asked, kept and reported."""
     Pairing.objects.create(unit=world["unit_a"], village=world["village_a"], year=2025)
     dispatch = stationed(world["cadre_a"], world["village_a"], on=datetime.date(2025, 3, 5))
-    round_ = services.round_open(county=world["county"], title="2026年度驻村干部考评", year=2026,
-                                 term_ends_from=datetime.date(2026, 1, 1), term_ends_to=datetime.date(2026, 12, 31),
-                                 by=world["people"]["org"])
+    round_ = services.round_open(
+        county=world["county"],
+        title="2026年度驻村干部考评",
+        year=2026,
+        term_ends_from=datetime.date(2026, 1, 1),
+        term_ends_to=datetime.date(2026, 12, 31),
+        by=world["people"]["org"],
+    )
     log_in(page, "org", PASSWORD)
     page.goto(f"{page.base_url}{reverse('appraisal:round_close', args=[round_.pk])}")
     assert world["village_a"].name in page.inner_text("[data-testid=without-votes]")

@@ -35,7 +35,8 @@ def test_township_sees_unreported_days_states_them_and_confirms_r_m1(page, trans
     page.wait_for_selector("text=本月考勤已全部确认并锁定")
     screenshot(page, "attendance-confirm-2-locked")
     assert set(AttendanceMonth.objects.filter(month=D(2026, 10, 1)).values_list("state", flat=True)) == {
-        MonthState.CONFIRMED}
+        MonthState.CONFIRMED
+    }
     stated = AttendanceDay.objects.filter(dispatch=w["d_plain"], status=DayStatus.IN_VILLAGE)
     assert stated.count() == 18 and set(stated.values_list("source", flat=True)) == {DaySource.TOWNSHIP}
     assert AuditEvent.objects.get(action="attendance.month_fill_unreported").actor == w["people"]["town_a"]

@@ -16,10 +16,20 @@ PASSWORD = "pass-for-tests-1"
 def test_r_x1_auditor_filters_by_action_and_opens_a_dispatchs_timeline(page, transactional_db, world):
     p = world["people"]
     dispatch = stationed(world["cadre_a"], world["village_a"])
-    leaves.leave_request(dispatch=dispatch, starts_on=datetime.date(2026, 12, 2), ends_on=datetime.date(2026, 12, 3),
-                         reason="家中老人住院,需陪护", by=p["cadre_a"])
-    audit_record(action="dispatch.approve.refused", actor=p["head_b"], obj=dispatch, reason="越权操作被拒绝",
-                 data={"perm": "approve_nominations"})
+    leaves.leave_request(
+        dispatch=dispatch,
+        starts_on=datetime.date(2026, 12, 2),
+        ends_on=datetime.date(2026, 12, 3),
+        reason="家中老人住院,需陪护",
+        by=p["cadre_a"],
+    )
+    audit_record(
+        action="dispatch.approve.refused",
+        actor=p["head_b"],
+        obj=dispatch,
+        reason="越权操作被拒绝",
+        data={"perm": "approve_nominations"},
+    )
 
     log_in(page, "auditor", PASSWORD)
     page.get_by_test_id("audit-review-link").click()

@@ -38,8 +38,9 @@ def _charts_drawn(page) -> None:
         assert page.evaluate(PAINTED, chart_id) > 1000, chart_id
 
 
-def test_the_org_dept_reads_the_dashboard_and_opens_the_list_behind_a_figure(page, transactional_db, world,
-                                                                              monkeypatch):
+def test_the_org_dept_reads_the_dashboard_and_opens_the_list_behind_a_figure(
+    page, transactional_db, world, monkeypatch
+):
     freeze(monkeypatch, TODAY)
     w = county_world(world)
     add_quotas(w)
@@ -57,7 +58,12 @@ def test_the_org_dept_reads_the_dashboard_and_opens_the_list_behind_a_figure(pag
     _charts_drawn(page)
     assert "汤阴县 · 驻村蹲点工作总览" in page.inner_text("main")
     assert page.evaluate("() => Chart.getChart('chart-coverage').data.labels") == [
-        "菜园镇", "宜沟镇", "新增镇1", "新增镇2", "新增镇3"]
+        "菜园镇",
+        "宜沟镇",
+        "新增镇1",
+        "新增镇2",
+        "新增镇3",
+    ]
     assert page.evaluate("() => Chart.getChart('chart-trend').data.datasets[0].data.length") == 6
     grades = page.evaluate("() => Chart.getChart('chart-grades').data.datasets.map(d => [d.label, d.data])")
     assert grades[:2] == [["优秀", [0, 1]], ["称职", [0, 2]]] and grades[-1] == ["未审定", [12, 1]]

@@ -20,8 +20,12 @@ def test_cadre_home_shows_unfilled_days_and_the_link_opens_the_fill_page_r_m2a(p
     first, last = datetime.date(2026, 3, 5), datetime.date(2026, 11, 20)  # the suite's today is 2026-11-26
     days = [first + datetime.timedelta(days=i) for i in range((last - first).days + 1)]
     with transaction.atomic():  # as its callers do: the ledger locks the month's rows
-        ledger_write(dispatch=dispatch, statuses=dict.fromkeys(days, DayStatus.IN_VILLAGE), source=DaySource.CADRE,
-                     by=world["people"]["cadre_a"])
+        ledger_write(
+            dispatch=dispatch,
+            statuses=dict.fromkeys(days, DayStatus.IN_VILLAGE),
+            source=DaySource.CADRE,
+            by=world["people"]["cadre_a"],
+        )
 
     log_in(page, "cadre_a", PASSWORD)
     page.goto(f"{page.base_url}{reverse('home:index')}")

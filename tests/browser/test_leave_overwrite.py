@@ -19,10 +19,19 @@ D = datetime.date
 def test_leave_over_a_recorded_day_is_approved_only_once_the_day_is_ticked_r_m2a(page, transactional_db, world):
     dispatch = stationed(world["cadre_a"], world["village_a"])
     with transaction.atomic():  # as its callers do: the ledger locks the month's rows
-        ledger_write(dispatch=dispatch, statuses={D(2026, 4, 7): DayStatus.IN_VILLAGE}, source=DaySource.CADRE,
-                     by=world["people"]["cadre_a"])
-    leave = leaves.leave_request(dispatch=dispatch, starts_on=D(2026, 4, 7), ends_on=D(2026, 4, 8),
-                                 reason="家中有事", by=world["people"]["cadre_a"])
+        ledger_write(
+            dispatch=dispatch,
+            statuses={D(2026, 4, 7): DayStatus.IN_VILLAGE},
+            source=DaySource.CADRE,
+            by=world["people"]["cadre_a"],
+        )
+    leave = leaves.leave_request(
+        dispatch=dispatch,
+        starts_on=D(2026, 4, 7),
+        ends_on=D(2026, 4, 8),
+        reason="家中有事",
+        by=world["people"]["cadre_a"],
+    )
 
     log_in(page, "town_a", PASSWORD)
     open_first_task(page, "审批请假")

@@ -21,8 +21,9 @@ def _decide_url(application):
 
 
 def _apply(cadre, year, statement="熟悉农业技术,愿意驻村", village=None):
-    return services.application_submit(cadre=cadre, year=year, statement=statement, by=cadre.user,
-                                       preferred_village=village)
+    return services.application_submit(
+        cadre=cadre, year=year, statement=statement, by=cadre.user, preferred_village=village
+    )
 
 
 # --- The cadre's page -----------------------------------------------------------------------------
@@ -39,7 +40,10 @@ def test_r_s2_cadre_applies_through_the_page_and_sees_the_application(client, wo
     assert response["Location"] == APPLY
     application = Application.objects.get(cadre=world["cadre_a"])
     assert (application.state, application.year, application.preferred_village) == (
-        ApplicationState.SUBMITTED, year, world["village_a2"])
+        ApplicationState.SUBMITTED,
+        year,
+        world["village_a2"],
+    )
     assert AuditEvent.objects.filter(action="application.submit", actor=world["people"]["cadre_a"]).exists()
     page = client.get(APPLY).content.decode()
     assert "已报名,待单位决定" in page and "西官庄村" in page
@@ -90,8 +94,9 @@ def test_r_s2_cadre_already_in_an_active_dispatch_cannot_apply(client, world, ye
 
 
 def test_r_s2_a_merely_nominated_cadre_cannot_apply_either(world, year):
-    services.dispatch_nominate(cadre=world["cadre_a"], village=world["village_a"], by=world["people"]["head_a"],
-                               year=year)
+    services.dispatch_nominate(
+        cadre=world["cadre_a"], village=world["village_a"], by=world["people"]["head_a"], year=year
+    )
     with pytest.raises(ValidationError, match="您已在选派中"):
         _apply(world["cadre_a"], year)
 
@@ -151,16 +156,20 @@ def test_r_s2_nominate_form_defaults_to_the_preferred_village(client, world, app
 def test_r_s2_unit_nominates_an_applicant_the_dispatch_comes_from_self_application(client, world, applicants):
     application = applicants["reserve"]
     client.force_login(world["people"]["deputy_a"])
-    response = client.post(_decide_url(application), {"action": "nominate", "village": world["village_a2"].pk,
-                                                      "note": "本人自愿,熟悉农业"})
+    response = client.post(
+        _decide_url(application), {"action": "nominate", "village": world["village_a2"].pk, "note": "本人自愿,熟悉农业"}
+    )
     assert response.status_code == 302
     assert response["Location"] == f"{APPLICATIONS}?unit={world['unit_a'].pk}"
     application = Application.objects.get(pk=application.pk)
     dispatch = Dispatch.objects.get(cadre=world["cadre_a"])
     assert application.state == ApplicationState.NOMINATED
     assert application.dispatch == dispatch
-    assert (dispatch.source, dispatch.state, dispatch.village) == (Source.SELF, DispatchState.NOMINATED,
-                                                                    world["village_a2"])
+    assert (dispatch.source, dispatch.state, dispatch.village) == (
+        Source.SELF,
+        DispatchState.NOMINATED,
+        world["village_a2"],
+    )
     # The nomination goes to the unit head for approval like any other (R-S1).
     tasks = open_tasks_for(world["people"]["head_a"], [DispatchFlow, RecallFlow])
     assert [t.process.artifact for t in tasks] == [dispatch]
@@ -173,11 +182,13 @@ def test_r_s2_unit_nominates_an_applicant_the_dispatch_comes_from_self_applicati
 
 
 def test_r_s2_nomination_refused_when_the_village_is_taken_application_stays_open(client, world, applicants):
-    stationed(CadreFactory(unit=world["unit_a"], user=UserFactory(username="early_a", name="周先到")),
-              world["village_a2"])
+    stationed(
+        CadreFactory(unit=world["unit_a"], user=UserFactory(username="early_a", name="周先到")), world["village_a2"]
+    )
     client.force_login(world["people"]["head_a"])
-    response = client.post(_decide_url(applicants["reserve"]),
-                           {"action": "nominate", "village": world["village_a2"].pk})
+    response = client.post(
+        _decide_url(applicants["reserve"]), {"action": "nominate", "village": world["village_a2"].pk}
+    )
     assert response.status_code == 200
     assert "西官庄村 本年度已有选派干部" in response.content.decode()
     assert Application.objects.get(pk=applicants["reserve"].pk).state == ApplicationState.SUBMITTED
@@ -221,8 +232,10 @@ def test_r_o4_unit_cannot_handle_an_applicant_of_another_unit(client, world, app
     application = applicants["other_unit"]
     for role in ("head_a", "deputy_a"):
         client.force_login(world["people"][role])
-        assert client.post(_decide_url(application), {"action": "nominate", "village": world["village_b"].pk}
-                           ).status_code == 403
+        assert (
+            client.post(_decide_url(application), {"action": "nominate", "village": world["village_b"].pk}).status_code
+            == 403
+        )
         assert client.post(_decide_url(application), {"action": "decline", "reason": "不是本单位"}).status_code == 403
         assert client.get(APPLICATIONS, {"unit": world["unit_b"].pk}).status_code == 403
     assert Application.objects.get(pk=application.pk).state == ApplicationState.SUBMITTED
@@ -233,8 +246,7 @@ def test_r_o4_decline_service_refuses_another_unit(world, applicants):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        services.application_decline(application=applicants["other_unit"], by=world["people"]["head_a"],
-                                     reason="越权")
+        services.application_decline(application=applicants["other_unit"], by=world["people"]["head_a"], reason="越权")
     assert AuditEvent.objects.filter(action="application.decline.refused").exists()
 
 

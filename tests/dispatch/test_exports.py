@@ -18,8 +18,9 @@ from tests.leave import freeze
 
 D = datetime.date
 DT = datetime.datetime
-LIST, COVERAGE, PAIRINGS, ELIGIBILITY, TEAM = (reverse(f"dispatch:{name}") for name in (
-    "list", "coverage", "pairings", "eligibility", "team"))
+LIST, COVERAGE, PAIRINGS, ELIGIBILITY, TEAM = (
+    reverse(f"dispatch:{name}") for name in ("list", "coverage", "pairings", "eligibility", "team")
+)
 TODAY = D(2026, 11, 12)
 ALL = {"李卫东", "赵普通", "王秀英"}
 
@@ -43,11 +44,20 @@ def _get(client, user, url, **params):
 # --- The dispatch list (R-O4, R-S3) ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("who", "names"), [
-    ("org", ALL), ("auditor", ALL), ("town_a", {"李卫东", "赵普通"}), ("town_b", {"王秀英"}),
-    ("head_a", {"李卫东", "赵普通"}), ("deputy_a", {"李卫东", "赵普通"}), ("head_b", {"王秀英"}),
-    ("cadre_b", {"王秀英"}), ("outsider", set()),
-])
+@pytest.mark.parametrize(
+    ("who", "names"),
+    [
+        ("org", ALL),
+        ("auditor", ALL),
+        ("town_a", {"李卫东", "赵普通"}),
+        ("town_b", {"王秀英"}),
+        ("head_a", {"李卫东", "赵普通"}),
+        ("deputy_a", {"李卫东", "赵普通"}),
+        ("head_b", {"王秀英"}),
+        ("cadre_b", {"王秀英"}),
+        ("outsider", set()),
+    ],
+)
 def test_r_o4_dispatch_list_export_holds_exactly_the_rows_the_page_shows_the_tier(client, three, who, names):
     user = three["people"][who]
     shown = {d.cadre.name for d in _get(client, user, LIST).context["object_list"]}
@@ -73,8 +83,11 @@ def test_dispatch_list_export_has_the_page_columns_typed_and_a_dated_chinese_nam
 
 
 def test_dispatch_list_export_follows_the_state_filter_and_holds_every_page(client, three, monkeypatch):
-    advance(CadreFactory(unit=three["unit_b"], user=UserFactory(name="钱新")),
-            VillageFactory(township=three["town_b"], name="北岭村"), DispatchState.NOMINATED)
+    advance(
+        CadreFactory(unit=three["unit_b"], user=UserFactory(name="钱新")),
+        VillageFactory(township=three["town_b"], name="北岭村"),
+        DispatchState.NOMINATED,
+    )
     monkeypatch.setattr(DispatchListView, "paginate_by", 1)
     org = three["people"]["org"]
     assert len(_get(client, org, LIST).context["object_list"]) == 1  # one row a page
@@ -129,7 +142,13 @@ def test_r_s6_coverage_export_has_townships_with_totals_and_the_uncovered_villag
     assert uncovered[1:] == [["宜沟镇", weak.name, "换届选举重难点村", "未结对", "尚无人选"]]
     assert column(sheet_rows(response, "应派尽派、尚未覆盖的村"), "村") == ["红旗村"]
     assert csv_rows(_get(client, three["people"]["org"], COVERAGE, year=YEAR, format="csv"))[-1] == [
-        "合计", "3", "2", "1", "1", "0"]
+        "合计",
+        "3",
+        "2",
+        "1",
+        "1",
+        "0",
+    ]
 
 
 @pytest.mark.parametrize("url", [COVERAGE, PAIRINGS])
@@ -149,14 +168,35 @@ def test_r_s5_pairings_export_has_one_row_per_unit_with_quota_counts_and_the_che
     response = _get(client, org, PAIRINGS, year=YEAR, format="xlsx")
     assert download_name(response) == "结对与选派任务-2026.xlsx"
     rows = sheet_rows(response)
-    assert rows[0] == ["单位", "结对村", "选派名额", "截止日期", "已选派", "待审批", "到期核查与处理", "起始日期",
-                       "终止日期"]
+    assert rows[0] == [
+        "单位",
+        "结对村",
+        "选派名额",
+        "截止日期",
+        "已选派",
+        "待审批",
+        "到期核查与处理",
+        "起始日期",
+        "终止日期",
+    ]
     a, b = rows[1:]
-    assert a == ["县农业农村局", "菜园镇 · 东官庄村、菜园镇 · 西官庄村", 2, datetime.datetime(2026, 6, 30), 2, 0,
-                 "已核查,完成任务", None, None]
+    assert a == [
+        "县农业农村局",
+        "菜园镇 · 东官庄村、菜园镇 · 西官庄村",
+        2,
+        datetime.datetime(2026, 6, 30),
+        2,
+        0,
+        "已核查,完成任务",
+        None,
+        None,
+    ]
     assert b[:6] == ["县教育局", "宜沟镇 · 西街村", 3, datetime.datetime(2026, 6, 30), 1, 0]
-    assert b[6:] == ["2026 年度未完成,处理期内", datetime.datetime.combine(sanction.starts_on, datetime.time()),
-                     datetime.datetime.combine(sanction.ends_on, datetime.time())]
+    assert b[6:] == [
+        "2026 年度未完成,处理期内",
+        datetime.datetime.combine(sanction.starts_on, datetime.time()),
+        datetime.datetime.combine(sanction.ends_on, datetime.time()),
+    ]
 
 
 # --- Award eligibility (R-S5) ------------------------------------------------------------------------
@@ -171,10 +211,16 @@ def sanctioned(three):
     return three
 
 
-@pytest.mark.parametrize(("who", "units"), [
-    ("org", ["县农业农村局", "县教育局"]), ("auditor", ["县农业农村局", "县教育局"]),
-    ("head_a", ["县农业农村局"]), ("deputy_a", ["县农业农村局"]), ("head_b", ["县教育局"]),
-])
+@pytest.mark.parametrize(
+    ("who", "units"),
+    [
+        ("org", ["县农业农村局", "县教育局"]),
+        ("auditor", ["县农业农村局", "县教育局"]),
+        ("head_a", ["县农业农村局"]),
+        ("deputy_a", ["县农业农村局"]),
+        ("head_b", ["县教育局"]),
+    ],
+)
 def test_r_o4_r_s5_sanctions_export_holds_the_units_the_page_lists(client, sanctioned, who, units):
     user = sanctioned["people"][who]
     shown = [s.unit.name for s in _get(client, user, ELIGIBILITY).context["sanctions"]]
@@ -195,10 +241,15 @@ def test_r_o4_eligibility_export_is_refused_where_the_page_is(client, sanctioned
 # --- The township's team (R-M4) ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("who", "township", "names"), [
-    ("town_a", None, ["李卫东", "赵普通"]), ("town_b", None, ["王秀英"]),
-    ("org", "town_b", ["王秀英"]), ("auditor", "town_a", ["李卫东", "赵普通"]),
-])
+@pytest.mark.parametrize(
+    ("who", "township", "names"),
+    [
+        ("town_a", None, ["李卫东", "赵普通"]),
+        ("town_b", None, ["王秀英"]),
+        ("org", "town_b", ["王秀英"]),
+        ("auditor", "town_a", ["李卫东", "赵普通"]),
+    ],
+)
 def test_r_o4_r_m4_team_export_holds_only_the_townships_stationed_cadres(client, three, who, township, names):
     user = three["people"][who]
     params = {"township": three[township].pk} if township else {}
@@ -223,11 +274,19 @@ def test_r_m4_team_export_has_leader_mentor_dates_and_the_work_groups(client, th
     assert download_name(response) == "驻村工作队-菜园镇-2026-11-12.xlsx"
     rows = sheet_rows(response)
     assert rows[0] == ["干部", "标注", "驻点村", "派出单位", "到村日期", "期满日期", "传帮带联系领导"]
-    assert rows[1] == ["李卫东", "后备", "东官庄村", "县农业农村局", datetime.datetime(2026, 3, 5),
-                       datetime.datetime.combine(three["d_a"].term_ends_on, datetime.time()), "菜园镇周副书记"]
+    assert rows[1] == [
+        "李卫东",
+        "后备",
+        "东官庄村",
+        "县农业农村局",
+        datetime.datetime(2026, 3, 5),
+        datetime.datetime.combine(three["d_a"].term_ends_on, datetime.time()),
+        "菜园镇周副书记",
+    ]
     assert rows[2][:2] == ["赵普通", "领队"] and rows[2][6] is None
     assert sheet_rows(response, "驻村蹲点工作小组")[1:] == [
-        ["第一小组", "东官庄村(李卫东);西官庄村(赵普通);南关村(暂无驻村干部)"]]
+        ["第一小组", "东官庄村(李卫东);西官庄村(赵普通);南关村(暂无驻村干部)"]
+    ]
     assert csv_rows(_get(client, town, TEAM, format="csv"))[0][0] == "干部"
 
 

@@ -21,9 +21,14 @@ def _task_url(user, dispatch):
 def test_r_s1_nomination_to_stationing_through_the_pages(client, world, year):
     p = world["people"]
     client.force_login(p["deputy_a"])
-    response = client.post(reverse("dispatch:nominate"), {
-        "cadre": world["cadre_a"].pk, "village": world["village_a"].pk, "note": "熟悉农业",
-    })
+    response = client.post(
+        reverse("dispatch:nominate"),
+        {
+            "cadre": world["cadre_a"].pk,
+            "village": world["village_a"].pk,
+            "note": "熟悉农业",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     dispatch = Dispatch.objects.get(cadre=world["cadre_a"])
     assert dispatch.state == DispatchState.NOMINATED
@@ -41,19 +46,31 @@ def test_r_s1_nomination_to_stationing_through_the_pages(client, world, year):
     assert Dispatch.objects.get(pk=dispatch.pk).state == DispatchState.APPROVED
 
     # Training: the org dept enrols and records completion; the flow moves on by itself.
-    batch = services.training_batch_create(county=world["county"], year=year, name="2026年第一期岗前培训班",
-                                           starts_on=datetime.date(2026, 3, 1), ends_on=datetime.date(2026, 3, 3),
-                                           content="政策", by=p["org"])
+    batch = services.training_batch_create(
+        county=world["county"],
+        year=year,
+        name="2026年第一期岗前培训班",
+        starts_on=datetime.date(2026, 3, 1),
+        ends_on=datetime.date(2026, 3, 3),
+        content="政策",
+        by=p["org"],
+    )
     services.dispatch_enrol(dispatches=[dispatch], batch=batch, by=p["org"])
     services.dispatch_complete_training(dispatches=[dispatch], completed_on=datetime.date(2026, 3, 3), by=p["org"])
 
     url = _task_url(p["deputy_a"], dispatch)
     client.force_login(p["deputy_a"])
-    response = client.post(url, {
-        "insurer": "中国人寿汤阴支公司", "insurance_policy_no": "PA2026-001", "insurance_starts_on": "2026-03-01",
-        "insurance_ends_on": "2027-03-31", "party_relation_transferred_on": "2026-03-04",
-        "living_allowance_yuan": "600",
-    })
+    response = client.post(
+        url,
+        {
+            "insurer": "中国人寿汤阴支公司",
+            "insurance_policy_no": "PA2026-001",
+            "insurance_starts_on": "2026-03-01",
+            "insurance_ends_on": "2027-03-31",
+            "party_relation_transferred_on": "2026-03-04",
+            "living_allowance_yuan": "600",
+        },
+    )
     assert response.status_code == 302
 
     url = _task_url(p["town_a"], dispatch)
@@ -81,8 +98,9 @@ def test_r_o4_task_outside_the_tier_is_refused_and_audited(client, world, year):
     from workflows.models import AuditEvent
 
     p = world["people"]
-    dispatch = services.dispatch_nominate(cadre=world["cadre_a"], village=world["village_a"], by=p["deputy_a"],
-                                          year=year)
+    dispatch = services.dispatch_nominate(
+        cadre=world["cadre_a"], village=world["village_a"], by=p["deputy_a"], year=year
+    )
     url = _task_url(p["head_a"], dispatch)
     for role in ("head_b", "deputy_a", "town_a", "auditor", "org", "cadre_a"):
         client.force_login(p[role])
@@ -93,8 +111,9 @@ def test_r_o4_task_outside_the_tier_is_refused_and_audited(client, world, year):
 
 def test_r_s1_second_submission_of_a_decided_task_says_already_decided(client, world, year):
     p = world["people"]
-    dispatch = services.dispatch_nominate(cadre=world["cadre_a"], village=world["village_a"], by=p["deputy_a"],
-                                          year=year)
+    dispatch = services.dispatch_nominate(
+        cadre=world["cadre_a"], village=world["village_a"], by=p["deputy_a"], year=year
+    )
     url = _task_url(p["head_a"], dispatch)
     client.force_login(p["head_a"])
     assert client.post(url, {"decision": "approve"}).status_code == 302
@@ -106,8 +125,14 @@ def test_r_s1_second_submission_of_a_decided_task_says_already_decided(client, w
 
 def test_r_s4_refused_approval_keeps_the_task_in_the_queue(client, world, year):
     p = world["people"]
-    dispatch = services.dispatch_nominate(cadre=world["plain_a"], village=world["village_a"], by=p["deputy_a"],
-                                          year=year, exclusion="unwilling", exclusion_note="本人不愿意")
+    dispatch = services.dispatch_nominate(
+        cadre=world["plain_a"],
+        village=world["village_a"],
+        by=p["deputy_a"],
+        year=year,
+        exclusion="unwilling",
+        exclusion_note="本人不愿意",
+    )
     url = _task_url(p["head_a"], dispatch)
     client.force_login(p["head_a"])
     response = client.post(url, {"decision": "approve"})
@@ -140,20 +165,33 @@ def _waiting_at(dispatch):
 def test_r_s1_services_called_outside_the_pages_move_the_flow_too(world, year):
     """An API or command calling a service leaves no flow waiting on work already done."""
     p = world["people"]
-    dispatch = services.dispatch_nominate(cadre=world["cadre_a"], village=world["village_a"], by=p["deputy_a"],
-                                          year=year)
+    dispatch = services.dispatch_nominate(
+        cadre=world["cadre_a"], village=world["village_a"], by=p["deputy_a"], year=year
+    )
     assert _waiting_at(dispatch) == ["approve"]
     services.dispatch_approve(dispatch=dispatch, by=p["head_a"])
     assert _waiting_at(dispatch) == ["training"]
-    batch = services.training_batch_create(county=world["county"], year=year, name="一期", content="",
-                                           starts_on=datetime.date(2026, 3, 1), ends_on=datetime.date(2026, 3, 3),
-                                           by=p["org"])
+    batch = services.training_batch_create(
+        county=world["county"],
+        year=year,
+        name="一期",
+        content="",
+        starts_on=datetime.date(2026, 3, 1),
+        ends_on=datetime.date(2026, 3, 3),
+        by=p["org"],
+    )
     services.dispatch_enrol(dispatches=[dispatch], batch=batch, by=p["org"])
     # The unit arranges insurance during training: once training ends, the flow goes straight to the township.
     services.dispatch_record_arrangements(
-        dispatch=dispatch, by=p["deputy_a"], insurer="中国人寿", insurance_policy_no="P-1",
-        insurance_starts_on=datetime.date(2026, 3, 1), insurance_ends_on=datetime.date(2027, 3, 31),
-        party_relation_transferred_on=datetime.date(2026, 3, 4), living_allowance_yuan=600)
+        dispatch=dispatch,
+        by=p["deputy_a"],
+        insurer="中国人寿",
+        insurance_policy_no="P-1",
+        insurance_starts_on=datetime.date(2026, 3, 1),
+        insurance_ends_on=datetime.date(2027, 3, 31),
+        party_relation_transferred_on=datetime.date(2026, 3, 4),
+        living_allowance_yuan=600,
+    )
     services.dispatch_complete_training(dispatches=[dispatch], completed_on=datetime.date(2026, 3, 3), by=p["org"])
     assert _waiting_at(dispatch) == ["station"]
     services.dispatch_station(dispatch=dispatch, by=p["town_a"], on=datetime.date(2026, 3, 5))

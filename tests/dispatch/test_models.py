@@ -37,8 +37,13 @@ ARRANGEMENTS = {
 
 @pytest.fixture
 def batch(world, year):
-    return TrainingBatch.objects.create(county=world["county"], year=year, name="第一期岗前培训班",
-                                        starts_on=datetime.date(2026, 2, 24), ends_on=datetime.date(2026, 2, 28))
+    return TrainingBatch.objects.create(
+        county=world["county"],
+        year=year,
+        name="第一期岗前培训班",
+        starts_on=datetime.date(2026, 2, 24),
+        ends_on=datetime.date(2026, 2, 28),
+    )
 
 
 @pytest.fixture
@@ -46,8 +51,15 @@ def make_dispatch(world, year):
     """A dispatch created directly in any state; the protected field may be set only on creation."""
 
     def make(state=DispatchState.NOMINATED, **fields):
-        return Dispatch.objects.create(cadre=world["cadre_a"], unit=world["unit_a"], village=world["village_a"],
-                                       year=year, nominated_by=world["people"]["deputy_a"], state=state, **fields)
+        return Dispatch.objects.create(
+            cadre=world["cadre_a"],
+            unit=world["unit_a"],
+            village=world["village_a"],
+            year=year,
+            nominated_by=world["people"]["deputy_a"],
+            state=state,
+            **fields,
+        )
 
     return make
 
@@ -113,7 +125,10 @@ def test_r_s1_approve_records_who_decided_when_and_why(world, make_dispatch):
     dispatch.save()
     stored = Dispatch.objects.get(pk=dispatch.pk)
     assert (stored.decided_by, stored.decided_at, stored.decision_comment) == (
-        world["people"]["head_a"], NOW, "同意选派")
+        world["people"]["head_a"],
+        NOW,
+        "同意选派",
+    )
 
 
 def test_r_s1_reject_and_withdraw_keep_their_reason(world, make_dispatch, year):
@@ -121,8 +136,13 @@ def test_r_s1_reject_and_withdraw_keep_their_reason(world, make_dispatch, year):
     rejected.reject(by=world["people"]["head_a"], on=NOW, reason="近期承担重点项目")
     rejected.save()
     assert Dispatch.objects.get(pk=rejected.pk).decision_comment == "近期承担重点项目"
-    withdrawn = Dispatch.objects.create(cadre=world["plain_a"], unit=world["unit_a"], village=world["village_a2"],
-                                        year=year, nominated_by=world["people"]["deputy_a"])
+    withdrawn = Dispatch.objects.create(
+        cadre=world["plain_a"],
+        unit=world["unit_a"],
+        village=world["village_a2"],
+        year=year,
+        nominated_by=world["people"]["deputy_a"],
+    )
     withdrawn.withdraw(on=ON, reason="本人家中有变故")
     withdrawn.save()
     stored = Dispatch.objects.get(pk=withdrawn.pk)
@@ -175,7 +195,13 @@ def test_r_s9_stationing_needs_every_checklist_item(batch, make_dispatch, missin
 def test_r_s9_checklist_names_every_missing_item_in_order(make_dispatch):
     dispatch = make_dispatch(DispatchState.TRAINING)
     assert dispatch.missing_stationing_items() == [
-        "保险公司", "保单号", "保险起期", "保险止期", "党组织关系转入驻点村日期", "生活补助(元/月)"]
+        "保险公司",
+        "保单号",
+        "保险起期",
+        "保险止期",
+        "党组织关系转入驻点村日期",
+        "生活补助(元/月)",
+    ]
 
 
 def test_r_s7_r_s9_station_with_training_and_checklist_sets_the_term(batch, make_dispatch):
@@ -184,7 +210,10 @@ def test_r_s7_r_s9_station_with_training_and_checklist_sets_the_term(batch, make
     dispatch.save()
     stored = Dispatch.objects.get(pk=dispatch.pk)
     assert (stored.state, stored.stationed_on, stored.term_ends_on) == (
-        DispatchState.STATIONED, ON, datetime.date(2027, 3, 4))
+        DispatchState.STATIONED,
+        ON,
+        datetime.date(2027, 3, 4),
+    )
 
 
 def test_r_s1_recall_and_appraise_end_the_term(make_dispatch, world, year):
@@ -193,10 +222,19 @@ def test_r_s1_recall_and_appraise_end_the_term(make_dispatch, world, year):
     recalled.save()
     stored = Dispatch.objects.get(pk=recalled.pk)
     assert (stored.state, stored.ended_on, stored.end_reason) == (
-        DispatchState.RECALLED, datetime.date(2026, 7, 1), "无故脱岗")
-    appraised = Dispatch.objects.create(cadre=world["plain_a"], unit=world["unit_a"], village=world["village_a2"],
-                                        year=year, nominated_by=world["people"]["deputy_a"],
-                                        state=DispatchState.STATIONED, stationed_on=ON)
+        DispatchState.RECALLED,
+        datetime.date(2026, 7, 1),
+        "无故脱岗",
+    )
+    appraised = Dispatch.objects.create(
+        cadre=world["plain_a"],
+        unit=world["unit_a"],
+        village=world["village_a2"],
+        year=year,
+        nominated_by=world["people"]["deputy_a"],
+        state=DispatchState.STATIONED,
+        stationed_on=ON,
+    )
     appraised.appraise(on=datetime.date(2027, 3, 4))
     appraised.save()
     stored = Dispatch.objects.get(pk=appraised.pk)
@@ -217,15 +255,25 @@ def test_r_s1_dispatch_state_cannot_be_assigned_directly(make_dispatch):
 def test_r_s1_a_cadre_holds_at_most_one_active_dispatch(make_dispatch, world, year, state):
     make_dispatch(state)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Dispatch.objects.create(cadre=world["cadre_a"], unit=world["unit_a"], village=world["village_a2"],
-                                year=year, nominated_by=world["people"]["deputy_a"])
+        Dispatch.objects.create(
+            cadre=world["cadre_a"],
+            unit=world["unit_a"],
+            village=world["village_a2"],
+            year=year,
+            nominated_by=world["people"]["deputy_a"],
+        )
 
 
 def test_r_s1_a_cadre_whose_dispatch_ended_may_be_nominated_again(make_dispatch, world, year):
     make_dispatch(DispatchState.REJECTED)
     make_dispatch(DispatchState.WITHDRAWN)
-    Dispatch.objects.create(cadre=world["cadre_a"], unit=world["unit_a"], village=world["village_a2"],
-                            year=year, nominated_by=world["people"]["deputy_a"])
+    Dispatch.objects.create(
+        cadre=world["cadre_a"],
+        unit=world["unit_a"],
+        village=world["village_a2"],
+        year=year,
+        nominated_by=world["people"]["deputy_a"],
+    )
     assert Dispatch.objects.filter(cadre=world["cadre_a"], state__in=ACTIVE_STATES).count() == 1
 
 
@@ -237,8 +285,13 @@ def make_recall(world, make_dispatch):
     stationed = make_dispatch(DispatchState.STATIONED, stationed_on=ON)
 
     def make(state=RecallState.PROPOSED):
-        return Recall.objects.create(dispatch=stationed, reason=RecallReason.ABSENT_WITHOUT_REASON,
-                                     details="6月无故脱岗5天", proposed_by=world["people"]["town_a"], state=state)
+        return Recall.objects.create(
+            dispatch=stationed,
+            reason=RecallReason.ABSENT_WITHOUT_REASON,
+            details="6月无故脱岗5天",
+            proposed_by=world["people"]["town_a"],
+            state=state,
+        )
 
     return make
 
@@ -248,8 +301,12 @@ RECALL_LEGAL = {
     ("decline", RecallState.PROPOSED): RecallState.DECLINED,
     ("carry_out", RecallState.APPROVED): RecallState.DONE,
 }
-RECALL_ILLEGAL = [(name, state) for name in ("approve", "decline", "carry_out") for state in RecallState
-                  if (name, state) not in RECALL_LEGAL]
+RECALL_ILLEGAL = [
+    (name, state)
+    for name in ("approve", "decline", "carry_out")
+    for state in RecallState
+    if (name, state) not in RECALL_LEGAL
+]
 
 
 def _recall_calls(world):
@@ -284,7 +341,10 @@ def test_r_m5a_recall_records_the_decision_and_the_date(world, make_recall):
     recall.save()
     stored = Recall.objects.get(pk=recall.pk)
     assert (stored.decided_by, stored.decision_comment, stored.recalled_on) == (
-        world["people"]["org"], "同意召回", datetime.date(2026, 7, 1))
+        world["people"]["org"],
+        "同意召回",
+        datetime.date(2026, 7, 1),
+    )
 
 
 def test_r_m5a_recall_state_cannot_be_assigned_directly(make_recall):
@@ -316,16 +376,21 @@ APPLICATION_LEGAL = {
     ("decline", ApplicationState.SUBMITTED): ApplicationState.DECLINED,
     ("withdraw", ApplicationState.SUBMITTED): ApplicationState.WITHDRAWN,
 }
-APPLICATION_ILLEGAL = [(name, state) for name in ("nominate", "decline", "withdraw") for state in ApplicationState
-                       if (name, state) not in APPLICATION_LEGAL]
+APPLICATION_ILLEGAL = [
+    (name, state)
+    for name in ("nominate", "decline", "withdraw")
+    for state in ApplicationState
+    if (name, state) not in APPLICATION_LEGAL
+]
 
 
 def _application_calls(world, year):
     head = world["people"]["head_a"]
 
     def nominate(application):
-        dispatch = Dispatch.objects.create(cadre=world["plain_a"], unit=world["unit_a"], village=world["village_a2"],
-                                           year=year, nominated_by=head)
+        dispatch = Dispatch.objects.create(
+            cadre=world["plain_a"], unit=world["unit_a"], village=world["village_a2"], year=year, nominated_by=head
+        )
         application.nominate(by=head, on=NOW, dispatch=dispatch)
 
     return {
@@ -335,8 +400,7 @@ def _application_calls(world, year):
     }
 
 
-@pytest.mark.parametrize(("name", "source"), list(APPLICATION_LEGAL),
-                         ids=[f"{n}-{s}" for n, s in APPLICATION_LEGAL])
+@pytest.mark.parametrize(("name", "source"), list(APPLICATION_LEGAL), ids=[f"{n}-{s}" for n, s in APPLICATION_LEGAL])
 def test_r_s2_each_legal_application_transition_moves_to_its_target(world, year, make_application, name, source):
     application = make_application(source)
     _application_calls(world, year)[name](application)
@@ -352,8 +416,7 @@ def test_r_s2_every_other_application_transition_is_not_allowed(world, year, mak
     assert Application.objects.get(pk=application.pk).state == source
 
 
-def test_r_s2_nominated_application_points_at_its_dispatch_and_declined_keeps_the_reason(world, year,
-                                                                                        make_application):
+def test_r_s2_nominated_application_points_at_its_dispatch_and_declined_keeps_the_reason(world, year, make_application):
     application = make_application()
     _application_calls(world, year)["nominate"](application)
     application.save()

@@ -52,8 +52,12 @@ def test_r_s6_with_two_allowed_a_village_is_offered_until_it_has_two(world):
         form, offered = _offered(world)
         assert offered == ["西官庄村"]
         with pytest.raises(ValidationError, match="东官庄村 本年度已有 2 名选派干部,已达上限"):
-            services.dispatch_nominate(cadre=new_cadre(world["unit_a"], "钱第三"), village=world["village_a"],
-                                       by=world["people"]["head_a"], year=YEAR)
+            services.dispatch_nominate(
+                cadre=new_cadre(world["unit_a"], "钱第三"),
+                village=world["village_a"],
+                by=world["people"]["head_a"],
+                year=YEAR,
+            )
     assert Dispatch.objects.filter(village=world["village_a"]).count() == 2
 
 
@@ -90,8 +94,9 @@ def test_r_s6_a_village_taken_between_showing_the_form_and_submitting_it_is_refu
     shown = client.get(reverse("dispatch:nominate")).context["form"].fields["village"].choices
     assert "菜园镇 · 东官庄村" in [label for value, label in shown]
     advance(world["plain_a"], world["village_a"], DispatchState.NOMINATED)
-    response = client.post(reverse("dispatch:nominate"), {"cadre": world["cadre_a"].pk,
-                                                          "village": world["village_a"].pk})
+    response = client.post(
+        reverse("dispatch:nominate"), {"cadre": world["cadre_a"].pk, "village": world["village_a"].pk}
+    )
     assert response.status_code == 200
     assert not Dispatch.objects.filter(cadre=world["cadre_a"]).exists()
     text = response.content.decode()

@@ -34,8 +34,13 @@ def batch(world):
 @pytest.fixture
 def org_urls(batch):
     """Every org page, GET: the county's readers may open them (training_new is the org dept's form only)."""
-    return [reverse("dispatch:pairings"), reverse("dispatch:coverage"), reverse("dispatch:training"),
-            reverse("dispatch:training_batch", args=[batch.pk]), reverse("dispatch:training_new")]
+    return [
+        reverse("dispatch:pairings"),
+        reverse("dispatch:coverage"),
+        reverse("dispatch:training"),
+        reverse("dispatch:training_batch", args=[batch.pk]),
+        reverse("dispatch:training_new"),
+    ]
 
 
 # --- Who may open what (R-O4) ---------------------------------------------------------------------
@@ -78,32 +83,52 @@ def test_r_o4_auditor_reads_the_org_pages_without_any_form(client, world, batch,
 
 def test_r_o4_auditor_posts_are_refused_and_change_nothing(client, world, batch):
     approved = advance(world["cadre_a"], world["village_a"], DispatchState.APPROVED)
-    services.quota_set(unit=world["unit_b"], year=YEAR, cadres=1, deadline=datetime.date(2020, 1, 1),
-                       by=world["people"]["org"], confirm_past_deadline=True)
+    services.quota_set(
+        unit=world["unit_b"],
+        year=YEAR,
+        cadres=1,
+        deadline=datetime.date(2020, 1, 1),
+        by=world["people"]["org"],
+        confirm_past_deadline=True,
+    )
     pairing = Pairing.objects.get(unit=world["unit_b"], village=world["village_b"], year=YEAR)
     pairings_url = reverse("dispatch:pairings") + f"?year={YEAR}"
-    before = (Pairing.objects.count(), list(Quota.objects.values_list("cadres", "enforced_at")),
-              TrainingBatch.objects.count())
+    before = (
+        Pairing.objects.count(),
+        list(Quota.objects.values_list("cadres", "enforced_at")),
+        TrainingBatch.objects.count(),
+    )
     client.force_login(world["people"]["auditor"])
     posts = [
         (pairings_url, {"action": "add", "unit": world["unit_b"].pk, "village": world["village_a"].pk}),
         (pairings_url, {"action": "quota", "unit": world["unit_b"].pk, "cadres": 3, "deadline": "2026-06-30"}),
         (reverse("dispatch:pairing_remove", args=[pairing.pk]), {}),
         (reverse("dispatch:quota_enforce"), {}),
-        (reverse("dispatch:training_new"), {"year": YEAR, "name": "第二期", "starts_on": "2026-04-01",
-                                            "ends_on": "2026-04-02", "content": "政策"}),
+        (
+            reverse("dispatch:training_new"),
+            {"year": YEAR, "name": "第二期", "starts_on": "2026-04-01", "ends_on": "2026-04-02", "content": "政策"},
+        ),
         (reverse("dispatch:training_batch", args=[batch.pk]), {"action": "enrol", "dispatches": [approved.pk]}),
     ]
     assert [client.post(url, data).status_code for url, data in posts] == [403] * len(posts)
-    assert (Pairing.objects.count(), list(Quota.objects.values_list("cadres", "enforced_at")),
-            TrainingBatch.objects.count()) == before
+    assert (
+        Pairing.objects.count(),
+        list(Quota.objects.values_list("cadres", "enforced_at")),
+        TrainingBatch.objects.count(),
+    ) == before
     assert not QuotaSanction.objects.exists()
     assert Dispatch.objects.get(pk=approved.pk).state == DispatchState.APPROVED
 
 
 def test_r_s5_r_o4_the_deadline_check_page_is_the_org_depts_and_opening_it_records_nothing(client, world):
-    services.quota_set(unit=world["unit_b"], year=YEAR, cadres=1, deadline=DEADLINE, by=world["people"]["org"],
-                       confirm_past_deadline=True)
+    services.quota_set(
+        unit=world["unit_b"],
+        year=YEAR,
+        cadres=1,
+        deadline=DEADLINE,
+        by=world["people"]["org"],
+        confirm_past_deadline=True,
+    )
     assert _page(client, world["people"]["org"], "dispatch:quota_enforce").status_code == 200
     for who in ["auditor", "head_b", "town_a", "cadre_a"]:
         assert _page(client, world["people"][who], "dispatch:quota_enforce").status_code == 403, who
@@ -150,8 +175,10 @@ def test_r_s6_org_dept_adds_a_pairing_with_target_villages_offered_first(client,
     assert choices[0] == "宜沟镇 · 南关村【换届选举重难点村】"
     assert choices.index("宜沟镇 · 南关村【换届选举重难点村】") < choices.index("宜沟镇 · 北关村")
 
-    response = client.post(reverse("dispatch:pairings") + f"?year={YEAR}",
-                           {"action": "add", "unit": world["unit_b"].pk, "village": weak.pk})
+    response = client.post(
+        reverse("dispatch:pairings") + f"?year={YEAR}",
+        {"action": "add", "unit": world["unit_b"].pk, "village": weak.pk},
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("dispatch:pairings") + f"?year={YEAR}#messages"
     assert Pairing.objects.filter(unit=world["unit_b"], village=weak, year=YEAR).exists()
@@ -163,8 +190,10 @@ def test_r_s6_org_dept_adds_a_pairing_with_target_villages_offered_first(client,
 def test_r_s6_r_o4_a_village_of_another_county_cannot_be_chosen(client, world):
     other = VillageFactory(township=TownshipFactory(name="道口镇"), name="东关村")
     client.force_login(world["people"]["org"])
-    response = client.post(reverse("dispatch:pairings") + f"?year={YEAR}",
-                           {"action": "add", "unit": world["unit_b"].pk, "village": other.pk})
+    response = client.post(
+        reverse("dispatch:pairings") + f"?year={YEAR}",
+        {"action": "add", "unit": world["unit_b"].pk, "village": other.pk},
+    )
     assert response.status_code == 200
     assert not Pairing.objects.filter(village=other).exists()
 
@@ -189,9 +218,16 @@ def test_r_s6_removing_a_pairing_in_use_is_refused_with_the_reason(client, world
 
 def test_r_s5_org_dept_sets_a_quota_through_the_page(client, world):
     client.force_login(world["people"]["org"])
-    response = client.post(reverse("dispatch:pairings") + f"?year={YEAR}",
-                           {"action": "quota", "unit": world["unit_a"].pk, "cadres": 2, "deadline": "2026-06-30",
-                            "confirm_past_deadline": "on"})
+    response = client.post(
+        reverse("dispatch:pairings") + f"?year={YEAR}",
+        {
+            "action": "quota",
+            "unit": world["unit_a"].pk,
+            "cadres": 2,
+            "deadline": "2026-06-30",
+            "confirm_past_deadline": "on",
+        },
+    )
     assert response.status_code == 302
     quota = Quota.objects.get(unit=world["unit_a"], year=YEAR)
     assert (quota.cadres, quota.deadline) == (2, DEADLINE)
@@ -199,8 +235,10 @@ def test_r_s5_org_dept_sets_a_quota_through_the_page(client, world):
 
 def test_r_s5_a_quota_below_one_is_shown_back_with_the_reason_and_not_saved(client, world):
     client.force_login(world["people"]["org"])
-    response = client.post(reverse("dispatch:pairings") + f"?year={YEAR}",
-                           {"action": "quota", "unit": world["unit_a"].pk, "cadres": 0, "deadline": "2026-06-30"})
+    response = client.post(
+        reverse("dispatch:pairings") + f"?year={YEAR}",
+        {"action": "quota", "unit": world["unit_a"].pk, "cadres": 0, "deadline": "2026-06-30"},
+    )
     assert response.status_code == 200
     assert "选派名额至少为 1 名。" in _text(response)
     assert not Quota.objects.exists()
@@ -211,8 +249,10 @@ def test_r_s5_a_quota_already_enforced_cannot_be_changed_on_the_page(client, wor
     services.quota_set(unit=world["unit_a"], year=YEAR, cadres=1, deadline=DEADLINE, confirm_past_deadline=True, by=org)
     services.quota_enforce(on=ENFORCED_ON, by=org, county=world["county"])
     client.force_login(org)
-    response = client.post(reverse("dispatch:pairings") + f"?year={YEAR}",
-                           {"action": "quota", "unit": world["unit_a"].pk, "cadres": 5, "deadline": "2026-09-30"})
+    response = client.post(
+        reverse("dispatch:pairings") + f"?year={YEAR}",
+        {"action": "quota", "unit": world["unit_a"].pk, "cadres": 5, "deadline": "2026-09-30"},
+    )
     assert response.status_code == 200
     assert "该年度选派任务已到期核查,不能再修改。" in _text(response)
     assert Quota.objects.get().cadres == 1
@@ -222,10 +262,12 @@ def test_r_s5_enforcement_asks_first_listing_the_units_it_will_sanction_then_rec
     org, today = world["people"]["org"], timezone.localdate()
     year, deadline = today.year, today - datetime.timedelta(days=1)
     advance(world["cadre_a"], world["village_a"], DispatchState.APPROVED, year=year)
-    met = services.quota_set(unit=world["unit_a"], year=year, cadres=1, deadline=deadline, by=org,
-                             confirm_past_deadline=True)
-    short = services.quota_set(unit=world["unit_b"], year=year, cadres=2, deadline=deadline, by=org,
-                               confirm_past_deadline=True)
+    met = services.quota_set(
+        unit=world["unit_a"], year=year, cadres=1, deadline=deadline, by=org, confirm_past_deadline=True
+    )
+    short = services.quota_set(
+        unit=world["unit_b"], year=year, cadres=2, deadline=deadline, by=org, confirm_past_deadline=True
+    )
     client.force_login(org)
     url = reverse("dispatch:quota_enforce") + f"?county={world['county'].pk}&year={year}"
     page = client.get(url)
@@ -249,13 +291,13 @@ def test_r_s5_enforcement_asks_first_listing_the_units_it_will_sanction_then_rec
 
 def test_r_s5_a_confirmation_of_a_list_that_changed_meanwhile_records_nothing_and_says_so(client, world):
     org = world["people"]["org"]
-    first = services.quota_set(unit=world["unit_a"], year=YEAR, cadres=1, deadline=DEADLINE, by=org,
-                               confirm_past_deadline=True)
+    first = services.quota_set(
+        unit=world["unit_a"], year=YEAR, cadres=1, deadline=DEADLINE, by=org, confirm_past_deadline=True
+    )
     client.force_login(org)
     url = reverse("dispatch:quota_enforce") + f"?county={world['county'].pk}&year={YEAR}"
     # Shown only the first quota; a second falls due before the org dept confirms.
-    services.quota_set(unit=world["unit_b"], year=YEAR, cadres=1, deadline=DEADLINE, by=org,
-                       confirm_past_deadline=True)
+    services.quota_set(unit=world["unit_b"], year=YEAR, cadres=1, deadline=DEADLINE, by=org, confirm_past_deadline=True)
     response = client.post(url, {"confirm": "yes", "quota": [first.pk]})
     assert response.status_code == 409
     assert "待核查的选派任务已有变化" in _text(response) and "县教育局" in _text(response)
@@ -264,8 +306,9 @@ def test_r_s5_a_confirmation_of_a_list_that_changed_meanwhile_records_nothing_an
 
 def test_r_s5_a_second_confirmation_of_the_same_list_is_told_it_was_already_checked(client, world):
     org = world["people"]["org"]
-    quota = services.quota_set(unit=world["unit_b"], year=YEAR, cadres=1, deadline=DEADLINE, by=org,
-                               confirm_past_deadline=True)
+    quota = services.quota_set(
+        unit=world["unit_b"], year=YEAR, cadres=1, deadline=DEADLINE, by=org, confirm_past_deadline=True
+    )
     client.force_login(org)
     url = reverse("dispatch:quota_enforce") + f"?county={world['county'].pk}&year={YEAR}"
     assert client.post(url, {"confirm": "yes", "quota": [quota.pk]}).status_code == 302
@@ -283,7 +326,7 @@ def test_r_s5_a_deadline_in_the_past_is_refused_on_the_page_until_confirmed(clie
     text = _text(refused)
     assert "截止日期 2026-06-30 已经过去(今天是 2026-11-26)" in text
     assert text.count("截止日期 2026-06-30 已经过去") == 1
-    assert '<vf-field-checkbox' in text and 'name="confirm_past_deadline"' in text and "确认截止日期已过" in text
+    assert "<vf-field-checkbox" in text and 'name="confirm_past_deadline"' in text and "确认截止日期已过" in text
     assert not Quota.objects.exists()
 
     saved = client.post(url, {**data, "confirm_past_deadline": "on"})
@@ -297,8 +340,10 @@ def test_r_s5_an_invalid_quota_comes_back_at_its_form_with_the_error_shown_once(
     client.force_login(world["people"]["org"])
     page = _text(client.get(reverse("dispatch:pairings") + f"?year={YEAR}"))
     assert 'action="?year=2026#quota"' in page and 'id="quota"' in page
-    response = client.post(reverse("dispatch:pairings") + f"?year={YEAR}",
-                           {"action": "quota", "unit": world["unit_a"].pk, "cadres": 0, "deadline": "2026-12-31"})
+    response = client.post(
+        reverse("dispatch:pairings") + f"?year={YEAR}",
+        {"action": "quota", "unit": world["unit_a"].pk, "cadres": 0, "deadline": "2026-12-31"},
+    )
     text = _text(response)
     assert text.count("选派名额至少为 1 名。") == 1 and 'data-testid="form-errors"' in text
     assert "vf-form__errors" not in text
@@ -314,9 +359,14 @@ def _grow_county(world, *, townships=3, villages=4):
         appoint(UserFactory(username=f"head_new{t}"), Role.UNIT_HEAD, unit)
         services.quota_set(unit=unit, year=YEAR, cadres=2, deadline=DEADLINE, confirm_past_deadline=True, by=org)
         for v in range(villages):
-            village = VillageFactory(township=town, name=f"新村{t}-{v}", is_weak_leadership=v % 4 == 0,
-                                     is_election_difficult=v % 4 == 1, is_old_revolutionary=v % 4 == 2,
-                                     is_ethnic_minority=v % 4 == 3)
+            village = VillageFactory(
+                township=town,
+                name=f"新村{t}-{v}",
+                is_weak_leadership=v % 4 == 0,
+                is_election_difficult=v % 4 == 1,
+                is_old_revolutionary=v % 4 == 2,
+                is_ethnic_minority=v % 4 == 3,
+            )
             VillageIncomeFactory(village=village, year=2025, total_income=10000 * v, subsidies=0)
             services.pairing_add(unit=unit, village=village, year=YEAR, by=org)
         stationed, nominated = town.villages.order_by("code")[:2]
@@ -355,8 +405,9 @@ def sanctioned(world):
 
 
 def test_r_s5_eligibility_page_says_why_a_unit_may_not_be_considered(client, world, sanctioned):
-    response = _page(client, world["people"]["org"], "dispatch:eligibility",
-                     query=f"?unit={world['unit_b'].pk}&on=2027-01-15")
+    response = _page(
+        client, world["people"]["org"], "dispatch:eligibility", query=f"?unit={world['unit_b'].pk}&on=2027-01-15"
+    )
     assert response.status_code == 200
     text = _text(response)
     assert 'data-eligible="no"' in text
@@ -365,11 +416,13 @@ def test_r_s5_eligibility_page_says_why_a_unit_may_not_be_considered(client, wor
     assert "2026年7月1日 至 2029年6月30日" in text
 
 
-@pytest.mark.parametrize("day, verdict", [("2026-06-30", "yes"), ("2026-07-01", "no"), ("2029-06-30", "no"),
-                                          ("2029-07-01", "yes")])
+@pytest.mark.parametrize(
+    "day, verdict", [("2026-06-30", "yes"), ("2026-07-01", "no"), ("2029-06-30", "no"), ("2029-07-01", "yes")]
+)
 def test_r_s5_eligibility_page_around_the_sanction_dates(client, world, sanctioned, day, verdict):
-    response = _page(client, world["people"]["auditor"], "dispatch:eligibility",
-                     query=f"?unit={world['unit_b'].pk}&on={day}")
+    response = _page(
+        client, world["people"]["auditor"], "dispatch:eligibility", query=f"?unit={world['unit_b'].pk}&on={day}"
+    )
     assert f'data-eligible="{verdict}"' in _text(response)
 
 
@@ -407,8 +460,13 @@ def test_r_s6_coverage_page_shows_uncovered_targets_and_what_is_on_the_way(clien
     assert [v.name for v in response.context["uncovered"]] == ["东官庄村", "西街村"]
     assert {v.name: v.on_the_way for v in response.context["uncovered"]} == {"东官庄村": True, "西街村": False}
     assert [v.name for v in response.context["possible"]] == ["西官庄村"]
-    assert response.context["totals"] == {"targets": 3, "targets_covered": 1, "uncovered": 2, "possible": 1,
-                                          "possible_covered": 0}
+    assert response.context["totals"] == {
+        "targets": 3,
+        "targets_covered": 1,
+        "uncovered": 2,
+        "possible": 1,
+        "possible_covered": 0,
+    }
     text = _text(response)
     assert "已推荐,在途" in text and "空壳村" in text and "少数民族村" in text
 
@@ -418,9 +476,16 @@ def test_r_s6_coverage_page_shows_uncovered_targets_and_what_is_on_the_way(clien
 
 def test_r_s8_org_dept_opens_a_batch_through_the_page(client, world):
     client.force_login(world["people"]["org"])
-    response = client.post(reverse("dispatch:training_new"), {
-        "year": YEAR, "name": "2026年第二期岗前培训班", "starts_on": "2026-04-01", "ends_on": "2026-04-03",
-        "content": "驻村工作方法;农村政策"})
+    response = client.post(
+        reverse("dispatch:training_new"),
+        {
+            "year": YEAR,
+            "name": "2026年第二期岗前培训班",
+            "starts_on": "2026-04-01",
+            "ends_on": "2026-04-03",
+            "content": "驻村工作方法;农村政策",
+        },
+    )
     batch = TrainingBatch.objects.get(name="2026年第二期岗前培训班")
     assert response.status_code == 302 and response["Location"] == reverse("dispatch:training_batch", args=[batch.pk])
     assert batch.county == world["county"]
@@ -429,8 +494,10 @@ def test_r_s8_org_dept_opens_a_batch_through_the_page(client, world):
 
 def test_r_s8_a_batch_ending_before_it_starts_is_shown_back(client, world):
     client.force_login(world["people"]["org"])
-    response = client.post(reverse("dispatch:training_new"), {
-        "year": YEAR, "name": "错误班次", "starts_on": "2026-04-03", "ends_on": "2026-04-01", "content": "政策"})
+    response = client.post(
+        reverse("dispatch:training_new"),
+        {"year": YEAR, "name": "错误班次", "starts_on": "2026-04-03", "ends_on": "2026-04-01", "content": "政策"},
+    )
     assert response.status_code == 200
     assert "结业日期不能早于开班日期。" in _text(response)
     assert not TrainingBatch.objects.exists()
@@ -459,8 +526,9 @@ def test_r_s8_enrol_and_record_completion_through_the_batch_page(client, world, 
 def test_r_s8_enrolling_a_nomination_not_yet_approved_is_refused_on_the_page(client, world, batch):
     nominated = advance(world["cadre_a"], world["village_a"], DispatchState.NOMINATED)
     client.force_login(world["people"]["org"])
-    response = client.post(reverse("dispatch:training_batch", args=[batch.pk]),
-                           {"action": "enrol", "dispatches": [nominated.pk]})
+    response = client.post(
+        reverse("dispatch:training_batch", args=[batch.pk]), {"action": "enrol", "dispatches": [nominated.pk]}
+    )
     assert response.status_code == 200
     assert "已推荐,待审批" in _text(response)
     stored = Dispatch.objects.get(pk=nominated.pk)
@@ -470,8 +538,10 @@ def test_r_s8_enrolling_a_nomination_not_yet_approved_is_refused_on_the_page(cli
 def test_r_s8_completion_of_a_cadre_not_in_the_batch_is_refused_on_the_page(client, world, batch):
     approved = advance(world["cadre_a"], world["village_a"], DispatchState.APPROVED)
     client.force_login(world["people"]["org"])
-    response = client.post(reverse("dispatch:training_batch", args=[batch.pk]),
-                           {"action": "complete", "dispatches": [approved.pk], "completed_on": "2026-03-03"})
+    response = client.post(
+        reverse("dispatch:training_batch", args=[batch.pk]),
+        {"action": "complete", "dispatches": [approved.pk], "completed_on": "2026-03-03"},
+    )
     assert response.status_code == 200
     assert 'data-testid="completion-errors"' in _text(response)
     assert Dispatch.objects.get(pk=approved.pk).training_completed_on is None
@@ -484,9 +554,15 @@ def test_r_s8_completion_twice_is_refused_with_the_reason(client, world, batch):
     response = client.post(url, {"action": "complete", "dispatches": [d.pk], "completed_on": "2026-03-03"})
     assert response.status_code == 302
     services.dispatch_record_arrangements(
-        dispatch=d, by=world["people"]["head_a"], insurer="中国人寿", insurance_policy_no="PA-9",
-        insurance_starts_on=datetime.date(2026, 3, 1), insurance_ends_on=datetime.date(2027, 3, 31),
-        party_relation_transferred_on=datetime.date(2026, 3, 4), living_allowance_yuan=600)
+        dispatch=d,
+        by=world["people"]["head_a"],
+        insurer="中国人寿",
+        insurance_policy_no="PA-9",
+        insurance_starts_on=datetime.date(2026, 3, 1),
+        insurance_ends_on=datetime.date(2027, 3, 31),
+        party_relation_transferred_on=datetime.date(2026, 3, 4),
+        living_allowance_yuan=600,
+    )
     services.dispatch_station(dispatch=d, by=world["people"]["town_a"], on=datetime.date(2026, 3, 5))
     response = client.post(url, {"action": "complete", "dispatches": [d.pk], "completed_on": "2026-03-09"})
     assert response.status_code == 200

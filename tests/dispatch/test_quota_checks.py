@@ -17,8 +17,14 @@ CHECKED_ON = datetime.date(2026, 7, 1)
 
 
 def _quota(world, unit, cadres, deadline=DEADLINE):
-    return services.quota_set(unit=world[unit], year=YEAR, cadres=cadres, deadline=deadline,
-                              by=world["people"]["org"], confirm_past_deadline=deadline < timezone.localdate())
+    return services.quota_set(
+        unit=world[unit],
+        year=YEAR,
+        cadres=cadres,
+        deadline=deadline,
+        by=world["people"]["org"],
+        confirm_past_deadline=deadline < timezone.localdate(),
+    )
 
 
 @pytest.fixture
@@ -68,10 +74,15 @@ def test_r_s5_the_check_preview_lists_the_units_short_of_their_quota_with_the_sa
 def test_r_s5_the_check_records_exactly_what_the_preview_showed(world):
     _quota(world, "unit_b", 2)
     [check] = selectors.quota_checks(list(selectors.quotas_due(on=CHECKED_ON, county=world["county"])))
-    [sanction] = services.quota_enforce(on=CHECKED_ON, by=world["people"]["org"], county=world["county"],
-                                        confirmed=[check.quota.pk])
+    [sanction] = services.quota_enforce(
+        on=CHECKED_ON, by=world["people"]["org"], county=world["county"], confirmed=[check.quota.pk]
+    )
     assert (sanction.unit, sanction.sent, sanction.starts_on, sanction.ends_on) == (
-        world["unit_b"], check.sent, check.starts_on, check.ends_on)
+        world["unit_b"],
+        check.sent,
+        check.starts_on,
+        check.ends_on,
+    )
 
 
 def test_r_s5_a_confirmed_list_that_no_longer_matches_is_refused_and_nothing_recorded(world):
@@ -93,7 +104,11 @@ def test_r_s5_r_x1_org_dept_revokes_a_sanction_with_a_reason_and_it_is_audited(w
     assert stored.is_revoked and stored.revoked_by == org and stored.revoke_reason == "核查时漏计一名已批准干部"
     event = AuditEvent.objects.get(action="quota.sanction_revoke")
     assert (event.actor, event.from_state, event.to_state, event.reason) == (
-        org, "sanctioned", "revoked", "核查时漏计一名已批准干部")
+        org,
+        "sanctioned",
+        "revoked",
+        "核查时漏计一名已批准干部",
+    )
     assert event.object_id == str(sanction.pk)
 
 
@@ -117,8 +132,9 @@ def test_r_s5_a_sanction_is_revoked_only_once(world, sanction):
     with pytest.raises(ValidationError, match="已由他人撤销"):
         services.quota_sanction_revoke(sanction=sanction, by=world["people"]["org"], reason="再次撤销")
     with pytest.raises(ValidationError, match="该处理已于"):
-        services.quota_sanction_revoke(sanction=QuotaSanction.objects.get(pk=sanction.pk),
-                                       by=world["people"]["org"], reason="再次撤销")
+        services.quota_sanction_revoke(
+            sanction=QuotaSanction.objects.get(pk=sanction.pk), by=world["people"]["org"], reason="再次撤销"
+        )
     assert AuditEvent.objects.filter(action="quota.sanction_revoke").count() == 1
 
 
@@ -148,8 +164,7 @@ def test_r_s5_the_quota_page_links_the_sanction_to_its_revoke_page_for_the_org_d
     assert url not in client.get(reverse("dispatch:pairings") + f"?year={YEAR}").content.decode()
 
 
-def test_r_s5_org_dept_revokes_on_the_page_and_the_quota_page_shows_it_revoked_with_the_reason(client, world,
-                                                                                              sanction):
+def test_r_s5_org_dept_revokes_on_the_page_and_the_quota_page_shows_it_revoked_with_the_reason(client, world, sanction):
     client.force_login(world["people"]["org"])
     url = reverse("dispatch:sanction_revoke", args=[sanction.pk])
     page = client.get(url).content.decode()
@@ -181,8 +196,14 @@ def test_r_o4_another_countys_unit_sanction_is_out_of_the_org_depts_tier(client,
     other = CountyFactory(code="410526", name="滑县")
     other_org = UserFactory(username="org_other")
     appoint(other_org, Role.ORG_DEPT, other)
-    quota = services.quota_set(unit=UnitFactory(county=other, name="滑县教育局"), year=YEAR, cadres=1,
-                               deadline=DEADLINE, by=other_org, confirm_past_deadline=True)
+    quota = services.quota_set(
+        unit=UnitFactory(county=other, name="滑县教育局"),
+        year=YEAR,
+        cadres=1,
+        deadline=DEADLINE,
+        by=other_org,
+        confirm_past_deadline=True,
+    )
     [sanction] = services.quota_enforce(on=CHECKED_ON, by=other_org, county=other)
     assert sanction.quota == quota
     client.force_login(world["people"]["org"])

@@ -42,8 +42,14 @@ def batch_for(county, year=YEAR):
     """The county's training batch for the year, opened by its org dept if there is none yet."""
     batch = county.training_batches.filter(year=year).first()
     return batch or services.training_batch_create(
-        county=county, year=year, name=f"{year}年第一期岗前培训班", starts_on=BATCH_START, ends_on=BATCH_END,
-        content="驻村工作内容、方法、要求;农村政策", by=_holder(Role.ORG_DEPT, county=county))
+        county=county,
+        year=year,
+        name=f"{year}年第一期岗前培训班",
+        starts_on=BATCH_START,
+        ends_on=BATCH_END,
+        content="驻村工作内容、方法、要求;农村政策",
+        by=_holder(Role.ORG_DEPT, county=county),
+    )
 
 
 def advance(cadre, village, state, *, year=YEAR) -> Dispatch:
@@ -67,16 +73,23 @@ def advance(cadre, village, state, *, year=YEAR) -> Dispatch:
         return d
     [d] = services.dispatch_complete_training(dispatches=[d], completed_on=BATCH_END, by=org)
     d = services.dispatch_record_arrangements(
-        dispatch=d, by=head, insurer="中国人寿汤阴支公司", insurance_policy_no=f"PA{year}-{d.pk:04d}",
-        insurance_starts_on=BATCH_START, insurance_ends_on=datetime.date(year + 1, 3, 31),
-        party_relation_transferred_on=datetime.date(year, 3, 4), living_allowance_yuan=600)
+        dispatch=d,
+        by=head,
+        insurer="中国人寿汤阴支公司",
+        insurance_policy_no=f"PA{year}-{d.pk:04d}",
+        insurance_starts_on=BATCH_START,
+        insurance_ends_on=datetime.date(year + 1, 3, 31),
+        party_relation_transferred_on=datetime.date(year, 3, 4),
+        living_allowance_yuan=600,
+    )
     town = _holder(Role.TOWNSHIP_COMMITTEE, township=village.township)
     d = services.dispatch_station(dispatch=d, by=town, on=STATIONED_ON)
     if state == DispatchState.STATIONED:
         return d
     if state == DispatchState.RECALLED:
-        recall = services.recall_propose(dispatch=d, by=town, reason=RecallReason.ABSENT_WITHOUT_REASON,
-                                         details="连续五天无故不在村")
+        recall = services.recall_propose(
+            dispatch=d, by=town, reason=RecallReason.ABSENT_WITHOUT_REASON, details="连续五天无故不在村"
+        )
         recall = services.recall_decide(recall=recall, by=org, approve=True)
         services.recall_carry_out(recall=recall, by=head, on=datetime.date(year, 7, 1))
         return Dispatch.objects.get(pk=d.pk)
@@ -97,30 +110,51 @@ def new_cadre(unit, name):
 
 def test_r_s5_org_dept_sets_then_updates_a_quota_with_audit(world):
     org = world["people"]["org"]
-    quota = services.quota_set(unit=world["unit_a"], year=YEAR, cadres=2, deadline=DEADLINE,
-                               confirm_past_deadline=True, by=org)
-    services.quota_set(unit=world["unit_a"], year=YEAR, cadres=3, deadline=datetime.date(2026, 7, 31), by=org,
-                       confirm_past_deadline=True)
+    quota = services.quota_set(
+        unit=world["unit_a"], year=YEAR, cadres=2, deadline=DEADLINE, confirm_past_deadline=True, by=org
+    )
+    services.quota_set(
+        unit=world["unit_a"],
+        year=YEAR,
+        cadres=3,
+        deadline=datetime.date(2026, 7, 31),
+        by=org,
+        confirm_past_deadline=True,
+    )
     stored = Quota.objects.get(pk=quota.pk)
     assert (stored.cadres, stored.deadline) == (3, datetime.date(2026, 7, 31))
     assert Quota.objects.filter(unit=world["unit_a"], year=YEAR).count() == 1
     events = AuditEvent.objects.filter(action="quota.set", object_id=str(quota.pk)).order_by("seq")
     assert [(e.from_state, e.to_state) for e in events] == [
-        ("", "2 / 2026-06-30"), ("2 / 2026-06-30", "3 / 2026-07-31")]
+        ("", "2 / 2026-06-30"),
+        ("2 / 2026-06-30", "3 / 2026-07-31"),
+    ]
 
 
 def test_r_s5_quota_below_one_is_refused_and_nothing_written(world):
     with pytest.raises(ValidationError, match="至少为 1 名"):
-        services.quota_set(unit=world["unit_a"], year=YEAR, cadres=0, deadline=DEADLINE,
-                           confirm_past_deadline=True, by=world["people"]["org"])
+        services.quota_set(
+            unit=world["unit_a"],
+            year=YEAR,
+            cadres=0,
+            deadline=DEADLINE,
+            confirm_past_deadline=True,
+            by=world["people"]["org"],
+        )
     assert not Quota.objects.exists()
 
 
 def test_r_s5_r_o4_only_the_org_dept_sets_quotas(world):
     for who in ("auditor", "head_a", "town_a", "outsider"):
         with pytest.raises(PermissionDenied):
-            services.quota_set(unit=world["unit_a"], year=YEAR, cadres=1, deadline=DEADLINE,
-                               confirm_past_deadline=True, by=world["people"][who])
+            services.quota_set(
+                unit=world["unit_a"],
+                year=YEAR,
+                cadres=1,
+                deadline=DEADLINE,
+                confirm_past_deadline=True,
+                by=world["people"][who],
+            )
     assert not Quota.objects.exists()
 
 
@@ -129,23 +163,30 @@ def test_r_s5_quota_cannot_change_after_enforcement(world):
     services.quota_set(unit=world["unit_a"], year=YEAR, cadres=1, deadline=DEADLINE, confirm_past_deadline=True, by=org)
     services.quota_enforce(on=datetime.date(2026, 7, 1), by=org, county=world["county"])
     with pytest.raises(ValidationError, match="已到期核查"):
-        services.quota_set(unit=world["unit_a"], year=YEAR, cadres=5, deadline=DEADLINE,
-                           confirm_past_deadline=True, by=org)
+        services.quota_set(
+            unit=world["unit_a"], year=YEAR, cadres=5, deadline=DEADLINE, confirm_past_deadline=True, by=org
+        )
     assert Quota.objects.get(unit=world["unit_a"], year=YEAR).cadres == 1
 
 
 def test_r_s5_enforcement_sanctions_exactly_the_units_below_quota_from_the_day_after_the_deadline(world):
     org = world["people"]["org"]
     advance(world["cadre_a"], world["village_a"], DispatchState.APPROVED)
-    services.quota_set(unit=world["unit_a"], year=YEAR, cadres=1, deadline=DEADLINE,
-                       confirm_past_deadline=True, by=org)  # met
-    services.quota_set(unit=world["unit_b"], year=YEAR, cadres=1, deadline=DEADLINE,
-                       confirm_past_deadline=True, by=org)  # missed
+    services.quota_set(
+        unit=world["unit_a"], year=YEAR, cadres=1, deadline=DEADLINE, confirm_past_deadline=True, by=org
+    )  # met
+    services.quota_set(
+        unit=world["unit_b"], year=YEAR, cadres=1, deadline=DEADLINE, confirm_past_deadline=True, by=org
+    )  # missed
     sanctions = services.quota_enforce(on=datetime.date(2026, 7, 1), by=org, county=world["county"])
     assert [s.unit for s in sanctions] == [world["unit_b"]]
     sanction = QuotaSanction.objects.get()
     assert (sanction.unit, sanction.sent, sanction.starts_on, sanction.ends_on) == (
-        world["unit_b"], 0, datetime.date(2026, 7, 1), datetime.date(2029, 6, 30))
+        world["unit_b"],
+        0,
+        datetime.date(2026, 7, 1),
+        datetime.date(2029, 6, 30),
+    )
     assert sanction.quota.year == YEAR
     assert Quota.objects.filter(enforced_at__isnull=False).count() == 2
 
@@ -155,8 +196,7 @@ def test_r_s5_a_deadline_not_yet_passed_is_not_enforced(world):
     services.quota_set(unit=world["unit_b"], year=YEAR, cadres=1, deadline=DEADLINE, confirm_past_deadline=True, by=org)
     assert services.quota_enforce(on=DEADLINE, by=org, county=world["county"]) == []
     assert Quota.objects.get().enforced_at is None
-    assert len(services.quota_enforce(on=DEADLINE + datetime.timedelta(days=1), by=org,
-                                      county=world["county"])) == 1
+    assert len(services.quota_enforce(on=DEADLINE + datetime.timedelta(days=1), by=org, county=world["county"])) == 1
 
 
 @override_settings(POLICY={**settings.POLICY, "QUOTA_SANCTION_YEARS": 2})
@@ -167,16 +207,19 @@ def test_r_s5_sanction_length_follows_the_quota_sanction_years_setting(world):
     assert (sanction.starts_on, sanction.ends_on) == (datetime.date(2026, 7, 1), datetime.date(2028, 6, 30))
 
 
-@pytest.mark.parametrize("state, counts", [
-    (DispatchState.NOMINATED, False),
-    (DispatchState.REJECTED, False),
-    (DispatchState.WITHDRAWN, False),
-    (DispatchState.APPROVED, True),
-    (DispatchState.TRAINING, True),
-    (DispatchState.STATIONED, True),
-    (DispatchState.APPRAISED, True),
-    (DispatchState.RECALLED, False),
-])
+@pytest.mark.parametrize(
+    "state, counts",
+    [
+        (DispatchState.NOMINATED, False),
+        (DispatchState.REJECTED, False),
+        (DispatchState.WITHDRAWN, False),
+        (DispatchState.APPROVED, True),
+        (DispatchState.TRAINING, True),
+        (DispatchState.STATIONED, True),
+        (DispatchState.APPRAISED, True),
+        (DispatchState.RECALLED, False),
+    ],
+)
 def test_r_s5_only_approved_training_stationed_and_appraised_dispatches_count_as_sent(world, state, counts):
     org = world["people"]["org"]
     advance(world["cadre_a"], world["village_a"], state)
@@ -211,13 +254,13 @@ def test_r_s5_enforcement_is_idempotent(world):
 def test_r_s5_r_x1_enforcement_leaves_an_audit_record_for_each_quota(world):
     org = world["people"]["org"]
     advance(world["cadre_a"], world["village_a"], DispatchState.APPROVED)
-    met = services.quota_set(unit=world["unit_a"], year=YEAR, cadres=1, deadline=DEADLINE,
-                             confirm_past_deadline=True, by=org)
+    met = services.quota_set(
+        unit=world["unit_a"], year=YEAR, cadres=1, deadline=DEADLINE, confirm_past_deadline=True, by=org
+    )
     services.quota_set(unit=world["unit_b"], year=YEAR, cadres=2, deadline=DEADLINE, confirm_past_deadline=True, by=org)
     [sanction] = services.quota_enforce(on=datetime.date(2026, 7, 1), by=org, county=world["county"])
     met_event = AuditEvent.objects.get(action="quota.met")
-    assert (met_event.object_id, met_event.actor, met_event.data) == (
-        str(met.pk), org, {"sent": 1, "quota": 1})
+    assert (met_event.object_id, met_event.actor, met_event.data) == (str(met.pk), org, {"sent": 1, "quota": 1})
     event = AuditEvent.objects.get(action="quota.sanction")
     assert (event.object_id, event.actor, event.to_state) == (str(sanction.pk), org, "sanctioned")
     assert "名额 2" in event.reason and "实派 0" in event.reason
@@ -244,8 +287,14 @@ def test_r_s5_enforce_quotas_command_covers_every_county_once_and_reports_in_chi
     other = CountyFactory(code="410526", name="滑县")
     other_unit = UnitFactory(county=other, name="滑县水利局")
     appoint(UserFactory(username="org_hua"), Role.ORG_DEPT, other)
-    services.quota_set(unit=other_unit, year=YEAR, cadres=1, deadline=DEADLINE,
-                       confirm_past_deadline=True, by=_holder(Role.ORG_DEPT, county=other))
+    services.quota_set(
+        unit=other_unit,
+        year=YEAR,
+        cadres=1,
+        deadline=DEADLINE,
+        confirm_past_deadline=True,
+        by=_holder(Role.ORG_DEPT, county=other),
+    )
     out = StringIO()
     call_command("enforce_quotas", "--date", "2026-07-01", stdout=out)
     text = out.getvalue()
@@ -269,20 +318,29 @@ def test_r_s5_enforce_quotas_command_refuses_a_malformed_date(world):
 
 def test_r_s5_enforce_quotas_command_defaults_to_today(world):
     org = world["people"]["org"]
-    services.quota_set(unit=world["unit_b"], year=2020, cadres=1, deadline=datetime.date(2020, 6, 30), by=org,
-                       confirm_past_deadline=True)
+    services.quota_set(
+        unit=world["unit_b"],
+        year=2020,
+        cadres=1,
+        deadline=datetime.date(2020, 6, 30),
+        by=org,
+        confirm_past_deadline=True,
+    )
     out = StringIO()
     call_command("enforce_quotas", stdout=out)
     assert "县教育局" in out.getvalue()
     assert QuotaSanction.objects.get().starts_on == datetime.date(2020, 7, 1)
 
 
-@pytest.mark.parametrize("day, eligible", [
-    (datetime.date(2026, 6, 30), True),   # the day before the sanction starts (the deadline itself)
-    (datetime.date(2026, 7, 1), False),   # first day
-    (datetime.date(2029, 6, 30), False),  # last day
-    (datetime.date(2029, 7, 1), True),    # the day after
-])
+@pytest.mark.parametrize(
+    "day, eligible",
+    [
+        (datetime.date(2026, 6, 30), True),  # the day before the sanction starts (the deadline itself)
+        (datetime.date(2026, 7, 1), False),  # first day
+        (datetime.date(2029, 6, 30), False),  # last day
+        (datetime.date(2029, 7, 1), True),  # the day after
+    ],
+)
 def test_r_s5_award_eligibility_around_the_sanction(world, day, eligible):
     org = world["people"]["org"]
     services.quota_set(unit=world["unit_b"], year=YEAR, cadres=1, deadline=DEADLINE, confirm_past_deadline=True, by=org)
@@ -309,8 +367,10 @@ def categorised(world):
 
 
 def _uncovered(county):
-    return ({v.name: v.on_the_way for v in selectors.uncovered_target_villages(county, YEAR)},
-            {v.name: v.on_the_way for v in selectors.uncovered_wherever_possible(county, YEAR)})
+    return (
+        {v.name: v.on_the_way for v in selectors.uncovered_target_villages(county, YEAR)},
+        {v.name: v.on_the_way for v in selectors.uncovered_wherever_possible(county, YEAR)},
+    )
 
 
 def test_r_s6_target_and_wherever_possible_villages_are_listed_apart(categorised):
@@ -346,7 +406,9 @@ def test_r_s6_coverage_by_township_counts_targets_and_wherever_possible(categori
     rows = {r["township__name"]: r for r in selectors.coverage_by_township(categorised["county"], YEAR)}
     pick = ("targets", "targets_covered", "possible", "possible_covered")
     assert {name: tuple(r[k] for k in pick) for name, r in rows.items()} == {
-        "菜园镇": (1, 1, 1, 0), "宜沟镇": (1, 0, 0, 0)}
+        "菜园镇": (1, 1, 1, 0),
+        "宜沟镇": (1, 0, 0, 0),
+    }
 
 
 # --- Pre-service training (R-S8) ------------------------------------------------------------------
@@ -403,9 +465,15 @@ def test_r_s8_r_o4_only_the_org_dept_records_training(world):
 def test_r_s8_stationing_is_refused_until_training_is_completed(world):
     d = advance(world["cadre_a"], world["village_a"], DispatchState.TRAINING)
     services.dispatch_record_arrangements(
-        dispatch=d, by=world["people"]["head_a"], insurer="中国人寿", insurance_policy_no="PA-1",
-        insurance_starts_on=BATCH_START, insurance_ends_on=datetime.date(2027, 3, 31),
-        party_relation_transferred_on=datetime.date(2026, 3, 4), living_allowance_yuan=600)
+        dispatch=d,
+        by=world["people"]["head_a"],
+        insurer="中国人寿",
+        insurance_policy_no="PA-1",
+        insurance_starts_on=BATCH_START,
+        insurance_ends_on=datetime.date(2027, 3, 31),
+        party_relation_transferred_on=datetime.date(2026, 3, 4),
+        living_allowance_yuan=600,
+    )
     with pytest.raises(ValidationError, match="岗前培训"):
         services.dispatch_station(dispatch=d, by=world["people"]["town_a"], on=STATIONED_ON)
     assert Dispatch.objects.get(pk=d.pk).state == DispatchState.TRAINING

@@ -17,13 +17,14 @@ def _post(client, world, data):
 
 def _card(html: str, card_id: str) -> str:
     start = html.index(f'id="{card_id}"')
-    return html[start:html.index("</form>", start)]
+    return html[start : html.index("</form>", start)]
 
 
 @pytest.mark.parametrize("cadres", ["", "abc", "0"])
 def test_r_s5_invalid_quota_is_sent_back_at_its_form_with_a_not_saved_banner(client, world, cadres):
-    response = _post(client, world, {"action": "quota", "unit": world["unit_a"].pk, "cadres": cadres,
-                                     "deadline": "2026-06-30"})
+    response = _post(
+        client, world, {"action": "quota", "unit": world["unit_a"].pk, "cadres": cadres, "deadline": "2026-06-30"}
+    )
     assert response.status_code == 200
     html = response.content.decode()
     card = _card(html, "quota")
@@ -34,8 +35,9 @@ def test_r_s5_invalid_quota_is_sent_back_at_its_form_with_a_not_saved_banner(cli
 
 
 def test_r_s5_a_refused_deadline_also_marks_the_quota_form(client, world):
-    response = _post(client, world, {"action": "quota", "unit": world["unit_a"].pk, "cadres": 2,
-                                     "deadline": "2026-01-05"})
+    response = _post(
+        client, world, {"action": "quota", "unit": world["unit_a"].pk, "cadres": 2, "deadline": "2026-01-05"}
+    )
     card = _card(response.content.decode(), "quota")
     assert "data-invalid-form" in card and "选派任务未保存" in card
     assert not Quota.objects.exists()

@@ -22,16 +22,18 @@ from workflows.audit import audit_verify
 from workflows.flows import ALREADY_DONE, open_task, open_tasks_for, process_of
 from workflows.models import AuditEvent, User
 
-needs_postgresql = pytest.mark.skipif(connection.vendor != "postgresql",
-                                      reason="needs two real PostgreSQL connections and row locks")
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs two real PostgreSQL connections and row locks"
+)
 
 #: How long the first approver keeps its transaction open, so that the second one meets the lock.
 HOLD_SECONDS = 0.3
 
 
 def _nominated(world):
-    return services.dispatch_nominate(cadre=world["cadre_a"], village=world["village_a"],
-                                      by=world["people"]["deputy_a"], year=YEAR)
+    return services.dispatch_nominate(
+        cadre=world["cadre_a"], village=world["village_a"], by=world["people"]["deputy_a"], year=YEAR
+    )
 
 
 def _run_together(worker, count=2):
@@ -109,7 +111,8 @@ def _messages(response) -> list[str]:
 
 @needs_postgresql
 def test_r_s1_two_tabs_approving_at_once_through_the_page_make_one_transition_and_no_500(
-        transactional_db, world, monkeypatch):
+    transactional_db, world, monkeypatch
+):
     dispatch = _nominated(world)
     [task] = open_tasks_for(world["people"]["head_a"], [DispatchFlow])
     url = task.execute_url
@@ -196,8 +199,7 @@ def test_r_s1_opening_a_decided_task_again_says_already_decided(world):
 
 
 @needs_postgresql
-def test_r_s1_withdrawal_racing_the_approval_page_gives_one_outcome_and_no_500(transactional_db, world,
-                                                                                 monkeypatch):
+def test_r_s1_withdrawal_racing_the_approval_page_gives_one_outcome_and_no_500(transactional_db, world, monkeypatch):
     """The deputy withdraws while the head approves: both take the flow lock before the dispatch row.
 
     The withdrawal is held between its own steps so that the head's page arrives in the middle of it.

@@ -32,8 +32,15 @@ def _messages(response):
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
-def _propose(client, user, dispatch, *, reason=RecallReason.ABSENT_WITHOUT_REASON, details="连续五个工作日无故不在村",
-             own_fault=True):
+def _propose(
+    client,
+    user,
+    dispatch,
+    *,
+    reason=RecallReason.ABSENT_WITHOUT_REASON,
+    details="连续五个工作日无故不在村",
+    own_fault=True,
+):
     client.force_login(user)
     data = {"reason": reason, "details": details}
     if own_fault:
@@ -82,7 +89,11 @@ def test_r_m5a_recall_end_to_end_through_the_pages(client, world, year, on_post)
     assert "召回建议已报县委组织部决定。" in _messages(response)
     recall = Recall.objects.get(dispatch=dispatch)
     assert (recall.state, recall.reason, recall.own_fault, recall.proposed_by) == (
-        RecallState.PROPOSED, RecallReason.ABSENT_WITHOUT_REASON, True, p["town_a"])
+        RecallState.PROPOSED,
+        RecallReason.ABSENT_WITHOUT_REASON,
+        True,
+        p["town_a"],
+    )
     assert AuditEvent.objects.filter(action="recall.propose", actor=p["town_a"]).exists()
     assert Dispatch.objects.get(pk=dispatch.pk).state == DispatchState.STATIONED
 
@@ -101,7 +112,10 @@ def test_r_m5a_recall_end_to_end_through_the_pages(client, world, year, on_post)
     assert response.status_code == 302
     recall = Recall.objects.get(pk=recall.pk)
     assert (recall.state, recall.decided_by, recall.decision_comment) == (
-        RecallState.APPROVED, p["org"], "情况属实,同意召回")
+        RecallState.APPROVED,
+        p["org"],
+        "情况属实,同意召回",
+    )
 
     # 3. The carrying out lands in the unit's queue: head or deputy in charge, not another unit, not the others.
     assert len(_recall_tasks(p["head_a"], recall)) == 1
@@ -119,8 +133,9 @@ def test_r_m5a_recall_end_to_end_through_the_pages(client, world, year, on_post)
     assert client.get(url).status_code == 200
     response = client.post(url, {"recalled_on": RECALLED_ON.isoformat()})
     assert response.status_code == 302
-    assert response["Location"] == (f"{reverse('dispatch:nominate')}?unit={world['unit_a'].pk}"
-                                    f"&village={world['village_a'].pk}")
+    assert response["Location"] == (
+        f"{reverse('dispatch:nominate')}?unit={world['unit_a'].pk}&village={world['village_a'].pk}"
+    )
     recalled = Dispatch.objects.get(pk=dispatch.pk)
     assert recalled.state == DispatchState.RECALLED
     assert recalled.ended_on == RECALLED_ON
@@ -145,8 +160,9 @@ def test_r_m5a_recall_end_to_end_through_the_pages(client, world, year, on_post)
     assert (lost.object_id, lost.actor, lost.from_state) == (str(world["cadre_a"].pk), p["deputy_a"], "reserve")
 
     # 7. The replacement for the same village is accepted: the recalled dispatch no longer holds it.
-    response = client.post(response["Location"], {"cadre": world["plain_a"].pk, "village": world["village_a"].pk,
-                                                  "note": "接替召回干部"})
+    response = client.post(
+        response["Location"], {"cadre": world["plain_a"].pk, "village": world["village_a"].pk, "note": "接替召回干部"}
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     replacement = Dispatch.objects.get(cadre=world["plain_a"], state=DispatchState.NOMINATED)
     assert replacement.village == world["village_a"]
@@ -245,8 +261,9 @@ def test_r_m5a_every_listed_reason_is_accepted(world, on_post, reason):
 
 def test_r_m5a_recall_refused_for_a_cadre_not_stationed(client, world, year):
     p = world["people"]
-    nominated = services.dispatch_nominate(cadre=world["cadre_a"], village=world["village_a"], by=p["head_a"],
-                                           year=year)
+    nominated = services.dispatch_nominate(
+        cadre=world["cadre_a"], village=world["village_a"], by=p["head_a"], year=year
+    )
     client.force_login(p["town_a"])
     assert client.get(reverse("dispatch:detail", args=[nominated.pk])).context["can_propose_recall"] is False
     response = _propose(client, p["town_a"], nominated)

@@ -62,8 +62,13 @@ def _events(action):
 
 
 def _nominate(w, cadre=None, village=None, by=None, **kwargs):
-    return services.dispatch_nominate(cadre=cadre or w["cadre_a"], village=village or w["village_a"],
-                                      by=by or w["people"]["deputy_a"], year=YEAR, **kwargs)
+    return services.dispatch_nominate(
+        cadre=cadre or w["cadre_a"],
+        village=village or w["village_a"],
+        by=by or w["people"]["deputy_a"],
+        year=YEAR,
+        **kwargs,
+    )
 
 
 def _approve(w, dispatch):
@@ -73,8 +78,14 @@ def _approve(w, dispatch):
 def _batch(w):
     batch = TrainingBatch.objects.filter(name="第一期").first()
     return batch or services.training_batch_create(
-        county=w["county"], year=YEAR, name="第一期", starts_on=datetime.date(2026, 2, 24),
-        ends_on=datetime.date(2026, 2, 28), content="农村政策", by=w["people"]["org"])
+        county=w["county"],
+        year=YEAR,
+        name="第一期",
+        starts_on=datetime.date(2026, 2, 24),
+        ends_on=datetime.date(2026, 2, 28),
+        content="农村政策",
+        by=w["people"]["org"],
+    )
 
 
 def _enrol(w, dispatch):
@@ -82,13 +93,15 @@ def _enrol(w, dispatch):
 
 
 def _complete(w, dispatch):
-    return services.dispatch_complete_training(dispatches=[dispatch], completed_on=datetime.date(2026, 2, 28),
-                                               by=w["people"]["org"])[0]
+    return services.dispatch_complete_training(
+        dispatches=[dispatch], completed_on=datetime.date(2026, 2, 28), by=w["people"]["org"]
+    )[0]
 
 
 def _arrange(w, dispatch, **changes):
-    return services.dispatch_record_arrangements(dispatch=dispatch, by=w["people"]["deputy_a"],
-                                                 **{**ARRANGEMENTS, **changes})
+    return services.dispatch_record_arrangements(
+        dispatch=dispatch, by=w["people"]["deputy_a"], **{**ARRANGEMENTS, **changes}
+    )
 
 
 def _station(w, dispatch, on=STATIONED_ON):
@@ -102,15 +115,20 @@ def _dispatch_at(w, stage, cadre=None, village=None):
     """Take a new dispatch through the services up to `stage`."""
     dispatch = _nominate(w, cadre=cadre, village=village)
     steps = [_approve, _enrol, _complete, _arrange, _station]
-    for step in steps[:STAGES.index(stage)]:
+    for step in steps[: STAGES.index(stage)]:
         dispatch = step(w, dispatch)
     return Dispatch.objects.get(pk=dispatch.pk)
 
 
 def _proposed_recall(w, dispatch=None, own_fault=True):
     dispatch = dispatch or _dispatch_at(w, "stationed")
-    return services.recall_propose(dispatch=dispatch, by=w["people"]["town_a"], own_fault=own_fault,
-                                   reason=RecallReason.ABSENT_WITHOUT_REASON, details="6月无故脱岗5个工作日")
+    return services.recall_propose(
+        dispatch=dispatch,
+        by=w["people"]["town_a"],
+        own_fault=own_fault,
+        reason=RecallReason.ABSENT_WITHOUT_REASON,
+        details="6月无故脱岗5个工作日",
+    )
 
 
 def _approved_recall(w, dispatch=None, own_fault=True):
@@ -125,11 +143,20 @@ def test_r_s1_nomination_creates_a_dispatch_starts_the_flow_and_is_audited(world
     dispatch = _nominate(world, note="熟悉农业政策")
     stored = Dispatch.objects.get(pk=dispatch.pk)
     assert (stored.state, stored.unit, stored.year, stored.source, stored.nominated_by) == (
-        DispatchState.NOMINATED, world["unit_a"], YEAR, "unit", world["people"]["deputy_a"])
+        DispatchState.NOMINATED,
+        world["unit_a"],
+        YEAR,
+        "unit",
+        world["people"]["deputy_a"],
+    )
     assert open_task(DispatchFlow, "approve", stored) is not None
     [event] = _events("dispatch.nominate")
     assert (event.actor, event.from_state, event.to_state, event.reason) == (
-        world["people"]["deputy_a"], "", DispatchState.NOMINATED, "熟悉农业政策")
+        world["people"]["deputy_a"],
+        "",
+        DispatchState.NOMINATED,
+        "熟悉农业政策",
+    )
     assert event.unit == world["unit_a"] and event.township == world["town_a"]
     assert event.data == {"cadre": "李卫东", "village": "东官庄村", "exclusion": "", "source": "unit"}
 
@@ -138,8 +165,7 @@ def test_r_s1_nomination_creates_a_dispatch_starts_the_flow_and_is_audited(world
 def test_r_s1_cadre_in_an_active_dispatch_cannot_be_nominated_again(world, stage):
     _dispatch_at(world, stage)
     events = AuditEvent.objects.count()
-    _refuses(ValidationError, "李卫东 已在选派中,不能重复推荐。",
-             lambda: _nominate(world, village=world["village_a2"]))
+    _refuses(ValidationError, "李卫东 已在选派中,不能重复推荐。", lambda: _nominate(world, village=world["village_a2"]))
     assert Dispatch.objects.filter(cadre=world["cadre_a"]).count() == 1
     assert AuditEvent.objects.count() == events
 
@@ -154,8 +180,11 @@ def test_r_s1_cadre_whose_nomination_was_rejected_may_be_nominated_again(world):
 def test_r_s6_a_village_gets_one_cadre_a_year_by_default(world):
     _nominate(world)
     events = AuditEvent.objects.count()
-    _refuses(ValidationError, "东官庄村 本年度已有选派干部,不能再派第二名。",
-             lambda: _nominate(world, cadre=world["plain_a"]))
+    _refuses(
+        ValidationError,
+        "东官庄村 本年度已有选派干部,不能再派第二名。",
+        lambda: _nominate(world, cadre=world["plain_a"]),
+    )
     assert not Dispatch.objects.filter(cadre=world["plain_a"]).exists()
     assert AuditEvent.objects.count() == events
 
@@ -182,10 +211,16 @@ def test_r_s6_a_village_whose_nomination_was_withdrawn_may_get_another(world):
 
 
 def test_r_s6_village_not_paired_with_the_unit_is_refused(world):
-    _refuses(ValidationError, "西街村 不是本单位 2026 年度的结对村。",
-             lambda: _nominate(world, village=world["village_b"]))
-    _refuses(ValidationError, "东官庄村 不是本单位 2027 年度的结对村。", lambda: services.dispatch_nominate(
-        cadre=world["cadre_a"], village=world["village_a"], by=world["people"]["deputy_a"], year=2027))
+    _refuses(
+        ValidationError, "西街村 不是本单位 2026 年度的结对村。", lambda: _nominate(world, village=world["village_b"])
+    )
+    _refuses(
+        ValidationError,
+        "东官庄村 不是本单位 2027 年度的结对村。",
+        lambda: services.dispatch_nominate(
+            cadre=world["cadre_a"], village=world["village_a"], by=world["people"]["deputy_a"], year=2027
+        ),
+    )
     assert not Dispatch.objects.exists()
     assert not _events("dispatch.nominate")
 
@@ -226,11 +261,18 @@ def test_r_s1_approval_records_the_decision_and_audits_it(world):
     services.dispatch_approve(dispatch=dispatch, by=world["people"]["head_a"], comment=" 同意选派 ")
     stored = Dispatch.objects.get(pk=dispatch.pk)
     assert (stored.state, stored.decided_by, stored.decision_comment) == (
-        DispatchState.APPROVED, world["people"]["head_a"], "同意选派")
+        DispatchState.APPROVED,
+        world["people"]["head_a"],
+        "同意选派",
+    )
     assert stored.decided_at is not None
     [event] = _events("dispatch.approve")
     assert (event.actor, event.from_state, event.to_state, event.reason) == (
-        world["people"]["head_a"], DispatchState.NOMINATED, DispatchState.APPROVED, "同意选派")
+        world["people"]["head_a"],
+        DispatchState.NOMINATED,
+        DispatchState.APPROVED,
+        "同意选派",
+    )
     assert event.data["reserve_warning_shown"] == []
 
 
@@ -238,8 +280,11 @@ def test_r_s1_approval_records_the_decision_and_audits_it(world):
 def test_r_s1_rejection_needs_a_reason(world, reason):
     dispatch = _nominate(world)
     events = AuditEvent.objects.count()
-    _refuses(ValidationError, "请填写不批准的理由。",
-             lambda: services.dispatch_reject(dispatch=dispatch, by=world["people"]["head_a"], reason=reason))
+    _refuses(
+        ValidationError,
+        "请填写不批准的理由。",
+        lambda: services.dispatch_reject(dispatch=dispatch, by=world["people"]["head_a"], reason=reason),
+    )
     assert Dispatch.objects.get(pk=dispatch.pk).state == DispatchState.NOMINATED
     assert AuditEvent.objects.count() == events
 
@@ -249,7 +294,10 @@ def test_r_s1_rejection_keeps_the_reason_and_audits_it(world):
     services.dispatch_reject(dispatch=dispatch, by=world["people"]["head_a"], reason="近期承担重点项目")
     stored = Dispatch.objects.get(pk=dispatch.pk)
     assert (stored.state, stored.decided_by, stored.decision_comment) == (
-        DispatchState.REJECTED, world["people"]["head_a"], "近期承担重点项目")
+        DispatchState.REJECTED,
+        world["people"]["head_a"],
+        "近期承担重点项目",
+    )
     [event] = _events("dispatch.reject")
     assert (event.from_state, event.to_state, event.reason) == ("nominated", "rejected", "近期承担重点项目")
 
@@ -264,8 +312,11 @@ def test_r_s1_a_decided_nomination_cannot_be_decided_again(world, first):
     state = Dispatch.objects.get(pk=dispatch.pk).state
     events = AuditEvent.objects.count()
     _refuses(ValidationError, "已经处理过", lambda: _approve(world, dispatch))
-    _refuses(ValidationError, "已经处理过", lambda: services.dispatch_reject(
-        dispatch=dispatch, by=world["people"]["head_a"], reason="改主意"))
+    _refuses(
+        ValidationError,
+        "已经处理过",
+        lambda: services.dispatch_reject(dispatch=dispatch, by=world["people"]["head_a"], reason="改主意"),
+    )
     assert Dispatch.objects.get(pk=dispatch.pk).state == state
     assert AuditEvent.objects.count() == events
 
@@ -278,8 +329,9 @@ def reserve_world(world):
     w["village_a4"] = VillageFactory(township=w["town_a"], name="北官庄村")
     for village in (w["village_a3"], w["village_a4"]):
         Pairing.objects.create(unit=w["unit_a"], village=village, year=YEAR)
-    w["key_a"] = CadreFactory(unit=w["unit_a"], user=UserFactory(username="key_a", name="钱重点"),
-                              is_key_cultivation=True)
+    w["key_a"] = CadreFactory(
+        unit=w["unit_a"], user=UserFactory(username="key_a", name="钱重点"), is_key_cultivation=True
+    )
     return w
 
 
@@ -326,12 +378,16 @@ def test_r_s3_warning_leaves_out_excluded_decided_other_unit_and_other_year_rese
 
 def test_r_s3_candidates_list_reserve_then_key_cultivation_first_and_leave_out_busy_cadres(reserve_world):
     w = reserve_world
-    extra = [CadreFactory(unit=w["unit_a"], user=UserFactory(username=f"extra{n}", name=name))
-             for n, name in enumerate(["孙普通", "白普通"])]
-    extra_key = CadreFactory(unit=w["unit_a"], user=UserFactory(username="key2", name="安重点"),
-                             is_key_cultivation=True)
-    both = CadreFactory(unit=w["unit_a"], user=UserFactory(username="both", name="马双优"), is_reserve=True,
-                        is_key_cultivation=True)
+    extra = [
+        CadreFactory(unit=w["unit_a"], user=UserFactory(username=f"extra{n}", name=name))
+        for n, name in enumerate(["孙普通", "白普通"])
+    ]
+    extra_key = CadreFactory(
+        unit=w["unit_a"], user=UserFactory(username="key2", name="安重点"), is_key_cultivation=True
+    )
+    both = CadreFactory(
+        unit=w["unit_a"], user=UserFactory(username="both", name="马双优"), is_reserve=True, is_key_cultivation=True
+    )
     CadreFactory(unit=w["unit_b"], user=UserFactory(username="other_unit", name="外单位"), is_reserve=True)
     plain = sorted([w["plain_a"], *extra], key=lambda c: c.name)
     keys = sorted([w["key_a"], extra_key], key=lambda c: c.name)
@@ -357,20 +413,26 @@ def test_r_s1_withdrawal_before_the_decision_cancels_the_flow_and_is_audited(wor
     assert (stored.state, stored.end_reason) == (DispatchState.WITHDRAWN, "本人家中有变故")
     process = process_of(DispatchFlow, stored)
     assert process.status == PROCESS.CANCELED
-    assert set(process.task_set.filter(flow_task_type="HUMAN").values_list("status", flat=True)) == {
-        STATUS.CANCELED}
+    assert set(process.task_set.filter(flow_task_type="HUMAN").values_list("status", flat=True)) == {STATUS.CANCELED}
     assert open_tasks_for(world["people"]["head_a"], [DispatchFlow]) == []
     [event] = _events("dispatch.withdraw")
     assert (event.actor, event.from_state, event.to_state, event.reason) == (
-        world["people"]["deputy_a"], "nominated", "withdrawn", "本人家中有变故")
+        world["people"]["deputy_a"],
+        "nominated",
+        "withdrawn",
+        "本人家中有变故",
+    )
 
 
 @pytest.mark.parametrize("stage", ["approved", "training", "stationed"])
 def test_r_s1_withdrawal_after_the_decision_is_refused(world, stage):
     dispatch = _dispatch_at(world, stage)
     events = AuditEvent.objects.count()
-    _refuses(ValidationError, "已经处理过", lambda: services.dispatch_withdraw(
-        dispatch=dispatch, by=world["people"]["deputy_a"], reason="改主意"))
+    _refuses(
+        ValidationError,
+        "已经处理过",
+        lambda: services.dispatch_withdraw(dispatch=dispatch, by=world["people"]["deputy_a"], reason="改主意"),
+    )
     assert Dispatch.objects.get(pk=dispatch.pk).state == stage
     assert AuditEvent.objects.count() == events
     assert process_of(DispatchFlow, dispatch).status != PROCESS.CANCELED
@@ -378,8 +440,11 @@ def test_r_s1_withdrawal_after_the_decision_is_refused(world, stage):
 
 def test_r_s1_withdrawal_needs_a_reason(world):
     dispatch = _nominate(world)
-    _refuses(ValidationError, "请填写撤回的理由。", lambda: services.dispatch_withdraw(
-        dispatch=dispatch, by=world["people"]["deputy_a"], reason=" "))
+    _refuses(
+        ValidationError,
+        "请填写撤回的理由。",
+        lambda: services.dispatch_withdraw(dispatch=dispatch, by=world["people"]["deputy_a"], reason=" "),
+    )
     assert Dispatch.objects.get(pk=dispatch.pk).state == DispatchState.NOMINATED
     assert process_of(DispatchFlow, dispatch).status == PROCESS.NEW
 
@@ -393,8 +458,7 @@ def test_r_s8_training_batch_enrolment_and_completion_are_recorded_and_audited(w
     assert _events("training.create")[0].actor == world["people"]["org"]
     _enrol(world, dispatch)
     stored = Dispatch.objects.get(pk=dispatch.pk)
-    assert (stored.state, stored.training_batch, stored.training_completed_on) == (
-        DispatchState.TRAINING, batch, None)
+    assert (stored.state, stored.training_batch, stored.training_completed_on) == (DispatchState.TRAINING, batch, None)
     [event] = _events("dispatch.enrol")
     assert (event.from_state, event.to_state, event.data["batch"]) == ("approved", "training", "第一期")
     _complete(world, dispatch)
@@ -404,9 +468,19 @@ def test_r_s8_training_batch_enrolment_and_completion_are_recorded_and_audited(w
 
 
 def test_r_s8_training_batch_must_end_after_it_starts(world):
-    _refuses(ValidationError, "结业日期不能早于开班日期。", lambda: services.training_batch_create(
-        county=world["county"], year=YEAR, name="倒序班", starts_on=datetime.date(2026, 3, 1),
-        ends_on=datetime.date(2026, 2, 1), content="", by=world["people"]["org"]))
+    _refuses(
+        ValidationError,
+        "结业日期不能早于开班日期。",
+        lambda: services.training_batch_create(
+            county=world["county"],
+            year=YEAR,
+            name="倒序班",
+            starts_on=datetime.date(2026, 3, 1),
+            ends_on=datetime.date(2026, 2, 1),
+            content="",
+            by=world["people"]["org"],
+        ),
+    )
     assert not TrainingBatch.objects.exists()
 
 
@@ -420,8 +494,13 @@ def test_r_s8_only_approved_cadres_are_enrolled_and_only_enrolled_ones_complete(
 
 def test_r_s8_completion_cannot_predate_the_batch(world):
     dispatch = _dispatch_at(world, "training")
-    _refuses(ValidationError, "结业日期不能早于开班日期。", lambda: services.dispatch_complete_training(
-        dispatches=[dispatch], completed_on=datetime.date(2026, 2, 1), by=world["people"]["org"]))
+    _refuses(
+        ValidationError,
+        "结业日期不能早于开班日期。",
+        lambda: services.dispatch_complete_training(
+            dispatches=[dispatch], completed_on=datetime.date(2026, 2, 1), by=world["people"]["org"]
+        ),
+    )
     assert Dispatch.objects.get(pk=dispatch.pk).training_completed_on is None
 
 
@@ -447,15 +526,23 @@ def test_r_s9_arrangements_are_recorded_and_audited(world):
         assert getattr(dispatch, name) == value, name
     [event] = _events("dispatch.arrangements")
     assert event.actor == world["people"]["deputy_a"]
-    assert event.data == {"insurer": "中国人寿汤阴支公司", "policy": "PA2026-001",
-                          "insured": "2026-03-01–2027-03-31", "party_relation": "2026-03-04", "allowance": "600"}
+    assert event.data == {
+        "insurer": "中国人寿汤阴支公司",
+        "policy": "PA2026-001",
+        "insured": "2026-03-01–2027-03-31",
+        "party_relation": "2026-03-04",
+        "allowance": "600",
+    }
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"insurance_ends_on": datetime.date(2026, 2, 1)}, "保险止期不能早于起期。"),
-    ({"living_allowance_yuan": Decimal("0")}, "生活补助应大于 0 元。"),
-    ({"living_allowance_yuan": None}, "生活补助应大于 0 元。"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"insurance_ends_on": datetime.date(2026, 2, 1)}, "保险止期不能早于起期。"),
+        ({"living_allowance_yuan": Decimal("0")}, "生活补助应大于 0 元。"),
+        ({"living_allowance_yuan": None}, "生活补助应大于 0 元。"),
+    ],
+)
 def test_r_s9_arrangements_must_make_sense(world, changes, message):
     dispatch = _dispatch_at(world, "trained")
     _refuses(ValidationError, message, lambda: _arrange(world, dispatch, **changes))
@@ -467,8 +554,11 @@ def test_r_s9_arrangements_must_make_sense(world, changes, message):
 def test_r_s9_arrangements_only_between_approval_and_stationing(world, stage):
     dispatch = _dispatch_at(world, stage)
     events = AuditEvent.objects.count()
-    _refuses(ValidationError, "只有已批准、尚未到村的干部才能登记这些保障事项。",
-             lambda: _arrange(world, dispatch, insurer="另一家保险公司"))
+    _refuses(
+        ValidationError,
+        "只有已批准、尚未到村的干部才能登记这些保障事项。",
+        lambda: _arrange(world, dispatch, insurer="另一家保险公司"),
+    )
     assert Dispatch.objects.get(pk=dispatch.pk).insurer == ("" if stage == "nominated" else "中国人寿汤阴支公司")
     assert AuditEvent.objects.count() == events
 
@@ -516,7 +606,10 @@ def test_r_s9_station_date_on_either_end_of_the_insurance_period_is_accepted(wor
 def test_r_s7_stationing_starts_a_one_year_term_and_is_audited(world):
     dispatch = _dispatch_at(world, "stationed")
     assert (dispatch.state, dispatch.stationed_on, dispatch.term_ends_on) == (
-        DispatchState.STATIONED, STATIONED_ON, datetime.date(2027, 3, 4))
+        DispatchState.STATIONED,
+        STATIONED_ON,
+        datetime.date(2027, 3, 4),
+    )
     [event] = _events("dispatch.station")
     assert (event.actor, event.from_state, event.to_state) == (world["people"]["town_a"], "training", "stationed")
     assert event.data["term_ends_on"] == "2027-03-04" and event.data["stationed_on"] == "2026-03-05"
@@ -529,21 +622,24 @@ def test_r_s7_term_follows_the_term_months_setting(world):
     assert stationed.term_ends_on == datetime.date(2028, 3, 4)
 
 
-@pytest.mark.parametrize(("months", "stationed_on", "ends_on"), [
-    (12, datetime.date(2026, 3, 5), datetime.date(2027, 3, 4)),
-    (24, datetime.date(2026, 3, 5), datetime.date(2028, 3, 4)),
-    (12, datetime.date(2026, 1, 1), datetime.date(2026, 12, 31)),
-    (12, datetime.date(2026, 1, 31), datetime.date(2027, 1, 30)),
-    (12, datetime.date(2026, 12, 31), datetime.date(2027, 12, 30)),
-    (24, datetime.date(2026, 12, 31), datetime.date(2028, 12, 30)),
-    # A later month without that day is clipped to its last day; the term ends the day before.
-    (1, datetime.date(2026, 1, 31), datetime.date(2026, 2, 27)),
-    (1, datetime.date(2028, 1, 31), datetime.date(2028, 2, 28)),
-    (6, datetime.date(2026, 8, 31), datetime.date(2027, 2, 27)),
-    (12, datetime.date(2028, 2, 29), datetime.date(2029, 2, 27)),
-    (48, datetime.date(2028, 2, 29), datetime.date(2032, 2, 28)),
-    (1, datetime.date(2026, 2, 1), datetime.date(2026, 2, 28)),
-])
+@pytest.mark.parametrize(
+    ("months", "stationed_on", "ends_on"),
+    [
+        (12, datetime.date(2026, 3, 5), datetime.date(2027, 3, 4)),
+        (24, datetime.date(2026, 3, 5), datetime.date(2028, 3, 4)),
+        (12, datetime.date(2026, 1, 1), datetime.date(2026, 12, 31)),
+        (12, datetime.date(2026, 1, 31), datetime.date(2027, 1, 30)),
+        (12, datetime.date(2026, 12, 31), datetime.date(2027, 12, 30)),
+        (24, datetime.date(2026, 12, 31), datetime.date(2028, 12, 30)),
+        # A later month without that day is clipped to its last day; the term ends the day before.
+        (1, datetime.date(2026, 1, 31), datetime.date(2026, 2, 27)),
+        (1, datetime.date(2028, 1, 31), datetime.date(2028, 2, 28)),
+        (6, datetime.date(2026, 8, 31), datetime.date(2027, 2, 27)),
+        (12, datetime.date(2028, 2, 29), datetime.date(2029, 2, 27)),
+        (48, datetime.date(2028, 2, 29), datetime.date(2032, 2, 28)),
+        (1, datetime.date(2026, 2, 1), datetime.date(2026, 2, 28)),
+    ],
+)
 def test_r_s7_term_end_counts_the_stationing_day_as_day_one(months, stationed_on, ends_on):
     with _policy(TERM_MONTHS=months):
         assert services.term_end(stationed_on) == ends_on
@@ -555,25 +651,35 @@ def test_r_s7_term_end_counts_the_stationing_day_as_day_one(months, stationed_on
 def test_r_m5a_township_proposes_a_recall_which_starts_the_recall_flow(world):
     recall = _proposed_recall(world)
     stored = Recall.objects.get(pk=recall.pk)
-    assert (stored.state, stored.proposed_by, stored.own_fault) == (RecallState.PROPOSED, world["people"]["town_a"],
-                                                                    True)
+    assert (stored.state, stored.proposed_by, stored.own_fault) == (
+        RecallState.PROPOSED,
+        world["people"]["town_a"],
+        True,
+    )
     assert open_task(RecallFlow, "decide", stored) is not None
     assert [t.process.artifact for t in open_tasks_for(world["people"]["org"], [RecallFlow])] == [stored]
     [event] = _events("recall.propose")
     assert (event.actor, event.to_state, event.reason) == (
-        world["people"]["town_a"], "proposed", "无故脱岗:6月无故脱岗5个工作日")
+        world["people"]["town_a"],
+        "proposed",
+        "无故脱岗:6月无故脱岗5个工作日",
+    )
 
 
 def test_r_m5a_recall_is_proposed_only_for_a_stationed_cadre_with_reason_and_details(world):
     dispatch = _dispatch_at(world, "trained")
     propose = services.recall_propose
     town = world["people"]["town_a"]
-    _refuses(ValidationError, "只能对驻村中的干部提出召回。",
-             lambda: propose(dispatch=dispatch, by=town, reason="other", details="情况"))
+    _refuses(
+        ValidationError,
+        "只能对驻村中的干部提出召回。",
+        lambda: propose(dispatch=dispatch, by=town, reason="other", details="情况"),
+    )
     stationed = _station(world, _arrange(world, dispatch))
     _refuses(ValidationError, "请选择召回原因。", lambda: propose(dispatch=stationed, by=town, reason="", details="x"))
-    _refuses(ValidationError, "请写明具体情况。",
-             lambda: propose(dispatch=stationed, by=town, reason="other", details=" "))
+    _refuses(
+        ValidationError, "请写明具体情况。", lambda: propose(dispatch=stationed, by=town, reason="other", details=" ")
+    )
     _proposed_recall(world, stationed)
     _refuses(ValidationError, "该干部已有待处理的召回。", lambda: _proposed_recall(world, stationed))
     assert Recall.objects.count() == 1
@@ -582,8 +688,11 @@ def test_r_m5a_recall_is_proposed_only_for_a_stationed_cadre_with_reason_and_det
 def test_r_m5a_org_dept_declines_with_a_reason_and_the_cadre_stays(world):
     recall = _proposed_recall(world)
     org = world["people"]["org"]
-    _refuses(ValidationError, "不同意召回时请写明理由。",
-             lambda: services.recall_decide(recall=recall, by=org, approve=False, comment=""))
+    _refuses(
+        ValidationError,
+        "不同意召回时请写明理由。",
+        lambda: services.recall_decide(recall=recall, by=org, approve=False, comment=""),
+    )
     assert Recall.objects.get(pk=recall.pk).state == RecallState.PROPOSED
     services.recall_decide(recall=recall, by=org, approve=False, comment="再观察一个月")
     stored = Recall.objects.get(pk=recall.pk)
@@ -591,8 +700,7 @@ def test_r_m5a_org_dept_declines_with_a_reason_and_the_cadre_stays(world):
     assert Dispatch.objects.get(pk=recall.dispatch_id).state == DispatchState.STATIONED
     [event] = _events("recall.decline")
     assert (event.from_state, event.to_state, event.reason) == ("proposed", "declined", "再观察一个月")
-    _refuses(ValidationError, "已经处理过",
-             lambda: services.recall_decide(recall=recall, by=org, approve=True))
+    _refuses(ValidationError, "已经处理过", lambda: services.recall_decide(recall=recall, by=org, approve=True))
 
 
 def test_r_m5a_unit_carries_out_the_recall_and_a_reserve_cadre_at_fault_loses_reserve_status(world):
@@ -604,13 +712,19 @@ def test_r_m5a_unit_carries_out_the_recall_and_a_reserve_cadre_at_fault_loses_re
     assert (stored.state, stored.recalled_on) == (RecallState.DONE, datetime.date(2026, 7, 1))
     dispatch = Dispatch.objects.get(pk=recall.dispatch_id)
     assert (dispatch.state, dispatch.ended_on, dispatch.end_reason) == (
-        DispatchState.RECALLED, datetime.date(2026, 7, 1), "无故脱岗:6月无故脱岗5个工作日")
+        DispatchState.RECALLED,
+        datetime.date(2026, 7, 1),
+        "无故脱岗:6月无故脱岗5个工作日",
+    )
     assert not Cadre.objects.get(pk=world["cadre_a"].pk).is_reserve
     assert [(e.from_state, e.to_state) for e in _events("recall.done")] == [("approved", "done")]
     assert [(e.from_state, e.to_state) for e in _events("dispatch.recall")] == [("stationed", "recalled")]
     [lost] = _events("cadre.reserve_lost")
     assert (lost.object_id, lost.from_state, lost.reason) == (
-        str(world["cadre_a"].pk), "reserve", "因本人原因被召回,取消后备干部资格")
+        str(world["cadre_a"].pk),
+        "reserve",
+        "因本人原因被召回,取消后备干部资格",
+    )
     # The village is free again for a replacement from the same unit.
     replacement = _nominate(world, cadre=world["plain_a"], village=dispatch.village)
     assert Dispatch.objects.get(pk=replacement.pk).state == DispatchState.NOMINATED
@@ -626,11 +740,17 @@ def test_r_m5a_recall_not_through_own_fault_keeps_reserve_status(world):
 def test_r_m5a_recall_is_carried_out_only_after_the_decision_and_not_before_stationing(world):
     recall = _proposed_recall(world)
     deputy = world["people"]["deputy_a"]
-    _refuses(ValidationError, "已经处理过",
-             lambda: services.recall_carry_out(recall=recall, by=deputy, on=datetime.date(2026, 7, 1)))
+    _refuses(
+        ValidationError,
+        "已经处理过",
+        lambda: services.recall_carry_out(recall=recall, by=deputy, on=datetime.date(2026, 7, 1)),
+    )
     services.recall_decide(recall=recall, by=world["people"]["org"], approve=True)
-    _refuses(ValidationError, "召回日期不能早于到村日期。",
-             lambda: services.recall_carry_out(recall=recall, by=deputy, on=datetime.date(2026, 3, 4)))
+    _refuses(
+        ValidationError,
+        "召回日期不能早于到村日期。",
+        lambda: services.recall_carry_out(recall=recall, by=deputy, on=datetime.date(2026, 3, 4)),
+    )
     assert Recall.objects.get(pk=recall.pk).state == RecallState.APPROVED
     assert Dispatch.objects.get(pk=recall.dispatch_id).state == DispatchState.STATIONED
     assert Cadre.objects.get(pk=world["cadre_a"].pk).is_reserve
@@ -646,16 +766,29 @@ def test_r_s5_quota_is_set_and_changed_with_an_audit_row_each_time(world):
     quota = Quota.objects.get(unit=world["unit_a"], year=YEAR)
     assert (quota.cadres, quota.deadline) == (3, datetime.date(2026, 12, 15))
     assert [(e.from_state, e.to_state) for e in _events("quota.set")] == [
-        ("", "2 / 2026-12-31"), ("2 / 2026-12-31", "3 / 2026-12-15")]
-    _refuses(ValidationError, "选派名额至少为 1 名。", lambda: services.quota_set(
-        unit=world["unit_a"], year=YEAR, cadres=0, deadline=datetime.date(2026, 12, 31), by=org))
+        ("", "2 / 2026-12-31"),
+        ("2 / 2026-12-31", "3 / 2026-12-15"),
+    ]
+    _refuses(
+        ValidationError,
+        "选派名额至少为 1 名。",
+        lambda: services.quota_set(
+            unit=world["unit_a"], year=YEAR, cadres=0, deadline=datetime.date(2026, 12, 31), by=org
+        ),
+    )
 
 
 def test_r_s2_a_cadre_applies_only_for_themselves(world):
-    _refuses(PermissionDenied, "只能为本人报名。", lambda: services.application_submit(
-        cadre=world["plain_a"], year=YEAR, statement="自愿", by=world["people"]["head_a"]))
-    application = services.application_submit(cadre=world["plain_a"], year=YEAR, statement=" 自愿到村工作 ",
-                                              by=world["plain_a"].user)
+    _refuses(
+        PermissionDenied,
+        "只能为本人报名。",
+        lambda: services.application_submit(
+            cadre=world["plain_a"], year=YEAR, statement="自愿", by=world["people"]["head_a"]
+        ),
+    )
+    application = services.application_submit(
+        cadre=world["plain_a"], year=YEAR, statement=" 自愿到村工作 ", by=world["plain_a"].user
+    )
     [event] = _events("application.submit")
     assert (event.actor, event.to_state, application.statement) == (world["plain_a"].user, "submitted", "自愿到村工作")
 
@@ -669,14 +802,17 @@ def _snapshot(obj):
 
 
 def _case_nominate(w):
-    return (lambda user: services.dispatch_nominate(cadre=w["cadre_a"], village=w["village_a"], by=user, year=YEAR),
-            lambda: Dispatch.objects.count())
+    return (
+        lambda user: services.dispatch_nominate(cadre=w["cadre_a"], village=w["village_a"], by=user, year=YEAR),
+        lambda: Dispatch.objects.count(),
+    )
 
 
 def _case_on_dispatch(stage, call):
     def case(w):
         dispatch = _dispatch_at(w, stage)
         return (lambda user: call(w, dispatch, user)), (lambda: (_snapshot(dispatch), Recall.objects.count()))
+
     return case
 
 
@@ -684,25 +820,40 @@ def _case_on_recall(approved, call):
     def case(w):
         recall = (_approved_recall if approved else _proposed_recall)(w)
         return (lambda user: call(w, recall, user)), (lambda: (_snapshot(recall), _snapshot(recall.dispatch)))
+
     return case
 
 
 def _case_training_create(w):
-    return (lambda user: services.training_batch_create(
-        county=w["county"], year=YEAR, name="第二期", starts_on=datetime.date(2026, 5, 1),
-        ends_on=datetime.date(2026, 5, 5), content="", by=user), lambda: TrainingBatch.objects.count())
+    return (
+        lambda user: services.training_batch_create(
+            county=w["county"],
+            year=YEAR,
+            name="第二期",
+            starts_on=datetime.date(2026, 5, 1),
+            ends_on=datetime.date(2026, 5, 5),
+            content="",
+            by=user,
+        ),
+        lambda: TrainingBatch.objects.count(),
+    )
 
 
 def _case_quota(w):
-    return (lambda user: services.quota_set(unit=w["unit_a"], year=YEAR, cadres=2,
-                                            deadline=datetime.date(2026, 12, 31), by=user),
-            lambda: Quota.objects.count())
+    return (
+        lambda user: services.quota_set(
+            unit=w["unit_a"], year=YEAR, cadres=2, deadline=datetime.date(2026, 12, 31), by=user
+        ),
+        lambda: Quota.objects.count(),
+    )
 
 
 def _case_pairing_add(w):
     village = VillageFactory(township=w["town_a"], name="新结对村")
-    return (lambda user: services.pairing_add(unit=w["unit_a"], village=village, year=YEAR, by=user),
-            lambda: Pairing.objects.count())
+    return (
+        lambda user: services.pairing_add(unit=w["unit_a"], village=village, year=YEAR, by=user),
+        lambda: Pairing.objects.count(),
+    )
 
 
 def _case_pairing_remove(w):
@@ -711,28 +862,38 @@ def _case_pairing_remove(w):
 
 
 def _case_application_decline(w):
-    application = services.application_submit(cadre=w["plain_a"], year=YEAR, statement="自愿到村工作",
-                                              by=w["plain_a"].user)
-    return (lambda user: services.application_decline(application=application, by=user, reason="名额已满"),
-            lambda: _snapshot(application))
+    application = services.application_submit(
+        cadre=w["plain_a"], year=YEAR, statement="自愿到村工作", by=w["plain_a"].user
+    )
+    return (
+        lambda user: services.application_decline(application=application, by=user, reason="名额已满"),
+        lambda: _snapshot(application),
+    )
 
 
 def _case_team_leader(w):
     dispatch = _dispatch_at(w, "stationed")
-    return (lambda user: services.team_leader_name(township=w["town_a"], dispatch=dispatch, by=user),
-            lambda: TeamLeader.objects.count())
+    return (
+        lambda user: services.team_leader_name(township=w["town_a"], dispatch=dispatch, by=user),
+        lambda: TeamLeader.objects.count(),
+    )
 
 
 def _case_work_group(w):
-    return (lambda user: services.work_group_save(township=w["town_a"], year=YEAR, name="第一工作小组",
-                                                  villages=[w["village_a"], w["village_a2"]], by=user),
-            lambda: WorkGroup.objects.count())
+    return (
+        lambda user: services.work_group_save(
+            township=w["town_a"], year=YEAR, name="第一工作小组", villages=[w["village_a"], w["village_a2"]], by=user
+        ),
+        lambda: WorkGroup.objects.count(),
+    )
 
 
 def _case_mentor(w):
     dispatch = _dispatch_at(w, "stationed")
-    return (lambda user: services.mentor_assign(dispatch=dispatch, mentor=w["mentor_a"], by=user),
-            lambda: _snapshot(dispatch))
+    return (
+        lambda user: services.mentor_assign(dispatch=dispatch, mentor=w["mentor_a"], by=user),
+        lambda: _snapshot(dispatch),
+    )
 
 
 UNIT_OUTSIDERS = ["head_b", "town_a", "org", "auditor", "cadre_a", "outsider"]
@@ -744,39 +905,65 @@ TIER_CASES = {
     "dispatch.nominate": (_case_nominate, ["deputy_a", "head_a"], UNIT_OUTSIDERS),
     "dispatch.approve": (
         _case_on_dispatch("nominated", lambda w, d, u: services.dispatch_approve(dispatch=d, by=u)),
-        ["head_a"], ["deputy_a", *UNIT_OUTSIDERS]),
+        ["head_a"],
+        ["deputy_a", *UNIT_OUTSIDERS],
+    ),
     "dispatch.reject": (
         _case_on_dispatch("nominated", lambda w, d, u: services.dispatch_reject(dispatch=d, by=u, reason="不同意")),
-        ["head_a"], ["deputy_a", *UNIT_OUTSIDERS]),
+        ["head_a"],
+        ["deputy_a", *UNIT_OUTSIDERS],
+    ),
     "dispatch.withdraw": (
         _case_on_dispatch("nominated", lambda w, d, u: services.dispatch_withdraw(dispatch=d, by=u, reason="撤回")),
-        ["deputy_a", "head_a"], UNIT_OUTSIDERS),
+        ["deputy_a", "head_a"],
+        UNIT_OUTSIDERS,
+    ),
     "training.create": (_case_training_create, ["org"], COUNTY_OUTSIDERS),
     "training.enrol": (
-        _case_on_dispatch("approved", lambda w, d, u: services.dispatch_enrol(dispatches=[d], batch=_batch(w),
-                                                                              by=u)),
-        ["org"], COUNTY_OUTSIDERS),
+        _case_on_dispatch("approved", lambda w, d, u: services.dispatch_enrol(dispatches=[d], batch=_batch(w), by=u)),
+        ["org"],
+        COUNTY_OUTSIDERS,
+    ),
     "training.complete": (
-        _case_on_dispatch("training", lambda w, d, u: services.dispatch_complete_training(
-            dispatches=[d], completed_on=datetime.date(2026, 2, 28), by=u)),
-        ["org"], COUNTY_OUTSIDERS),
+        _case_on_dispatch(
+            "training",
+            lambda w, d, u: services.dispatch_complete_training(
+                dispatches=[d], completed_on=datetime.date(2026, 2, 28), by=u
+            ),
+        ),
+        ["org"],
+        COUNTY_OUTSIDERS,
+    ),
     "dispatch.arrangements": (
-        _case_on_dispatch("trained", lambda w, d, u: services.dispatch_record_arrangements(
-            dispatch=d, by=u, **ARRANGEMENTS)),
-        ["deputy_a", "head_a"], UNIT_OUTSIDERS),
+        _case_on_dispatch(
+            "trained", lambda w, d, u: services.dispatch_record_arrangements(dispatch=d, by=u, **ARRANGEMENTS)
+        ),
+        ["deputy_a", "head_a"],
+        UNIT_OUTSIDERS,
+    ),
     "dispatch.station": (
         _case_on_dispatch("arranged", lambda w, d, u: services.dispatch_station(dispatch=d, by=u, on=STATIONED_ON)),
-        ["town_a"], TOWNSHIP_OUTSIDERS),
+        ["town_a"],
+        TOWNSHIP_OUTSIDERS,
+    ),
     "recall.propose": (
-        _case_on_dispatch("stationed", lambda w, d, u: services.recall_propose(
-            dispatch=d, by=u, reason=RecallReason.OTHER, details="情况")),
-        ["town_a"], TOWNSHIP_OUTSIDERS),
+        _case_on_dispatch(
+            "stationed",
+            lambda w, d, u: services.recall_propose(dispatch=d, by=u, reason=RecallReason.OTHER, details="情况"),
+        ),
+        ["town_a"],
+        TOWNSHIP_OUTSIDERS,
+    ),
     "recall.decide": (
         _case_on_recall(False, lambda w, r, u: services.recall_decide(recall=r, by=u, approve=True)),
-        ["org"], COUNTY_OUTSIDERS),
+        ["org"],
+        COUNTY_OUTSIDERS,
+    ),
     "recall.carry_out": (
         _case_on_recall(True, lambda w, r, u: services.recall_carry_out(recall=r, by=u, on=datetime.date(2026, 7, 1))),
-        ["deputy_a", "head_a"], UNIT_OUTSIDERS),
+        ["deputy_a", "head_a"],
+        UNIT_OUTSIDERS,
+    ),
     "quota.set": (_case_quota, ["org"], COUNTY_OUTSIDERS),
     "pairing.add": (_case_pairing_add, ["org"], COUNTY_OUTSIDERS),
     "pairing.remove": (_case_pairing_remove, ["org"], COUNTY_OUTSIDERS),

@@ -32,15 +32,26 @@ def carry_to_stationed(dispatch: Dispatch, *, on: datetime.date) -> Dispatch:
     org = _holder(Role.ORG_DEPT, county=unit.county)
     town = _holder(Role.TOWNSHIP_COMMITTEE, township=township)
     services.dispatch_approve(dispatch=dispatch, by=head)
-    batch = services.training_batch_create(county=unit.county, year=on.year, name=f"{on.year}年岗前培训班",
-                                           starts_on=on - datetime.timedelta(days=4),
-                                           ends_on=on - datetime.timedelta(days=2), content="农村政策", by=org)
+    batch = services.training_batch_create(
+        county=unit.county,
+        year=on.year,
+        name=f"{on.year}年岗前培训班",
+        starts_on=on - datetime.timedelta(days=4),
+        ends_on=on - datetime.timedelta(days=2),
+        content="农村政策",
+        by=org,
+    )
     services.dispatch_enrol(dispatches=[dispatch], batch=batch, by=org)
     services.dispatch_complete_training(dispatches=[dispatch], completed_on=on - datetime.timedelta(days=2), by=org)
     services.dispatch_record_arrangements(
-        dispatch=dispatch, by=head, insurer="中国人寿汤阴支公司", insurance_policy_no=f"PA-{dispatch.pk}",
-        insurance_starts_on=on - datetime.timedelta(days=4), insurance_ends_on=on + datetime.timedelta(days=400),
-        party_relation_transferred_on=on - datetime.timedelta(days=1), living_allowance_yuan=600,
+        dispatch=dispatch,
+        by=head,
+        insurer="中国人寿汤阴支公司",
+        insurance_policy_no=f"PA-{dispatch.pk}",
+        insurance_starts_on=on - datetime.timedelta(days=4),
+        insurance_ends_on=on + datetime.timedelta(days=400),
+        party_relation_transferred_on=on - datetime.timedelta(days=1),
+        living_allowance_yuan=600,
     )
     return services.dispatch_station(dispatch=dispatch, by=town, on=on)
 
@@ -83,8 +94,7 @@ def test_r_o4_org_dept_and_auditor_view_any_township_read_only(client, team, rol
     assert response.context["can_manage"] is False
     assert "王秀英" in response.content.decode()
     assert 'name="action"' not in response.content.decode()
-    response = client.post(f"{TEAM}?township={team['town_b'].pk}",
-                           {"action": "leader", "dispatch": team["d_b"].pk})
+    response = client.post(f"{TEAM}?township={team['town_b'].pk}", {"action": "leader", "dispatch": team["d_b"].pk})
     assert response.status_code == 403
     assert not TeamLeader.objects.exists()
 
@@ -145,8 +155,9 @@ def test_r_m4_team_leader_stationed_in_another_township_refused(client, team):
 def test_r_m4_team_leader_must_be_stationed_not_merely_nominated(team, year):
     Pairing.objects.create(unit=team["unit_a"], village=team["village_a3"], year=year)
     newcomer = CadreFactory(unit=team["unit_a"], user=UserFactory(username="newcomer", name="钱新"))
-    nominated = services.dispatch_nominate(cadre=newcomer, village=team["village_a3"], by=team["people"]["head_a"],
-                                           year=year)
+    nominated = services.dispatch_nominate(
+        cadre=newcomer, village=team["village_a3"], by=team["people"]["head_a"], year=year
+    )
     with pytest.raises(ValidationError, match="领队须是驻本乡镇的在村干部"):
         services.team_leader_name(township=team["town_a"], dispatch=nominated, by=team["people"]["town_a"])
     assert not TeamLeader.objects.exists()
@@ -214,8 +225,9 @@ def test_r_o4_township_cannot_assign_mentor_to_a_cadre_of_another_township(clien
 
 
 def _group_post(client, villages, name="第一小组", url=None):
-    return client.post(url or reverse("dispatch:work_group_create"),
-                       {"name": name, "villages": [v.pk for v in villages]})
+    return client.post(
+        url or reverse("dispatch:work_group_create"), {"name": name, "villages": [v.pk for v in villages]}
+    )
 
 
 def test_r_m4_township_forms_a_work_group_of_two_or_three_villages(client, team, year):
@@ -243,15 +255,21 @@ def test_r_m4_work_group_of_one_or_four_villages_refused(client, team, count):
 def test_r_m4_work_group_size_is_a_setting(team, year, settings):
     settings.POLICY = {**settings.POLICY, "WORK_GROUP_MAX_VILLAGES": 4}
     villages = [team["village_a"], team["village_a2"], team["village_a3"], team["village_a4"]]
-    group = services.work_group_save(township=team["town_a"], year=year, name="大组", villages=villages,
-                                     by=team["people"]["town_a"])
+    group = services.work_group_save(
+        township=team["town_a"], year=year, name="大组", villages=villages, by=team["people"]["town_a"]
+    )
     assert group.villages.count() == 4
 
 
 def test_r_m4_work_group_across_townships_refused(client, team, year):
     with pytest.raises(ValidationError, match="工作小组的村须都在本乡镇"):
-        services.work_group_save(township=team["town_a"], year=year, name="跨镇组",
-                                 villages=[team["village_a"], team["village_b"]], by=team["people"]["town_a"])
+        services.work_group_save(
+            township=team["town_a"],
+            year=year,
+            name="跨镇组",
+            villages=[team["village_a"], team["village_b"]],
+            by=team["people"]["town_a"],
+        )
     client.force_login(team["people"]["town_a"])
     response = _group_post(client, [team["village_a"], team["village_b"]])
     assert response.status_code == 200
@@ -294,8 +312,13 @@ def test_r_m4_township_edits_its_work_group(client, team, year):
 
 
 def test_r_o4_work_group_pages_refused_outside_the_township(client, team, year):
-    group = services.work_group_save(township=team["town_a"], year=year, name="第一小组",
-                                     villages=[team["village_a"], team["village_a2"]], by=team["people"]["town_a"])
+    group = services.work_group_save(
+        township=team["town_a"],
+        year=year,
+        name="第一小组",
+        villages=[team["village_a"], team["village_a2"]],
+        by=team["people"]["town_a"],
+    )
     url = reverse("dispatch:work_group_edit", args=[group.pk])
     for role in ("town_b", "org", "auditor", "head_a"):
         client.force_login(team["people"][role])

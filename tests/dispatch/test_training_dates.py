@@ -20,8 +20,15 @@ STARTS, ENDS = datetime.date(2026, 12, 6), datetime.date(2026, 12, 10)
 def trainee(world):
     """An approved cadre enrolled in a batch of 12-06 to 12-10."""
     org = world["people"]["org"]
-    batch = services.training_batch_create(county=world["county"], year=2026, name="2026年第二期岗前培训班",
-                                           starts_on=STARTS, ends_on=ENDS, content="农村政策", by=org)
+    batch = services.training_batch_create(
+        county=world["county"],
+        year=2026,
+        name="2026年第二期岗前培训班",
+        starts_on=STARTS,
+        ends_on=ENDS,
+        content="农村政策",
+        by=org,
+    )
     approved = advance(world["cadre_a"], world["village_a"], DispatchState.APPROVED)
     [dispatch] = services.dispatch_enrol(dispatches=[approved], batch=batch, by=org)
     return dispatch
@@ -33,8 +40,7 @@ def _on(time_machine, day: datetime.date) -> None:
 
 def _refused(world, trainee, completed_on, message):
     with pytest.raises(ValidationError) as info:
-        services.dispatch_complete_training(dispatches=[trainee], completed_on=completed_on,
-                                            by=world["people"]["org"])
+        services.dispatch_complete_training(dispatches=[trainee], completed_on=completed_on, by=world["people"]["org"])
     assert message in " ".join(info.value.messages)
     assert Dispatch.objects.get(pk=trainee.pk).training_completed_on is None
     assert not AuditEvent.objects.filter(action="dispatch.training_completed").exists()
@@ -56,8 +62,9 @@ def test_r_s8_a_completion_during_the_course_up_to_today_is_recorded(world, trai
     assert Dispatch.objects.get(pk=done.pk).training_completed_on == ENDS
 
 
-def test_r_s8_the_batch_page_offers_no_completion_before_the_course_starts_and_refuses_one(client, world, trainee,
-                                                                                          time_machine):
+def test_r_s8_the_batch_page_offers_no_completion_before_the_course_starts_and_refuses_one(
+    client, world, trainee, time_machine
+):
     _on(time_machine, datetime.date(2026, 12, 3))
     client.force_login(world["people"]["org"])
     url = reverse("dispatch:training_batch", args=[trainee.training_batch_id])

@@ -25,12 +25,24 @@ def days(start: datetime.date, end: datetime.date) -> list[datetime.date]:
     return [start + datetime.timedelta(days=n) for n in range((end - start).days + 1)]
 
 
-def record(dispatch: Dispatch, start: datetime.date, end: datetime.date, status: str, *,
-           source: str = DaySource.CADRE, allow_locked: bool = False) -> None:
+def record(
+    dispatch: Dispatch,
+    start: datetime.date,
+    end: datetime.date,
+    status: str,
+    *,
+    source: str = DaySource.CADRE,
+    allow_locked: bool = False,
+) -> None:
     """Write one status over a range of days through the ledger, as the other processes do (in a transaction)."""
     with transaction.atomic():
-        ledger_write(dispatch=dispatch, statuses=dict.fromkeys(days(start, end), status), source=source, by=None,
-                     allow_locked=allow_locked)
+        ledger_write(
+            dispatch=dispatch,
+            statuses=dict.fromkeys(days(start, end), status),
+            source=source,
+            by=None,
+            allow_locked=allow_locked,
+        )
 
 
 def approved_leave(dispatch: Dispatch, start: datetime.date, end: datetime.date) -> None:
@@ -44,8 +56,9 @@ def more_stationed(world: dict, township, count: int, *, on: datetime.date = STA
     for n in range(count):
         village = VillageFactory(township=township, name=f"{township.name}新村{n + 1}")
         Pairing.objects.create(unit=world["unit_a"], village=village, year=on.year)
-        cadre = CadreFactory(unit=world["unit_a"], user=UserFactory(username=f"extra_{township.pk}_{n}",
-                                                                    name=f"干部{n + 1:02d}"))
+        cadre = CadreFactory(
+            unit=world["unit_a"], user=UserFactory(username=f"extra_{township.pk}_{n}", name=f"干部{n + 1:02d}")
+        )
         result.append(stationed(cadre, village, on=on))
     return result
 

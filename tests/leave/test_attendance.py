@@ -25,8 +25,11 @@ def att(world):
 
 
 def _statuses(dispatch, month):
-    return dict(AttendanceDay.objects.filter(dispatch=dispatch, date__year=month.year, date__month=month.month)
-                .values_list("date", "status"))
+    return dict(
+        AttendanceDay.objects.filter(dispatch=dispatch, date__year=month.year, date__month=month.month).values_list(
+            "date", "status"
+        )
+    )
 
 
 # --- One click: the month's defaults (R-M2a) ----------------------------------------------------------
@@ -52,8 +55,13 @@ def test_r_m2a_one_click_leaves_approved_leave_and_recorded_days_untouched(att, 
     """Nothing asks anyone to enter the same fact twice: approved leave is already in the calendar."""
     freeze(monkeypatch, D(2026, 5, 10))
     approved_leave(att["d_a"], D(2026, 4, 14), D(2026, 4, 16))
-    attendance.day_set(dispatch=att["d_a"], day=D(2026, 4, 20), status=DayStatus.OFFICIAL_BUSINESS,
-                       by=att["people"]["cadre_a"], note="县里培训")
+    attendance.day_set(
+        dispatch=att["d_a"],
+        day=D(2026, 4, 20),
+        status=DayStatus.OFFICIAL_BUSINESS,
+        by=att["people"]["cadre_a"],
+        note="县里培训",
+    )
     filled = attendance.month_fill_defaults(dispatch=att["d_a"], month=APRIL, by=att["people"]["cadre_a"])
     days = _statuses(att["d_a"], APRIL)
     assert filled == 26
@@ -100,36 +108,54 @@ def test_r_o4_nobody_else_fills_a_cadres_month(att, monkeypatch, role):
 
 def test_r_m2a_cadre_reports_official_business_with_optional_evidence(att, monkeypatch):
     freeze(monkeypatch, D(2026, 5, 10))
-    day = attendance.day_set(dispatch=att["d_a"], day=D(2026, 5, 6), status=DayStatus.OFFICIAL_BUSINESS,
-                             by=att["people"]["cadre_a"], note="县农业农村局项目评审会", evidence="县政府3楼会议室")
+    day = attendance.day_set(
+        dispatch=att["d_a"],
+        day=D(2026, 5, 6),
+        status=DayStatus.OFFICIAL_BUSINESS,
+        by=att["people"]["cadre_a"],
+        note="县农业农村局项目评审会",
+        evidence="县政府3楼会议室",
+    )
     assert (day.status, day.source, day.note, day.evidence) == (
-        DayStatus.OFFICIAL_BUSINESS, DaySource.CADRE, "县农业农村局项目评审会", "县政府3楼会议室")
+        DayStatus.OFFICIAL_BUSINESS,
+        DaySource.CADRE,
+        "县农业农村局项目评审会",
+        "县政府3楼会议室",
+    )
     # Evidence is never required.
-    day = attendance.day_set(dispatch=att["d_a"], day=D(2026, 5, 7), status=DayStatus.IN_VILLAGE,
-                             by=att["people"]["cadre_a"])
+    day = attendance.day_set(
+        dispatch=att["d_a"], day=D(2026, 5, 7), status=DayStatus.IN_VILLAGE, by=att["people"]["cadre_a"]
+    )
     assert day.evidence == "" and day.status == DayStatus.IN_VILLAGE
     assert AuditEvent.objects.filter(action="attendance.write").count() == 2
 
 
 def test_r_m2a_adding_evidence_later_is_audited(att, monkeypatch):
     freeze(monkeypatch, D(2026, 5, 10))
-    attendance.day_set(dispatch=att["d_a"], day=D(2026, 5, 6), status=DayStatus.IN_VILLAGE,
-                       by=att["people"]["cadre_a"])
-    attendance.day_set(dispatch=att["d_a"], day=D(2026, 5, 6), status=DayStatus.IN_VILLAGE,
-                       by=att["people"]["cadre_a"], evidence="村委会门口照片")
+    attendance.day_set(dispatch=att["d_a"], day=D(2026, 5, 6), status=DayStatus.IN_VILLAGE, by=att["people"]["cadre_a"])
+    attendance.day_set(
+        dispatch=att["d_a"],
+        day=D(2026, 5, 6),
+        status=DayStatus.IN_VILLAGE,
+        by=att["people"]["cadre_a"],
+        evidence="村委会门口照片",
+    )
     assert AttendanceDay.objects.get(dispatch=att["d_a"], date=D(2026, 5, 6)).evidence == "村委会门口照片"
     assert AuditEvent.objects.get(action="attendance.day_set").data["to"]["evidence"] == "村委会门口照片"
 
 
-@pytest.mark.parametrize(("day", "status", "message"), [
-    (D(2026, 5, 6), DayStatus.LEAVE, "请假"),
-    (D(2026, 5, 6), DayStatus.HOLIDAY, "工作日"),  # a Wednesday: away is leave or absence, not a rest day
-    (D(2026, 4, 25), DayStatus.ABSENT, "休息日"),  # a plain Saturday
-    (D(2026, 5, 3), DayStatus.ABSENT, "休息日"),  # a Sunday in the Labour Day holiday
-    (D(2026, 5, 11), DayStatus.IN_VILLAGE, "今天以后"),
-    (D(2026, 3, 4), DayStatus.IN_VILLAGE, "驻村期"),
-    (D(2026, 5, 6), "away", "无效"),
-])
+@pytest.mark.parametrize(
+    ("day", "status", "message"),
+    [
+        (D(2026, 5, 6), DayStatus.LEAVE, "请假"),
+        (D(2026, 5, 6), DayStatus.HOLIDAY, "工作日"),  # a Wednesday: away is leave or absence, not a rest day
+        (D(2026, 4, 25), DayStatus.ABSENT, "休息日"),  # a plain Saturday
+        (D(2026, 5, 3), DayStatus.ABSENT, "休息日"),  # a Sunday in the Labour Day holiday
+        (D(2026, 5, 11), DayStatus.IN_VILLAGE, "今天以后"),
+        (D(2026, 3, 4), DayStatus.IN_VILLAGE, "驻村期"),
+        (D(2026, 5, 6), "away", "无效"),
+    ],
+)
 def test_r_m2a_day_set_refusals(att, monkeypatch, day, status, message):
     freeze(monkeypatch, D(2026, 5, 10))
     with pytest.raises(ValidationError, match=message):
@@ -140,8 +166,13 @@ def test_r_m2a_day_set_refusals(att, monkeypatch, day, status, message):
 def test_r_m2a_absent_is_accepted_on_an_adjusted_working_saturday(att, monkeypatch):
     """R-M3: Saturday 2026-05-09 is a working day (Labour Day 调休), so an absence counts there."""
     freeze(monkeypatch, D(2026, 5, 10))
-    day = attendance.day_set(dispatch=att["d_a"], day=D(2026, 5, 9), status=DayStatus.ABSENT,
-                             by=att["people"]["town_a"], note="乡镇抽查不在村")
+    day = attendance.day_set(
+        dispatch=att["d_a"],
+        day=D(2026, 5, 9),
+        status=DayStatus.ABSENT,
+        by=att["people"]["town_a"],
+        note="乡镇抽查不在村",
+    )
     assert (day.status, day.source) == (DayStatus.ABSENT, DaySource.TOWNSHIP)
 
 
@@ -158,11 +189,17 @@ def test_r_m3_cadre_cannot_overwrite_an_absence_the_township_recorded(att, monke
     freeze(monkeypatch, D(2026, 5, 10))
     attendance.day_set(dispatch=att["d_a"], day=D(2026, 5, 6), status=DayStatus.ABSENT, by=att["people"]["town_a"])
     with pytest.raises(ValidationError, match="乡镇登记"):
-        attendance.day_set(dispatch=att["d_a"], day=D(2026, 5, 6), status=DayStatus.IN_VILLAGE,
-                           by=att["people"]["cadre_a"])
+        attendance.day_set(
+            dispatch=att["d_a"], day=D(2026, 5, 6), status=DayStatus.IN_VILLAGE, by=att["people"]["cadre_a"]
+        )
     # The township itself may revise its own entry before confirmation.
-    attendance.day_set(dispatch=att["d_a"], day=D(2026, 5, 6), status=DayStatus.OFFICIAL_BUSINESS,
-                       by=att["people"]["town_a"], note="核实为县里开会")
+    attendance.day_set(
+        dispatch=att["d_a"],
+        day=D(2026, 5, 6),
+        status=DayStatus.OFFICIAL_BUSINESS,
+        by=att["people"]["town_a"],
+        note="核实为县里开会",
+    )
     assert AttendanceDay.objects.get(dispatch=att["d_a"], date=D(2026, 5, 6)).status == DayStatus.OFFICIAL_BUSINESS
 
 
@@ -172,8 +209,13 @@ def test_r_m6_an_inspection_finding_is_changed_only_by_the_org_dept(att, monkeyp
     for user in (att["people"]["cadre_a"], att["people"]["town_a"]):
         with pytest.raises(ValidationError, match="明查暗访"):
             attendance.day_set(dispatch=att["d_a"], day=D(2026, 5, 6), status=DayStatus.IN_VILLAGE, by=user)
-    attendance.day_correct(dispatch=att["d_a"], day=D(2026, 5, 6), status=DayStatus.OFFICIAL_BUSINESS,
-                           by=att["people"]["org"], reason="经核实当日在县里参加会议")
+    attendance.day_correct(
+        dispatch=att["d_a"],
+        day=D(2026, 5, 6),
+        status=DayStatus.OFFICIAL_BUSINESS,
+        by=att["people"]["org"],
+        reason="经核实当日在县里参加会议",
+    )
     assert AttendanceDay.objects.get(dispatch=att["d_a"], date=D(2026, 5, 6)).status == DayStatus.OFFICIAL_BUSINESS
 
 
@@ -181,8 +223,7 @@ def test_r_m6_an_inspection_finding_is_changed_only_by_the_org_dept(att, monkeyp
 def test_r_o4_day_set_refused_outside_the_tier(att, monkeypatch, role):
     freeze(monkeypatch, D(2026, 5, 10))
     with pytest.raises(PermissionDenied):
-        attendance.day_set(dispatch=att["d_a"], day=D(2026, 5, 6), status=DayStatus.ABSENT,
-                           by=att["people"][role])
+        attendance.day_set(dispatch=att["d_a"], day=D(2026, 5, 6), status=DayStatus.ABSENT, by=att["people"][role])
     assert not AttendanceDay.objects.exists()
     assert AuditEvent.objects.filter(action="attendance.day_set.refused").count() == 1
 
@@ -232,7 +273,9 @@ def test_confirm_leaves_unreported_days_unreported_r_m1(att, monkeypatch):
     rows = attendance.month_confirm(township=att["town_a"], month=APRIL, by=att["people"]["town_a"])
     assert {r.dispatch_id for r in rows} == {att["d_a"].pk, att["d_plain"].pk}
     assert set(AttendanceMonth.objects.filter(month=APRIL).values_list("dispatch_id", "state")) == {
-        (att["d_a"].pk, MonthState.CONFIRMED), (att["d_plain"].pk, MonthState.CONFIRMED)}
+        (att["d_a"].pk, MonthState.CONFIRMED),
+        (att["d_plain"].pk, MonthState.CONFIRMED),
+    }
     assert _statuses(att["d_plain"], APRIL) == {D(2026, 4, 20): DayStatus.LEAVE, D(2026, 4, 21): DayStatus.LEAVE}
     assert len(_statuses(att["d_a"], APRIL)) == 30
     events = {e.object_id: e for e in AuditEvent.objects.filter(action="attendance.month_confirm")}
@@ -250,17 +293,22 @@ def test_confirm_leaves_unreported_days_unreported_r_m1(att, monkeypatch):
 def test_township_fills_unreported_days_in_the_village_as_its_own_statement_r_m1(att, monkeypatch):
     freeze(monkeypatch, D(2026, 5, 2))
     approved_leave(att["d_plain"], D(2026, 4, 20), D(2026, 4, 21))
-    attendance.day_set(dispatch=att["d_plain"], day=D(2026, 4, 8), status=DayStatus.ABSENT,
-                       by=att["people"]["town_a"])
-    filled = attendance.month_fill_unreported(township=att["town_a"], month=APRIL, status=DayStatus.IN_VILLAGE,
-                                              dispatches=[att["d_plain"]], by=att["people"]["town_a"])
+    attendance.day_set(dispatch=att["d_plain"], day=D(2026, 4, 8), status=DayStatus.ABSENT, by=att["people"]["town_a"])
+    filled = attendance.month_fill_unreported(
+        township=att["town_a"],
+        month=APRIL,
+        status=DayStatus.IN_VILLAGE,
+        dispatches=[att["d_plain"]],
+        by=att["people"]["town_a"],
+    )
     assert list(filled) == [att["d_plain"].pk] and len(filled[att["d_plain"].pk]) == 18
     days = _statuses(att["d_plain"], APRIL)
     assert len(days) == 30
     assert (days[D(2026, 4, 7)], days[D(2026, 4, 6)]) == (DayStatus.IN_VILLAGE, DayStatus.HOLIDAY)
     assert (days[D(2026, 4, 8)], days[D(2026, 4, 20)]) == (DayStatus.ABSENT, DayStatus.LEAVE)  # left as they were
-    assert set(AttendanceDay.objects.filter(dispatch=att["d_plain"], date=D(2026, 4, 7))
-               .values_list("source", flat=True)) == {DaySource.TOWNSHIP}
+    assert set(
+        AttendanceDay.objects.filter(dispatch=att["d_plain"], date=D(2026, 4, 7)).values_list("source", flat=True)
+    ) == {DaySource.TOWNSHIP}
     event = AuditEvent.objects.get(action="attendance.month_fill_unreported")
     assert event.actor == att["people"]["town_a"] and event.data["status"] == DayStatus.IN_VILLAGE
     assert len(event.data["workdays"]) == 18 and "2026-04-07" in event.data["workdays"]
@@ -272,8 +320,9 @@ def test_township_fills_unreported_days_in_the_village_as_its_own_statement_r_m1
 
 def test_township_marks_unreported_days_absent_r_m3(att, monkeypatch):
     freeze(monkeypatch, D(2026, 5, 2))
-    attendance.month_fill_unreported(township=att["town_a"], month=APRIL, status=DayStatus.ABSENT,
-                                     by=att["people"]["town_a"])
+    attendance.month_fill_unreported(
+        township=att["town_a"], month=APRIL, status=DayStatus.ABSENT, by=att["people"]["town_a"]
+    )
     for dispatch in (att["d_a"], att["d_plain"]):
         days = _statuses(dispatch, APRIL)
         assert sum(1 for s in days.values() if s == DayStatus.ABSENT) == 21
@@ -287,23 +336,28 @@ def test_fill_unreported_refuses_bad_input_and_changes_nothing_r_m2a(att, monkey
     with pytest.raises(ValidationError, match="只能统一登记"):
         attendance.month_fill_unreported(township=att["town_a"], month=APRIL, status=DayStatus.HOLIDAY, by=town)
     with pytest.raises(ValidationError, match="不在本乡镇"):
-        attendance.month_fill_unreported(township=att["town_a"], month=APRIL, status=DayStatus.IN_VILLAGE,
-                                         dispatches=[att["d_b"]], by=town)
+        attendance.month_fill_unreported(
+            township=att["town_a"], month=APRIL, status=DayStatus.IN_VILLAGE, dispatches=[att["d_b"]], by=town
+        )
     with pytest.raises(ValidationError, match="尚未开始"):
-        attendance.month_fill_unreported(township=att["town_a"], month=D(2026, 6, 1), status=DayStatus.IN_VILLAGE,
-                                         by=town)
+        attendance.month_fill_unreported(
+            township=att["town_a"], month=D(2026, 6, 1), status=DayStatus.IN_VILLAGE, by=town
+        )
     with pytest.raises(PermissionDenied):
-        attendance.month_fill_unreported(township=att["town_a"], month=APRIL, status=DayStatus.IN_VILLAGE,
-                                         by=att["people"]["town_b"])
+        attendance.month_fill_unreported(
+            township=att["town_a"], month=APRIL, status=DayStatus.IN_VILLAGE, by=att["people"]["town_b"]
+        )
     assert not AttendanceDay.objects.exists()
     attendance.month_fill_defaults(dispatch=att["d_a"], month=APRIL, by=att["people"]["cadre_a"])
     with pytest.raises(ValidationError, match="没有未填报的工作日"):
-        attendance.month_fill_unreported(township=att["town_a"], month=APRIL, status=DayStatus.IN_VILLAGE,
-                                         dispatches=[att["d_a"]], by=town)
+        attendance.month_fill_unreported(
+            township=att["town_a"], month=APRIL, status=DayStatus.IN_VILLAGE, dispatches=[att["d_a"]], by=town
+        )
     attendance.month_confirm(township=att["town_a"], month=APRIL, by=town)
     with pytest.raises(ValidationError, match="确认锁定"):
-        attendance.month_fill_unreported(township=att["town_a"], month=APRIL, status=DayStatus.IN_VILLAGE,
-                                         dispatches=[att["d_plain"]], by=town)
+        attendance.month_fill_unreported(
+            township=att["town_a"], month=APRIL, status=DayStatus.IN_VILLAGE, dispatches=[att["d_plain"]], by=town
+        )
     assert not AttendanceDay.objects.filter(dispatch=att["d_plain"]).exists()
     assert not AuditEvent.objects.filter(action="attendance.month_fill_unreported").exists()
 
@@ -340,8 +394,12 @@ def test_r_m2a_a_confirmed_month_is_locked_for_cadre_and_township(att, monkeypat
         attendance.month_submit(dispatch=att["d_a"], month=APRIL, by=att["people"]["cadre_a"])
     # The ledger itself refuses anyone without the org dept's entitlement.
     with pytest.raises(ValidationError, match="锁定"):
-        ledger_write(dispatch=att["d_a"], statuses={D(2026, 4, 8): DayStatus.ABSENT}, source=DaySource.CADRE,
-                     by=att["people"]["cadre_a"])
+        ledger_write(
+            dispatch=att["d_a"],
+            statuses={D(2026, 4, 8): DayStatus.ABSENT},
+            source=DaySource.CADRE,
+            by=att["people"]["cadre_a"],
+        )
     assert AttendanceDay.objects.get(dispatch=att["d_a"], date=D(2026, 4, 8)).status == DayStatus.IN_VILLAGE
 
 
@@ -352,8 +410,13 @@ def test_r_m2a_org_dept_corrects_a_locked_month_with_a_reason_audited_from_to(at
     freeze(monkeypatch, D(2026, 5, 2))
     attendance.month_fill_defaults(dispatch=att["d_a"], month=APRIL, by=att["people"]["cadre_a"])
     attendance.month_confirm(township=att["town_a"], month=APRIL, by=att["people"]["town_a"])
-    day = attendance.day_correct(dispatch=att["d_a"], day=D(2026, 4, 8), status=DayStatus.ABSENT,
-                                 by=att["people"]["org"], reason="暗访核实当日不在村,乡镇确认有误")
+    day = attendance.day_correct(
+        dispatch=att["d_a"],
+        day=D(2026, 4, 8),
+        status=DayStatus.ABSENT,
+        by=att["people"]["org"],
+        reason="暗访核实当日不在村,乡镇确认有误",
+    )
     assert (day.status, day.source) == (DayStatus.ABSENT, DaySource.ORG_CORRECTION)
     event = AuditEvent.objects.get(action="attendance.day_correct")
     assert (event.from_state, event.to_state) == (DayStatus.IN_VILLAGE, DayStatus.ABSENT)
@@ -368,14 +431,17 @@ def test_r_m2a_org_dept_correction_needs_a_reason_and_a_real_change(att, monkeyp
     attendance.month_fill_defaults(dispatch=att["d_a"], month=APRIL, by=att["people"]["cadre_a"])
     attendance.month_confirm(township=att["town_a"], month=APRIL, by=att["people"]["town_a"])
     with pytest.raises(ValidationError, match="理由"):
-        attendance.day_correct(dispatch=att["d_a"], day=D(2026, 4, 8), status=DayStatus.ABSENT,
-                               by=att["people"]["org"], reason=" ")
+        attendance.day_correct(
+            dispatch=att["d_a"], day=D(2026, 4, 8), status=DayStatus.ABSENT, by=att["people"]["org"], reason=" "
+        )
     with pytest.raises(ValidationError, match="无需更正"):
-        attendance.day_correct(dispatch=att["d_a"], day=D(2026, 4, 8), status=DayStatus.IN_VILLAGE,
-                               by=att["people"]["org"], reason="核实")
+        attendance.day_correct(
+            dispatch=att["d_a"], day=D(2026, 4, 8), status=DayStatus.IN_VILLAGE, by=att["people"]["org"], reason="核实"
+        )
     with pytest.raises(ValidationError, match="请假"):
-        attendance.day_correct(dispatch=att["d_a"], day=D(2026, 4, 8), status=DayStatus.LEAVE,
-                               by=att["people"]["org"], reason="补请假")
+        attendance.day_correct(
+            dispatch=att["d_a"], day=D(2026, 4, 8), status=DayStatus.LEAVE, by=att["people"]["org"], reason="补请假"
+        )
     assert not AuditEvent.objects.filter(action="attendance.day_correct").exists()
 
 
@@ -385,8 +451,9 @@ def test_r_o4_only_the_org_dept_corrects_a_day(att, monkeypatch, role):
     attendance.month_fill_defaults(dispatch=att["d_a"], month=APRIL, by=att["people"]["cadre_a"])
     attendance.month_confirm(township=att["town_a"], month=APRIL, by=att["people"]["town_a"])
     with pytest.raises(PermissionDenied):
-        attendance.day_correct(dispatch=att["d_a"], day=D(2026, 4, 8), status=DayStatus.ABSENT,
-                               by=att["people"][role], reason="想改")
+        attendance.day_correct(
+            dispatch=att["d_a"], day=D(2026, 4, 8), status=DayStatus.ABSENT, by=att["people"][role], reason="想改"
+        )
     assert AttendanceDay.objects.get(dispatch=att["d_a"], date=D(2026, 4, 8)).status == DayStatus.IN_VILLAGE
     assert AuditEvent.objects.filter(action="attendance.day_correct.refused").count() == 1
 
@@ -395,8 +462,9 @@ def test_r_o4_only_the_org_dept_corrects_a_day(att, monkeypatch, role):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs two real PostgreSQL connections and row locks")
-def test_r_m2a_a_day_set_meeting_the_confirmation_waits_and_is_refused_never_slipping_in(transactional_db, world,
-                                                                                          monkeypatch):
+def test_r_m2a_a_day_set_meeting_the_confirmation_waits_and_is_refused_never_slipping_in(
+    transactional_db, world, monkeypatch
+):
     """The township confirms (and holds its transaction a moment) while the cadre changes a day of the same month."""
     att = attendance_world(world)
     freeze(monkeypatch, D(2026, 5, 2))
@@ -406,8 +474,9 @@ def test_r_m2a_a_day_set_meeting_the_confirmation_waits_and_is_refused_never_sli
 
     def confirm():
         with transaction.atomic():
-            rows = attendance.month_confirm(township=Township.objects.get(pk=att["town_a"].pk), month=APRIL,
-                                            by=User.objects.get(pk=ids["town"]))
+            rows = attendance.month_confirm(
+                township=Township.objects.get(pk=att["town_a"].pk), month=APRIL, by=User.objects.get(pk=ids["town"])
+            )
             start.wait()
             time.sleep(0.4)
         return rows
@@ -415,8 +484,12 @@ def test_r_m2a_a_day_set_meeting_the_confirmation_waits_and_is_refused_never_sli
     def change():
         start.wait()
         time.sleep(0.1)
-        return attendance.day_set(dispatch=Dispatch.objects.select_related("cadre", "unit").get(pk=ids["dispatch"]),
-                                  day=D(2026, 4, 8), status=DayStatus.ABSENT, by=User.objects.get(pk=ids["cadre"]))
+        return attendance.day_set(
+            dispatch=Dispatch.objects.select_related("cadre", "unit").get(pk=ids["dispatch"]),
+            day=D(2026, 4, 8),
+            status=DayStatus.ABSENT,
+            by=User.objects.get(pk=ids["cadre"]),
+        )
 
     def run(n, work):
         try:

@@ -34,8 +34,16 @@ def _page(response) -> str:
 def test_r_m2a_cadre_sees_the_month_with_holidays_adjusted_days_and_progress(client, att):
     client.force_login(att["people"]["cadre_a"])
     page = _page(client.get(CALENDAR, {"month": "2026-10"}))
-    for text in ("按默认填报本月", "国庆节", "调休上班", "本月在村天数", "驻村年度在村天数", "0 / 18", "(可选",
-                 "位置或照片说明"):
+    for text in (
+        "按默认填报本月",
+        "国庆节",
+        "调休上班",
+        "本月在村天数",
+        "驻村年度在村天数",
+        "0 / 18",
+        "(可选",
+        "位置或照片说明",
+    ):
         assert text in page, text
     assert 'data-date="2026-10-10"' in page
     assert page.count('name="action" value="day"') == 31  # every day of a past month can be changed
@@ -47,8 +55,16 @@ def test_r_m2a_one_click_then_one_change_then_submit_through_the_page(client, at
     response = client.post(url, {"action": "fill"})
     assert response.status_code == 302
     assert AttendanceDay.objects.filter(dispatch=att["d_a"], date__month=10).count() == 31
-    response = client.post(url, {"action": "day", "day": "2026-10-12", "status": DayStatus.OFFICIAL_BUSINESS,
-                                 "note": "县里开会", "evidence": ""})
+    response = client.post(
+        url,
+        {
+            "action": "day",
+            "day": "2026-10-12",
+            "status": DayStatus.OFFICIAL_BUSINESS,
+            "note": "县里开会",
+            "evidence": "",
+        },
+    )
     assert response.status_code == 302 and response["Location"].endswith("#d-2026-10-12")
     assert AttendanceDay.objects.get(dispatch=att["d_a"], date=D(2026, 10, 12)).status == DayStatus.OFFICIAL_BUSINESS
     client.post(url, {"action": "submit"})
@@ -59,8 +75,9 @@ def test_r_m2a_one_click_then_one_change_then_submit_through_the_page(client, at
 
 def test_r_m2a_a_refusal_is_shown_on_the_page_and_nothing_is_written(client, att):
     client.force_login(att["people"]["cadre_a"])
-    response = client.post(f"{CALENDAR}?month=2026-10", {"action": "day", "day": "2026-10-12",
-                                                         "status": DayStatus.HOLIDAY}, follow=True)
+    response = client.post(
+        f"{CALENDAR}?month=2026-10", {"action": "day", "day": "2026-10-12", "status": DayStatus.HOLIDAY}, follow=True
+    )
     assert "不能登记为休息" in response.content.decode()
     assert not AttendanceDay.objects.exists()
 
@@ -102,8 +119,10 @@ def test_r_o4_calendar_of_a_cadre_outside_the_tier_is_refused(client, att, role)
 def test_r_o4_auditor_and_org_dept_never_fill_a_calendar(client, att, action):
     for role in ("auditor", "org"):
         client.force_login(att["people"][role])
-        response = client.post(f"{CALENDAR}?dispatch={att['d_a'].pk}&month=2026-10",
-                               {"action": action, "day": "2026-10-12", "status": DayStatus.IN_VILLAGE})
+        response = client.post(
+            f"{CALENDAR}?dispatch={att['d_a'].pk}&month=2026-10",
+            {"action": action, "day": "2026-10-12", "status": DayStatus.IN_VILLAGE},
+        )
         assert response.status_code == 403
     assert not AttendanceDay.objects.exists()
 
@@ -122,8 +141,20 @@ def test_r_m2a_township_grid_shows_codes_legend_totals_and_unrecorded_cells(clie
     attendance.day_set(dispatch=att["d_a"], day=D(2026, 10, 12), status=DayStatus.ABSENT, by=att["people"]["town_a"])
     client.force_login(att["people"]["town_a"])
     page = _page(client.get(GRID, {"month": "2026-10"}))
-    for text in ("李卫东", "赵普通", "在村", "因公报备", "请假", "休息", "缺勤", "未填报", "2 / 18", "0 / 18",
-                 "确认本月", "两头不见人"):
+    for text in (
+        "李卫东",
+        "赵普通",
+        "在村",
+        "因公报备",
+        "请假",
+        "休息",
+        "缺勤",
+        "未填报",
+        "2 / 18",
+        "0 / 18",
+        "确认本月",
+        "两头不见人",
+    ):
         assert text in page, text
     assert "王秀英" not in page
     grid = client.get(GRID, {"month": "2026-10"}).context["grid"]
@@ -165,8 +196,9 @@ def test_grid_lists_each_cadres_unreported_days_before_confirming_r_m1(client, a
 def test_township_fills_the_listed_unreported_days_from_the_grid_r_m1(client, att):
     client.force_login(att["people"]["town_a"])
     url = f"{GRID}?township={att['town_a'].pk}&month=2026-10"
-    response = client.post(url, {"action": "fill_unreported", "status": DayStatus.IN_VILLAGE,
-                                 "dispatch": [att["d_plain"].pk]}, follow=True)
+    response = client.post(
+        url, {"action": "fill_unreported", "status": DayStatus.IN_VILLAGE, "dispatch": [att["d_plain"].pk]}, follow=True
+    )
     assert "已将 1 名干部未填报的 18 个工作日登记为“在村”" in response.content.decode()
     days = AttendanceDay.objects.filter(dispatch=att["d_plain"], date__month=10)
     assert days.filter(status=DayStatus.IN_VILLAGE).count() == 18 and days.count() == 31
@@ -177,12 +209,15 @@ def test_township_fills_the_listed_unreported_days_from_the_grid_r_m1(client, at
     assert [r.dispatch.pk for r in grid.unreported] == [att["d_a"].pk]
 
 
-@pytest.mark.parametrize(("post", "message"), [
-    ({"status": DayStatus.HOLIDAY, "dispatch": ["D_PLAIN"]}, "只能统一登记为“在村”或“缺勤”"),
-    ({"status": DayStatus.IN_VILLAGE}, "请选择要登记的干部"),
-    ({"status": DayStatus.IN_VILLAGE, "dispatch": ["D_B"]}, "所选干部该月不在本乡镇驻村"),
-    ({"status": DayStatus.IN_VILLAGE, "dispatch": ["x"]}, "所选干部该月不在本乡镇驻村"),
-])
+@pytest.mark.parametrize(
+    ("post", "message"),
+    [
+        ({"status": DayStatus.HOLIDAY, "dispatch": ["D_PLAIN"]}, "只能统一登记为“在村”或“缺勤”"),
+        ({"status": DayStatus.IN_VILLAGE}, "请选择要登记的干部"),
+        ({"status": DayStatus.IN_VILLAGE, "dispatch": ["D_B"]}, "所选干部该月不在本乡镇驻村"),
+        ({"status": DayStatus.IN_VILLAGE, "dispatch": ["x"]}, "所选干部该月不在本乡镇驻村"),
+    ],
+)
 def test_fill_unreported_from_the_grid_refuses_bad_input_with_a_message_r_m2a(client, att, post, message):
     ids = {"D_PLAIN": str(att["d_plain"].pk), "D_B": str(att["d_b"].pk)}
     post = {**post, "action": "fill_unreported"}
@@ -198,9 +233,10 @@ def test_fill_unreported_from_the_grid_refuses_bad_input_with_a_message_r_m2a(cl
 @pytest.mark.parametrize("role", ["org", "auditor", "town_b"])
 def test_r_o4_only_the_township_fills_its_unreported_days(client, att, role):
     client.force_login(att["people"][role])
-    response = client.post(f"{GRID}?township={att['town_a'].pk}&month=2026-10",
-                           {"action": "fill_unreported", "status": DayStatus.IN_VILLAGE,
-                            "dispatch": [att["d_plain"].pk]})
+    response = client.post(
+        f"{GRID}?township={att['town_a'].pk}&month=2026-10",
+        {"action": "fill_unreported", "status": DayStatus.IN_VILLAGE, "dispatch": [att["d_plain"].pk]},
+    )
     assert response.status_code == 403
     assert not AttendanceDay.objects.exists()
 
@@ -227,13 +263,22 @@ def test_cadre_submitting_a_month_with_gaps_is_told_which_days_r_m2a(client, att
 def test_r_m2a_township_changes_a_cell_before_confirmation(client, att):
     client.force_login(att["people"]["town_a"])
     url = f"{GRID}?township={att['town_a'].pk}&month=2026-10"
-    client.post(url, {"action": "cell", "dispatch": att["d_plain"].pk, "day": "2026-10-14",
-                      "status": DayStatus.ABSENT, "note": "乡镇抽查不在村"})
+    client.post(
+        url,
+        {
+            "action": "cell",
+            "dispatch": att["d_plain"].pk,
+            "day": "2026-10-14",
+            "status": DayStatus.ABSENT,
+            "note": "乡镇抽查不在村",
+        },
+    )
     day = AttendanceDay.objects.get(dispatch=att["d_plain"], date=D(2026, 10, 14))
     assert (day.status, day.source, day.note) == (DayStatus.ABSENT, "township", "乡镇抽查不在村")
     # Not for a cadre of another township, even through a crafted form.
-    response = client.post(url, {"action": "cell", "dispatch": att["d_b"].pk, "day": "2026-10-14",
-                                 "status": DayStatus.ABSENT})
+    response = client.post(
+        url, {"action": "cell", "dispatch": att["d_b"].pk, "day": "2026-10-14", "status": DayStatus.ABSENT}
+    )
     assert response.status_code == 404
     assert not AttendanceDay.objects.filter(dispatch=att["d_b"]).exists()
 
@@ -254,8 +299,12 @@ def test_r_o4_org_dept_and_auditor_read_the_grid_but_cannot_confirm(client, att,
     assert 'data-testid="read-only"' in page and 'value="confirm"' not in page
     url = f"{GRID}?township={att['town_a'].pk}&month=2026-10"
     assert client.post(url, {"action": "confirm"}).status_code == 403
-    assert client.post(url, {"action": "cell", "dispatch": att["d_a"].pk, "day": "2026-10-14",
-                             "status": DayStatus.ABSENT}).status_code == 403
+    assert (
+        client.post(
+            url, {"action": "cell", "dispatch": att["d_a"].pk, "day": "2026-10-14", "status": DayStatus.ABSENT}
+        ).status_code
+        == 403
+    )
     assert not AttendanceMonth.objects.exists() and not AttendanceDay.objects.exists()
 
 
@@ -361,10 +410,16 @@ def test_r_o4_holidays_page_read_by_the_county_changed_by_the_org_dept(client, a
 # --- Where the app's index sends each role ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("role", "target"), [
-    ("cadre_a", "leave:calendar"), ("town_a", "leave:grid"), ("org", "leave:compliance"),
-    ("auditor", "leave:compliance"), ("head_a", "leave:visits"),
-])
+@pytest.mark.parametrize(
+    ("role", "target"),
+    [
+        ("cadre_a", "leave:calendar"),
+        ("town_a", "leave:grid"),
+        ("org", "leave:compliance"),
+        ("auditor", "leave:compliance"),
+        ("head_a", "leave:visits"),
+    ],
+)
 def test_r_o4_the_index_sends_each_role_to_its_page(client, att, role, target):
     client.force_login(att["people"][role])
     response = client.get(reverse("leave:index"))

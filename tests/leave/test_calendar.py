@@ -63,8 +63,9 @@ def test_r_m2a_2027_falls_back_to_weekends_until_the_schedule_is_published(count
 
 def test_r_m2a_org_dept_corrects_a_2027_day_for_the_county_audited(county, two_tiers):
     org = two_tiers["people"]["org"]
-    correction = attendance.calendar_correct(county=county, day=D(2027, 2, 8), is_workday=False,
-                                             note="2027年春节放假", by=org)
+    correction = attendance.calendar_correct(
+        county=county, day=D(2027, 2, 8), is_workday=False, note="2027年春节放假", by=org
+    )
     day = _day(county, D(2027, 2, 8))
     assert (day.is_workday, day.official, day.name) == (False, True, "2027年春节放假")
     assert selectors.day_kind(day) == "holiday"
@@ -78,27 +79,31 @@ def test_r_m2a_org_dept_corrects_a_2027_day_for_the_county_audited(county, two_t
 
 
 def test_r_m2a_a_correction_can_make_an_official_holiday_a_working_day(county, two_tiers):
-    attendance.calendar_correct(county=county, day=D(2026, 10, 8), is_workday=True, note="防汛值班,全县上班",
-                                by=two_tiers["people"]["org"])
+    attendance.calendar_correct(
+        county=county, day=D(2026, 10, 8), is_workday=True, note="防汛值班,全县上班", by=two_tiers["people"]["org"]
+    )
     assert _day(county, D(2026, 10, 8)).is_workday
     assert len(workdays_between(D(2026, 10, 1), D(2026, 10, 31), county.pk)) == 18  # 10-08 was already a workday
-    attendance.calendar_correct(county=county, day=D(2026, 10, 7), is_workday=True, note="县里统一安排上班",
-                                by=two_tiers["people"]["org"])
+    attendance.calendar_correct(
+        county=county, day=D(2026, 10, 7), is_workday=True, note="县里统一安排上班", by=two_tiers["people"]["org"]
+    )
     assert len(workdays_between(D(2026, 10, 1), D(2026, 10, 31), county.pk)) == 19
 
 
 def test_calendar_correction_needs_a_note(county, two_tiers):
     with pytest.raises(ValidationError, match="说明"):
-        attendance.calendar_correct(county=county, day=D(2027, 1, 1), is_workday=False, note="  ",
-                                    by=two_tiers["people"]["org"])
+        attendance.calendar_correct(
+            county=county, day=D(2027, 1, 1), is_workday=False, note="  ", by=two_tiers["people"]["org"]
+        )
     assert not CalendarCorrection.objects.exists()
 
 
 @pytest.mark.parametrize("role", ["auditor", "town_a", "head_a", "cadre_a"])
 def test_r_o4_only_the_org_dept_corrects_the_calendar(county, two_tiers, role):
     with pytest.raises(PermissionDenied):
-        attendance.calendar_correct(county=county, day=D(2027, 1, 1), is_workday=False, note="元旦",
-                                    by=two_tiers["people"][role])
+        attendance.calendar_correct(
+            county=county, day=D(2027, 1, 1), is_workday=False, note="元旦", by=two_tiers["people"][role]
+        )
     assert not CalendarCorrection.objects.exists()
     assert AuditEvent.objects.filter(action="attendance.calendar_correct.refused").count() == 1
 

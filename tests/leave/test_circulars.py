@@ -18,18 +18,28 @@ LIST = reverse("leave:circulars")
 NEW = reverse("leave:circular_new")
 
 
-def _issue(w, units, *, by="org", title="关于县农业农村局驻村工作指导不力的通报", kind=CircularKind.POOR_GUIDANCE,
-           body="经明查暗访,该单位对驻村干部指导不力。", on=JUNE_1):
-    return circular_issue(county=w["county"], title=title, kind=kind, body=body, issued_on=on, units=units,
-                          by=w["people"][by])
+def _issue(
+    w,
+    units,
+    *,
+    by="org",
+    title="关于县农业农村局驻村工作指导不力的通报",
+    kind=CircularKind.POOR_GUIDANCE,
+    body="经明查暗访,该单位对驻村干部指导不力。",
+    on=JUNE_1,
+):
+    return circular_issue(
+        county=w["county"], title=title, kind=kind, body=body, issued_on=on, units=units, by=w["people"][by]
+    )
 
 
 @pytest.fixture
 def issued(world):
     w = dict(world)
     w["c_a"] = _issue(w, [w["unit_a"]])
-    w["c_both"] = _issue(w, [w["unit_a"], w["unit_b"]], title="关于两单位工作被动的通报", kind=CircularKind.PASSIVE,
-                         on=D(2026, 7, 1))
+    w["c_both"] = _issue(
+        w, [w["unit_a"], w["unit_b"]], title="关于两单位工作被动的通报", kind=CircularKind.PASSIVE, on=D(2026, 7, 1)
+    )
     return w
 
 
@@ -40,7 +50,10 @@ def test_r_m6_org_dept_issues_a_circular_naming_units_audited(world):
     circular = _issue(world, [world["unit_a"]])
     assert list(circular.units.all()) == [world["unit_a"]]
     assert (circular.kind, circular.issued_on, circular.issued_by) == (
-        CircularKind.POOR_GUIDANCE, D(2026, 6, 1), world["people"]["org"])
+        CircularKind.POOR_GUIDANCE,
+        D(2026, 6, 1),
+        world["people"]["org"],
+    )
     event = AuditEvent.objects.get(action="circular.issue")
     assert event.data["units"] == ["县农业农村局"] and event.county_id == world["county"].pk
 
@@ -62,12 +75,15 @@ def test_r_m6_a_circular_names_at_least_one_unit_of_the_county(world):
     assert not Circular.objects.exists()
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"title": " "}, "标题"),
-    ({"body": ""}, "正文"),
-    ({"kind": "praise"}, "类别"),
-    ({"on": "tomorrow"}, "不能晚于今天"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"title": " "}, "标题"),
+        ({"body": ""}, "正文"),
+        ({"kind": "praise"}, "类别"),
+        ({"on": "tomorrow"}, "不能晚于今天"),
+    ],
+)
 def test_r_m6_a_circular_needs_title_body_kind_and_a_date_not_in_the_future(world, change, message):
     if change.get("on") == "tomorrow":
         change["on"] = timezone.localdate() + datetime.timedelta(days=1)
@@ -75,16 +91,19 @@ def test_r_m6_a_circular_needs_title_body_kind_and_a_date_not_in_the_future(worl
         _issue(world, [world["unit_a"]], **change)
 
 
-@pytest.mark.parametrize(("who", "expected"), [
-    ("org", ["c_both", "c_a"]),
-    ("auditor", ["c_both", "c_a"]),
-    ("head_a", ["c_both", "c_a"]),
-    ("deputy_a", ["c_both", "c_a"]),
-    ("head_b", ["c_both"]),
-    ("town_a", []),
-    ("cadre_a", []),
-    ("outsider", []),
-])
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("org", ["c_both", "c_a"]),
+        ("auditor", ["c_both", "c_a"]),
+        ("head_a", ["c_both", "c_a"]),
+        ("deputy_a", ["c_both", "c_a"]),
+        ("head_b", ["c_both"]),
+        ("town_a", []),
+        ("cadre_a", []),
+        ("outsider", []),
+    ],
+)
 def test_r_m6_circulars_are_read_by_the_named_units_the_org_dept_and_the_auditor(issued, who, expected):
     assert list(circulars_for(issued["people"][who])) == [issued[key] for key in expected]
 
@@ -130,9 +149,16 @@ def test_r_m6_org_dept_issues_a_circular_through_the_page(client, world):
     response = client.get(NEW)
     assert response.status_code == 200
     assert list(response.context["form"].fields["units"].queryset) == [world["unit_a"], world["unit_b"]]
-    response = client.post(NEW, {"title": "关于县教育局工作被动的通报", "kind": CircularKind.PASSIVE,
-                                 "issued_on": "2026-06-15", "units": [world["unit_b"].pk],
-                                 "body": "县教育局对驻村干部管理工作被动应付。"})
+    response = client.post(
+        NEW,
+        {
+            "title": "关于县教育局工作被动的通报",
+            "kind": CircularKind.PASSIVE,
+            "issued_on": "2026-06-15",
+            "units": [world["unit_b"].pk],
+            "body": "县教育局对驻村干部管理工作被动应付。",
+        },
+    )
     circular = Circular.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("leave:circular", args=[circular.pk])
     assert list(circular.units.all()) == [world["unit_b"]]
@@ -142,8 +168,9 @@ def test_r_m6_org_dept_issues_a_circular_through_the_page(client, world):
 
 def test_r_m6_the_issue_form_shows_what_is_missing(client, world):
     client.force_login(world["people"]["org"])
-    response = client.post(NEW, {"title": "通报", "kind": CircularKind.PASSIVE, "issued_on": "2026-06-15",
-                                 "body": "正文"})
+    response = client.post(
+        NEW, {"title": "通报", "kind": CircularKind.PASSIVE, "issued_on": "2026-06-15", "body": "正文"}
+    )
     assert response.status_code == 200 and "请至少选择一个被通报的单位" in response.content.decode()
     assert not Circular.objects.exists()
 
@@ -152,8 +179,16 @@ def test_r_m6_the_issue_form_shows_what_is_missing(client, world):
 def test_r_o4_only_the_org_dept_opens_the_issue_form(client, world, who):
     client.force_login(world["people"][who])
     assert client.get(NEW).status_code == 403
-    response = client.post(NEW, {"title": "通报", "kind": CircularKind.PASSIVE, "issued_on": "2026-06-15",
-                                 "units": [world["unit_a"].pk], "body": "正文"})
+    response = client.post(
+        NEW,
+        {
+            "title": "通报",
+            "kind": CircularKind.PASSIVE,
+            "issued_on": "2026-06-15",
+            "units": [world["unit_a"].pk],
+            "body": "正文",
+        },
+    )
     assert response.status_code == 403
     assert not Circular.objects.exists()
 

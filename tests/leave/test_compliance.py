@@ -20,8 +20,9 @@ def att(world):
 
 
 def _month(dispatch, month, today):
-    return selectors.month_progress([dispatch], month, month_days(month, selectors.county_id_of(dispatch)),
-                                    today)[dispatch.pk]
+    return selectors.month_progress([dispatch], month, month_days(month, selectors.county_id_of(dispatch)), today)[
+        dispatch.pk
+    ]
 
 
 def _year(dispatch, today):
@@ -36,12 +37,15 @@ def _fill_to(dispatch, month, today, monkeypatch, by):
 # --- The monthly target (R-M1) -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("month", "target"), [
-    (D(2026, 7, 1), 22),  # 23 working days: the setting applies
-    (D(2026, 10, 1), 18),  # National Day: only 18 working days, "holidays aside"
-    (D(2026, 3, 1), 19),  # the term's first month from 03-05: 19 working days inside the term
-    (D(2027, 3, 1), 4),  # the term's last month, to 03-04 (2027 by the weekend fallback)
-])
+@pytest.mark.parametrize(
+    ("month", "target"),
+    [
+        (D(2026, 7, 1), 22),  # 23 working days: the setting applies
+        (D(2026, 10, 1), 18),  # National Day: only 18 working days, "holidays aside"
+        (D(2026, 3, 1), 19),  # the term's first month from 03-05: 19 working days inside the term
+        (D(2027, 3, 1), 4),  # the term's last month, to 03-04 (2027 by the weekend fallback)
+    ],
+)
 def test_r_m1_monthly_target_is_the_setting_or_the_working_days_in_the_term(att, month, target):
     assert _month(att["d_a"], month, D(2026, 11, 26)).target == target
 
@@ -117,13 +121,22 @@ def test_r_m1_partial_first_month_counts_from_the_stationing_day(att, monkeypatc
     _fill_to(att["d_a"], march, D(2026, 4, 1), monkeypatch, att["people"]["cadre_a"])
     progress = _month(att["d_a"], march, D(2026, 4, 1))
     assert (progress.first, progress.present, progress.target, progress.standing) == (
-        D(2026, 3, 5), 19, 19, selectors.Standing.MET)
+        D(2026, 3, 5),
+        19,
+        19,
+        selectors.Standing.MET,
+    )
 
 
 def test_r_m1_weekend_days_in_the_village_count(att, monkeypatch):
     _fill_to(att["d_a"], JULY, MID_JULY, monkeypatch, att["people"]["cadre_a"])
-    attendance.day_set(dispatch=att["d_a"], day=D(2026, 7, 11), status=DayStatus.IN_VILLAGE,
-                       by=att["people"]["cadre_a"], note="周末村里防汛")
+    attendance.day_set(
+        dispatch=att["d_a"],
+        day=D(2026, 7, 11),
+        status=DayStatus.IN_VILLAGE,
+        by=att["people"]["cadre_a"],
+        note="周末村里防汛",
+    )
     assert _month(att["d_a"], JULY, MID_JULY).present == 12
 
 
@@ -183,11 +196,14 @@ def test_r_m3_absences_are_listed_per_cadre_for_the_township_and_the_county(att,
     attendance.day_set(dispatch=att["d_b"], day=D(2026, 6, 10), status=DayStatus.ABSENT, by=att["people"]["town_b"])
 
     grid = selectors.township_month_grid(att["town_a"], JULY, today=MID_JULY)
-    assert [(r.dispatch.pk, r.absences) for r in grid.with_absences] == [(att["d_a"].pk, [D(2026, 7, 8),
-                                                                                          D(2026, 7, 9)])]
+    assert [(r.dispatch.pk, r.absences) for r in grid.with_absences] == [
+        (att["d_a"].pk, [D(2026, 7, 8), D(2026, 7, 9)])
+    ]
     report = selectors.county_compliance(att["county"], JULY, today=MID_JULY)
     assert {c.dispatch.pk: c.absences for c in report.with_absences} == {
-        att["d_a"].pk: [D(2026, 7, 8), D(2026, 7, 9)], att["d_b"].pk: [D(2026, 7, 10)]}
+        att["d_a"].pk: [D(2026, 7, 8), D(2026, 7, 9)],
+        att["d_b"].pk: [D(2026, 7, 10)],
+    }
     by_township = {t.township.pk: t for t in report.townships}
     assert (by_township[att["town_a"].pk].absences, by_township[att["town_b"].pk].absences) == (2, 1)
     assert next(c for c in report.cadres if c.dispatch.pk == att["d_b"].pk).year.absent == 2

@@ -31,8 +31,7 @@ def w(world):
 
 def _fill(dispatch, first, last, by=None):
     days = [first + datetime.timedelta(days=i) for i in range((last - first).days + 1)]
-    ledger_write(dispatch=dispatch, statuses=dict.fromkeys(days, DayStatus.IN_VILLAGE), source=DaySource.CADRE,
-                 by=by)
+    ledger_write(dispatch=dispatch, statuses=dict.fromkeys(days, DayStatus.IN_VILLAGE), source=DaySource.CADRE, by=by)
 
 
 def _confirm(dispatch, month, by):
@@ -52,10 +51,14 @@ def test_cadre_sees_own_unfilled_past_days_per_month_linking_to_the_fill_page_r_
     p = w["people"]
     _fill(w["d_a"], D(2026, 3, 5), D(2026, 3, 20), by=p["cadre_a"])
     found = duties.unfilled_days(p["cadre_a"], D(2026, 4, 10))
-    assert [_shown(d) for d in found] == [("2026年3月", "今天以前有 11 天未填报"),
-                                          ("2026年4月", "今天以前有 9 天未填报")]  # today not counted
-    assert [d.url for d in found] == [reverse("leave:calendar") + "?month=2026-03",
-                                      reverse("leave:calendar") + "?month=2026-04"]
+    assert [_shown(d) for d in found] == [
+        ("2026年3月", "今天以前有 11 天未填报"),
+        ("2026年4月", "今天以前有 9 天未填报"),
+    ]  # today not counted
+    assert [d.url for d in found] == [
+        reverse("leave:calendar") + "?month=2026-03",
+        reverse("leave:calendar") + "?month=2026-04",
+    ]
     client.force_login(p["cadre_a"])
     response = client.get(found[0].url)
     assert response.status_code == 200 and response.context["month"] == D(2026, 3, 1)
@@ -67,7 +70,8 @@ def test_unfilled_days_leave_out_filled_and_confirmed_months_and_days_before_the
     _fill(w["d_a"], D(2026, 4, 1), D(2026, 4, 30))
     _confirm(w["d_a"], D(2026, 3, 1), p["town_a"])  # locked for the cadre: the township's duty now
     assert [_shown(d) for d in duties.unfilled_days(p["cadre_a"], D(2026, 5, 3))] == [
-        ("2026年5月", "今天以前有 2 天未填报")]
+        ("2026年5月", "今天以前有 2 天未填报")
+    ]
 
 
 def test_unfilled_days_are_the_cadres_own_only_r_o4(w):
@@ -85,8 +89,10 @@ def test_unfilled_days_are_the_cadres_own_only_r_o4(w):
 def test_township_sees_each_past_month_awaiting_confirmation_linking_to_its_confirm_page_r_m2a(client, w):
     p = w["people"]
     found = duties.months_to_confirm(p["town_a"], D(2026, 5, 10))
-    assert [_shown(d) for d in found] == [("菜园镇 · 2026年3月", "1 名干部的考勤待确认"),
-                                          ("菜园镇 · 2026年4月", "1 名干部的考勤待确认")]  # May is not over
+    assert [_shown(d) for d in found] == [
+        ("菜园镇 · 2026年3月", "1 名干部的考勤待确认"),
+        ("菜园镇 · 2026年4月", "1 名干部的考勤待确认"),
+    ]  # May is not over
     assert found[0].url == f"{reverse('leave:grid')}?township={w['town_a'].pk}&month=2026-03"
     client.force_login(p["town_a"])
     response = client.get(found[0].url)
@@ -121,8 +127,10 @@ def test_unit_sees_its_overdue_and_due_leaders_visits_linking_to_the_visit_page_
     visit_record(dispatch=w["d_a"], visitor=p["deputy_a"], visited_on=D(2026, 8, 1), notes="听取汇报", by=p["deputy_a"])
     assert duties.visits_due(p["head_a"], D(2026, 11, 26)) == []
     soon = duties.visits_due(p["head_a"], D(2027, 2, 10))  # within VISIT_WARNING_DAYS of both windows' end
-    assert sorted(d.detail for d in soon) == ["主要领导尚未调研,须于 2027-03-04 前完成(还剩 22 天)",
-                                               "分管领导尚未调研,须于 2027-03-04 前完成(还剩 22 天)"]
+    assert sorted(d.detail for d in soon) == [
+        "主要领导尚未调研,须于 2027-03-04 前完成(还剩 22 天)",
+        "分管领导尚未调研,须于 2027-03-04 前完成(还剩 22 天)",
+    ]
 
 
 def test_unit_sees_only_its_own_cadres_visits_r_o4(w):

@@ -16,8 +16,9 @@ from tests.leave import attendance_world, freeze, more_stationed, record
 
 D = datetime.date
 DT = datetime.datetime
-GRID, COMPLIANCE, LEAVE_LIST, OVERVIEW, INSPECTIONS = (reverse(f"leave:{n}") for n in (
-    "grid", "compliance", "leave_list", "visits_overview", "inspections"))
+GRID, COMPLIANCE, LEAVE_LIST, OVERVIEW, INSPECTIONS = (
+    reverse(f"leave:{n}") for n in ("grid", "compliance", "leave_list", "visits_overview", "inspections")
+)
 TODAY = D(2026, 11, 12)
 
 
@@ -51,14 +52,44 @@ def test_r_m1_compliance_export_has_townships_with_totals_absences_and_the_at_ri
     report, totals = page["report"], page["totals"]
 
     townships = sheet_rows(response, "各乡镇本月情况")
-    assert townships[0] == ["乡镇", "驻村干部", "在村天数", "目标", "已达标", "有风险", "未达标", "缺勤(天)",
-                            "未填报(工作日)", "已确认"]
+    assert townships[0] == [
+        "乡镇",
+        "驻村干部",
+        "在村天数",
+        "目标",
+        "已达标",
+        "有风险",
+        "未达标",
+        "缺勤(天)",
+        "未填报(工作日)",
+        "已确认",
+    ]
     assert [r[0] for r in townships[1:]] == ["菜园镇", "宜沟镇", "合计"]
     caiyuan = report.townships[0]
-    assert townships[1] == ["菜园镇", 2, caiyuan.present, caiyuan.target, caiyuan.met, caiyuan.at_risk,
-                            caiyuan.missed, 2, caiyuan.unrecorded, 0]
-    assert townships[3] == ["合计", 3, totals["present"], totals["target"], totals["met"], totals["at_risk"],
-                            totals["missed"], 2, totals["unrecorded"], 0]
+    assert townships[1] == [
+        "菜园镇",
+        2,
+        caiyuan.present,
+        caiyuan.target,
+        caiyuan.met,
+        caiyuan.at_risk,
+        caiyuan.missed,
+        2,
+        caiyuan.unrecorded,
+        0,
+    ]
+    assert townships[3] == [
+        "合计",
+        3,
+        totals["present"],
+        totals["target"],
+        totals["met"],
+        totals["at_risk"],
+        totals["missed"],
+        2,
+        totals["unrecorded"],
+        0,
+    ]
 
     absences = sheet_rows(response, "两头不见人")
     assert absences[1:] == [["李卫东", "菜园镇", "东官庄村", "县农业农村局", "10-12、10-13", 2, 2]]
@@ -95,11 +126,22 @@ def test_r_m2a_grid_export_has_one_row_per_cadre_one_column_per_day_and_totals(c
     assert download_name(response) == "驻村干部月度考勤-菜园镇-2026-10.xlsx"
     rows = sheet_rows(response)
     days = [str(n) for n in range(1, 32)]
-    assert rows[0] == ["干部", "驻点村", *days, "本月在村", "未填报", "本月目标", "本月状态", "驻村年度在村",
-                       "驻村年度目标", "驻村年度状态", "考勤"]
+    assert rows[0] == [
+        "干部",
+        "驻点村",
+        *days,
+        "本月在村",
+        "未填报",
+        "本月目标",
+        "本月状态",
+        "驻村年度在村",
+        "驻村年度目标",
+        "驻村年度状态",
+        "考勤",
+    ]
     a, plain, totals = rows[1:4]
     assert a[:2] == ["李卫东", "东官庄村"] and plain[0] == "赵普通"
-    assert a[2 + 7:2 + 12] == ["在", "在", "·", "·", "缺"]  # 8, 9 in the village, 10, 11 not filled in, 12 absent
+    assert a[2 + 7 : 2 + 12] == ["在", "在", "·", "·", "缺"]  # 8, 9 in the village, 10, 11 not filled in, 12 absent
     # October 2026 has 18 working days: 2 in the village, 1 absent, 15 unreported (R-M1).
     assert a[33:37] == [2, 15, 18, "未达标"] and a[-1] == "填报中"
     assert plain[33:37] == [0, 18, 18, "未达标"]
@@ -116,10 +158,15 @@ def test_r_m2a_grid_export_marks_days_outside_the_term(client, att):
     assert rows[1][6] == "·"
 
 
-@pytest.mark.parametrize(("who", "township", "names"), [
-    ("town_a", None, ["李卫东", "赵普通"]), ("town_b", None, ["王秀英"]),
-    ("org", "town_b", ["王秀英"]), ("auditor", "town_a", ["李卫东", "赵普通"]),
-])
+@pytest.mark.parametrize(
+    ("who", "township", "names"),
+    [
+        ("town_a", None, ["李卫东", "赵普通"]),
+        ("town_b", None, ["王秀英"]),
+        ("org", "town_b", ["王秀英"]),
+        ("auditor", "town_a", ["李卫东", "赵普通"]),
+    ],
+)
 def test_r_o4_grid_export_holds_only_the_townships_cadres(client, att, who, township, names):
     user = att["people"][who]
     params = {"month": "2026-10", **({"township": att[township].pk} if township else {})}
@@ -150,34 +197,66 @@ def on_leave(att):
     w = dict(att)
     p = w["people"]
     w["leave_a"] = leaves.leave_decide(
-        leave=leaves.leave_request(dispatch=w["d_a"], starts_on=D(2026, 11, 16), ends_on=D(2026, 11, 17),
-                                   reason="家中老人住院", by=p["cadre_a"]), by=p["town_a"], approve=True)
-    w["leave_plain"] = leaves.leave_request(dispatch=w["d_plain"], starts_on=D(2026, 11, 18),
-                                            ends_on=D(2026, 11, 18), reason="=就医复查", by=w["plain_a"].user)
-    w["leave_b"] = leaves.leave_request(dispatch=w["d_b"], starts_on=D(2026, 11, 16), ends_on=D(2026, 11, 16),
-                                        reason="子女升学", by=p["cadre_b"])
+        leave=leaves.leave_request(
+            dispatch=w["d_a"],
+            starts_on=D(2026, 11, 16),
+            ends_on=D(2026, 11, 17),
+            reason="家中老人住院",
+            by=p["cadre_a"],
+        ),
+        by=p["town_a"],
+        approve=True,
+    )
+    w["leave_plain"] = leaves.leave_request(
+        dispatch=w["d_plain"],
+        starts_on=D(2026, 11, 18),
+        ends_on=D(2026, 11, 18),
+        reason="=就医复查",
+        by=w["plain_a"].user,
+    )
+    w["leave_b"] = leaves.leave_request(
+        dispatch=w["d_b"], starts_on=D(2026, 11, 16), ends_on=D(2026, 11, 16), reason="子女升学", by=p["cadre_b"]
+    )
     return w
 
 
-@pytest.mark.parametrize(("who", "township", "names"), [
-    ("town_a", None, ["李卫东", "赵普通"]), ("town_b", None, ["王秀英"]),
-    ("org", "town_b", ["王秀英"]), ("auditor", "town_a", ["李卫东", "赵普通"]),
-])
+@pytest.mark.parametrize(
+    ("who", "township", "names"),
+    [
+        ("town_a", None, ["李卫东", "赵普通"]),
+        ("town_b", None, ["王秀英"]),
+        ("org", "town_b", ["王秀英"]),
+        ("auditor", "town_a", ["李卫东", "赵普通"]),
+    ],
+)
 def test_r_o4_r_m2_leave_export_holds_only_the_townships_leave(client, on_leave, who, township, names):
     user = on_leave["people"][who]
     params = {"township": on_leave[township].pk} if township else {}
     context = _get(client, user, LEAVE_LIST, **params).context
     shown = [leave.dispatch.cadre.name for leave in [*context["open_leaves"], *context["recent_leaves"]]]
-    assert sorted(column(sheet_rows(_get(client, user, LEAVE_LIST, format="xlsx", **params)), "干部")) == sorted(
-        shown) == names
+    assert (
+        sorted(column(sheet_rows(_get(client, user, LEAVE_LIST, format="xlsx", **params)), "干部"))
+        == sorted(shown)
+        == names
+    )
 
 
 def test_r_m2_leave_export_has_dates_as_dates_the_full_reason_and_a_named_file(client, on_leave):
     response = _get(client, on_leave["people"]["town_a"], LEAVE_LIST, format="xlsx")
     assert download_name(response) == "请假管理-菜园镇-2026-11-12.xlsx"
     rows = sheet_rows(response)
-    assert rows[0] == ["干部", "驻点村", "开始日期", "结束日期", "工作日", "报组织部", "事由", "状态", "返岗",
-                       "逾期未归"]
+    assert rows[0] == [
+        "干部",
+        "驻点村",
+        "开始日期",
+        "结束日期",
+        "工作日",
+        "报组织部",
+        "事由",
+        "状态",
+        "返岗",
+        "逾期未归",
+    ]
     by_name = {r[0]: r for r in rows[1:]}
     assert by_name["李卫东"][1:5] == ["东官庄村", DT(2026, 11, 16), DT(2026, 11, 17), 2]
     assert by_name["李卫东"][6] == "家中老人住院"
@@ -201,8 +280,18 @@ def test_r_m5_visits_export_lists_the_flagged_windows_and_counts_by_unit(client,
     response = _get(client, org, OVERVIEW, format="xlsx")
     assert download_name(response) == "单位领导调研情况-2026-09-05.xlsx"
     rows = sheet_rows(response)
-    assert rows[0] == ["派出单位", "干部", "乡镇", "驻点村", "调研领导", "起始日期", "终止日期", "状态", "逾期(天)",
-                       "距截止(天)"]
+    assert rows[0] == [
+        "派出单位",
+        "干部",
+        "乡镇",
+        "驻点村",
+        "调研领导",
+        "起始日期",
+        "终止日期",
+        "状态",
+        "逾期(天)",
+        "距截止(天)",
+    ]
     assert [r[1] for r in rows[1:]] == [row.dispatch.cadre.name for row, _w in context["flagged"]]
     first = next(r for r in rows if r[1] == "李卫东")
     assert first[4:] == ["分管领导", DT(2026, 3, 5), DT(2026, 9, 4), "已逾期", 1, None]
@@ -221,11 +310,22 @@ def test_r_o4_visits_overview_export_is_the_countys(client, att, who):
 
 def test_r_m6_inspections_export_lists_each_inspection_with_its_counts(client, att):
     p = att["people"]
-    inspection_record(county=att["county"], kind=InspectionKind.UNANNOUNCED, inspected_on=D(2026, 4, 8),
-                      notes="暗访菜园镇", findings=[(att["d_a"], False, "未见"), (att["d_plain"], True, "")],
-                      by=p["org"])
-    inspection_record(county=att["county"], kind=InspectionKind.OPEN, inspected_on=D(2026, 5, 6),
-                      notes="", findings=[(att["d_b"], True, "")], by=p["org"])
+    inspection_record(
+        county=att["county"],
+        kind=InspectionKind.UNANNOUNCED,
+        inspected_on=D(2026, 4, 8),
+        notes="暗访菜园镇",
+        findings=[(att["d_a"], False, "未见"), (att["d_plain"], True, "")],
+        by=p["org"],
+    )
+    inspection_record(
+        county=att["county"],
+        kind=InspectionKind.OPEN,
+        inspected_on=D(2026, 5, 6),
+        notes="",
+        findings=[(att["d_b"], True, "")],
+        by=p["org"],
+    )
     response = _get(client, p["auditor"], INSPECTIONS, format="xlsx")
     assert download_name(response) == "明查暗访-2026-11-12.xlsx"
     rows = sheet_rows(response)

@@ -51,8 +51,9 @@ def ins(world):
 
 
 def _record(w, findings, *, on=WORKDAY, by="org", kind=InspectionKind.UNANNOUNCED):
-    return inspection_record(county=w["county"], kind=kind, inspected_on=on, notes="暗访菜园镇",
-                             findings=findings, by=w["people"][by])
+    return inspection_record(
+        county=w["county"], kind=kind, inspected_on=on, notes="暗访菜园镇", findings=findings, by=w["people"][by]
+    )
 
 
 def _day(dispatch, on=WORKDAY):
@@ -79,8 +80,12 @@ def test_r_m6_present_findings_write_nothing_to_the_ledger(ins):
 
 
 def test_r_m6_the_finding_overrides_the_cadres_own_entry_and_is_audited_from_to(ins):
-    ledger_write(dispatch=ins["d_a"], statuses={WORKDAY: DayStatus.IN_VILLAGE}, source=DaySource.CADRE,
-                 by=ins["people"]["cadre_a"])
+    ledger_write(
+        dispatch=ins["d_a"],
+        statuses={WORKDAY: DayStatus.IN_VILLAGE},
+        source=DaySource.CADRE,
+        by=ins["people"]["cadre_a"],
+    )
     _record(ins, [(ins["d_a"], False, "未在村")])
     assert (_day(ins["d_a"]).status, _day(ins["d_a"]).source) == (DayStatus.ABSENT, DaySource.INSPECTION)
     event = AuditEvent.objects.get(action="inspection.absent")
@@ -94,23 +99,32 @@ def test_r_m6_the_finding_overrides_the_cadres_own_entry_and_is_audited_from_to(
 
 
 def test_r_m6_an_inspection_overrides_even_a_month_the_township_confirmed(ins):
-    ledger_write(dispatch=ins["d_a"], statuses={WORKDAY: DayStatus.IN_VILLAGE}, source=DaySource.CADRE,
-                 by=ins["people"]["cadre_a"])
+    ledger_write(
+        dispatch=ins["d_a"],
+        statuses={WORKDAY: DayStatus.IN_VILLAGE},
+        source=DaySource.CADRE,
+        by=ins["people"]["cadre_a"],
+    )
     month, _ = AttendanceMonth.objects.get_or_create(dispatch=ins["d_a"], month=D(2026, 4, 1))
     month.confirm(by=ins["people"]["town_a"], on=timezone.now())
     month.save()
     assert AttendanceMonth.objects.get(pk=month.pk).state == MonthState.CONFIRMED
     with pytest.raises(ValidationError):  # the ordinary write path is locked
-        ledger_write(dispatch=ins["d_a"], statuses={WORKDAY: DayStatus.ABSENT}, source=DaySource.TOWNSHIP,
-                     by=ins["people"]["town_a"])
+        ledger_write(
+            dispatch=ins["d_a"],
+            statuses={WORKDAY: DayStatus.ABSENT},
+            source=DaySource.TOWNSHIP,
+            by=ins["people"]["town_a"],
+        )
     _record(ins, [(ins["d_a"], False, "暗访未见本人")])
     assert _day(ins["d_a"]).status == DayStatus.ABSENT
     assert AuditEvent.objects.get(action="inspection.absent").from_state == "in_village"
 
 
 def test_r_m3_approved_leave_or_a_rest_day_is_not_an_absence(ins):
-    LeaveRequest.objects.create(dispatch=ins["d_a"], starts_on=WORKDAY, ends_on=WORKDAY, days=1, reason="就医",
-                                state=LeaveState.APPROVED)
+    LeaveRequest.objects.create(
+        dispatch=ins["d_a"], starts_on=WORKDAY, ends_on=WORKDAY, days=1, reason="就医", state=LeaveState.APPROVED
+    )
     inspection = _record(ins, [(ins["d_a"], False, "请假外出"), (ins["d_plain"], False, "不在村")])
     assert _day(ins["d_a"]) is None and _day(ins["d_plain"]).status == DayStatus.ABSENT
     assert list(inspection.ledger_skipped) == [ins["d_a"].pk]
@@ -120,8 +134,9 @@ def test_r_m3_approved_leave_or_a_rest_day_is_not_an_absence(ins):
 
 
 def test_r_m3_leave_already_in_the_ledger_is_kept(ins):
-    ledger_write(dispatch=ins["d_a"], statuses={WORKDAY: DayStatus.LEAVE}, source=DaySource.LEAVE,
-                 by=ins["people"]["town_a"])
+    ledger_write(
+        dispatch=ins["d_a"], statuses={WORKDAY: DayStatus.LEAVE}, source=DaySource.LEAVE, by=ins["people"]["town_a"]
+    )
     _record(ins, [(ins["d_a"], False, "请假")])
     assert _day(ins["d_a"]).status == DayStatus.LEAVE
 
@@ -136,9 +151,11 @@ def test_r_m6_a_cadre_stationed_in_another_county_is_refused(ins):
     other = CountyFactory(code="410526", name="滑县")
     unit = UnitFactory(county=other, name="滑县农业农村局")
     village = VillageFactory(township=TownshipFactory(county=other, name="道口镇"), name="北街村")
-    for user, role, tier in [(UserFactory(username="o_head"), Role.UNIT_HEAD, unit),
-                             (UserFactory(username="o_org"), Role.ORG_DEPT, other),
-                             (UserFactory(username="o_town"), Role.TOWNSHIP_COMMITTEE, village.township)]:
+    for user, role, tier in [
+        (UserFactory(username="o_head"), Role.UNIT_HEAD, unit),
+        (UserFactory(username="o_org"), Role.ORG_DEPT, other),
+        (UserFactory(username="o_town"), Role.TOWNSHIP_COMMITTEE, village.township),
+    ]:
         appoint(user, role, tier)
     Pairing.objects.create(unit=unit, village=village, year=2026)
     foreign = stationed(CadreFactory(unit=unit), village, on=D(2026, 3, 5))
@@ -146,11 +163,14 @@ def test_r_m6_a_cadre_stationed_in_another_county_is_refused(ins):
         _record(ins, [(foreign, False, "未见")])
 
 
-@pytest.mark.parametrize(("findings", "message"), [
-    ([], "至少登记一名"),
-    ("absent-without-note", "不在岗的情况"),
-    ("twice", "重复登记"),
-])
+@pytest.mark.parametrize(
+    ("findings", "message"),
+    [
+        ([], "至少登记一名"),
+        ("absent-without-note", "不在岗的情况"),
+        ("twice", "重复登记"),
+    ],
+)
 def test_r_m6_findings_need_one_cadre_once_and_a_note_for_an_absence(ins, findings, message):
     if findings == "absent-without-note":
         findings = [(ins["d_a"], False, " ")]

@@ -31,8 +31,9 @@ def w(world):
 
 def _holders(w, leave) -> set[str]:
     """Who sees a task for this leave in their to-do list."""
-    return {role for role in EVERYONE
-            if any(t.process.artifact == leave for t in open_tasks_for(w["people"][role], FLOWS))}
+    return {
+        role for role in EVERYONE if any(t.process.artifact == leave for t in open_tasks_for(w["people"][role], FLOWS))
+    }
 
 
 def _task_url(user, leave):
@@ -109,7 +110,9 @@ def test_r_m2_leave_above_n_days_is_reviewed_by_the_township_and_decided_by_the_
     response = client.get(url)
     assert "超过 3 个工作日" in response.content.decode()
     assert [str(label) for _, label in response.context["form"].fields["decision"].choices] == [
-        "审核同意,报县委组织部审批", "不同意"]
+        "审核同意,报县委组织部审批",
+        "不同意",
+    ]
     assert client.post(url, {"decision": "approve", "comment": "情况属实,建议同意"}).status_code == 302
     assert LeaveRequest.objects.get(pk=leave.pk).state == S.REVIEWED
     assert not AttendanceDay.objects.exists()
@@ -192,8 +195,13 @@ def test_r_o4_the_leave_page_is_for_cadres_and_says_when_they_are_not_stationed(
 
 
 def test_r_o4_a_cadre_sees_only_their_own_leave(client, w):
-    leaves.leave_request(dispatch=w["d_b"], starts_on=D(2026, 4, 7), ends_on=D(2026, 4, 8), reason="王秀英的事假",
-                         by=w["people"]["cadre_b"])
+    leaves.leave_request(
+        dispatch=w["d_b"],
+        starts_on=D(2026, 4, 7),
+        ends_on=D(2026, 4, 8),
+        reason="王秀英的事假",
+        by=w["people"]["cadre_b"],
+    )
     client.force_login(w["people"]["cadre_a"])
     assert "王秀英的事假" not in client.get(LEAVE_PAGE).content.decode()
 
@@ -201,8 +209,9 @@ def test_r_o4_a_cadre_sees_only_their_own_leave(client, w):
 def test_r_o4_the_township_list_shows_its_own_cadres_with_links_to_its_tasks(client, w):
     p = w["people"]
     leave_a = _ask(client, w, "2026-04-07", "2026-04-08", reason="李卫东事假")
-    leaves.leave_request(dispatch=w["d_b"], starts_on=D(2026, 4, 7), ends_on=D(2026, 4, 8), reason="王秀英事假",
-                         by=p["cadre_b"])
+    leaves.leave_request(
+        dispatch=w["d_b"], starts_on=D(2026, 4, 7), ends_on=D(2026, 4, 8), reason="王秀英事假", by=p["cadre_b"]
+    )
     url = reverse("leave:leave_list")
     client.force_login(p["town_a"])
     response = client.get(url)
@@ -227,8 +236,9 @@ def test_r_o4_the_township_list_shows_its_own_cadres_with_links_to_its_tasks(cli
 
 def test_r_m2_services_called_outside_the_pages_move_the_flow_too(w):
     p = w["people"]
-    leave = leaves.leave_request(dispatch=w["d_a"], starts_on=D(2026, 4, 7), ends_on=D(2026, 4, 10), reason="事假",
-                                 by=p["cadre_a"])
+    leave = leaves.leave_request(
+        dispatch=w["d_a"], starts_on=D(2026, 4, 7), ends_on=D(2026, 4, 10), reason="事假", by=p["cadre_a"]
+    )
     leave = leaves.leave_decide(leave=leave, by=p["town_a"], approve=True)
     leave = leaves.leave_decide(leave=leave, by=p["org"], approve=True)
     leave = leaves.leave_report_back(leave=leave, returned_on=D(2026, 4, 13), by=p["cadre_a"])
@@ -237,7 +247,11 @@ def test_r_m2_services_called_outside_the_pages_move_the_flow_too(w):
     assert process.finished is not None
     assert not process.task_set.exclude(status__in=[STATUS.DONE, STATUS.CANCELED]).exists()
     assert sorted(t.flow_task.name for t in process.task_set.filter(flow_task_type="HUMAN")) == [
-        "close", "decide_org", "decide_township", "report_back"]
+        "close",
+        "decide_org",
+        "decide_township",
+        "report_back",
+    ]
     assert AuditEvent.objects.filter(action__startswith="leave.").count() == 5
 
 
@@ -262,9 +276,12 @@ def test_decision_page_lists_recorded_days_and_approval_needs_each_ticked_r_m2a(
     from leave.models import DaySource
 
     p = w["people"]
-    ledger_write(dispatch=w["d_a"], statuses={D(2026, 4, 7): DayStatus.IN_VILLAGE,
-                                              D(2026, 4, 8): DayStatus.OFFICIAL_BUSINESS},
-                 source=DaySource.CADRE, by=p["cadre_a"])
+    ledger_write(
+        dispatch=w["d_a"],
+        statuses={D(2026, 4, 7): DayStatus.IN_VILLAGE, D(2026, 4, 8): DayStatus.OFFICIAL_BUSINESS},
+        source=DaySource.CADRE,
+        by=p["cadre_a"],
+    )
     leave = _ask(client, w, "2026-04-07", "2026-04-09")
     url = _task_url(p["town_a"], leave)
     client.force_login(p["town_a"])
@@ -272,7 +289,9 @@ def test_decision_page_lists_recorded_days_and_approval_needs_each_ticked_r_m2a(
     page = response.content.decode()
     assert 'data-testid="recorded-days"' in page and page.count('data-testid="recorded-day"') == 2
     assert [name for name in response.context["form"].fields if name.startswith("overwrite")] == [
-        "overwrite_2026-04-07", "overwrite_2026-04-08"]
+        "overwrite_2026-04-07",
+        "overwrite_2026-04-08",
+    ]
 
     response = client.post(url, {"decision": "approve", "overwrite_2026-04-07": "on"})
     assert response.status_code == 200
@@ -286,7 +305,9 @@ def test_decision_page_lists_recorded_days_and_approval_needs_each_ticked_r_m2a(
     assert LeaveRequest.objects.get(pk=leave.pk).state == S.APPROVED
     assert AttendanceDay.objects.filter(dispatch=w["d_a"], status=DayStatus.LEAVE).count() == 3
     assert AuditEvent.objects.get(action="leave.approve").data["overwritten"] == [
-        "2026-04-07 在村 → 请假", "2026-04-08 因公报备 → 请假"]
+        "2026-04-07 在村 → 请假",
+        "2026-04-08 因公报备 → 请假",
+    ]
 
 
 def test_township_review_of_longer_leave_shows_recorded_days_without_asking_to_overwrite_r_m2a(client, w):
@@ -294,8 +315,9 @@ def test_township_review_of_longer_leave_shows_recorded_days_without_asking_to_o
     from leave.models import DaySource
 
     p = w["people"]
-    ledger_write(dispatch=w["d_a"], statuses={D(2026, 4, 7): DayStatus.IN_VILLAGE}, source=DaySource.CADRE,
-                 by=p["cadre_a"])
+    ledger_write(
+        dispatch=w["d_a"], statuses={D(2026, 4, 7): DayStatus.IN_VILLAGE}, source=DaySource.CADRE, by=p["cadre_a"]
+    )
     leave = _ask(client, w, "2026-04-07", "2026-04-10")
     client.force_login(p["town_a"])
     response = client.get(_task_url(p["town_a"], leave))
@@ -305,4 +327,5 @@ def test_township_review_of_longer_leave_shows_recorded_days_without_asking_to_o
     client.force_login(p["org"])
     response = client.get(_task_url(p["org"], leave))
     assert [name for name in response.context["form"].fields if name.startswith("overwrite")] == [
-        "overwrite_2026-04-07"]
+        "overwrite_2026-04-07"
+    ]

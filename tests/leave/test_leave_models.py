@@ -17,8 +17,9 @@ ON = datetime.date(2026, 4, 7)
 
 
 def _leave(state: str, days: int = 3) -> LeaveRequest:
-    return LeaveRequest(starts_on=ON, ends_on=ON + datetime.timedelta(days=days - 1), days=days, reason="家中有事",
-                        state=state)
+    return LeaveRequest(
+        starts_on=ON, ends_on=ON + datetime.timedelta(days=days - 1), days=days, reason="家中有事", state=state
+    )
 
 
 def _fire(leave: LeaveRequest, name: str) -> None:
@@ -56,8 +57,7 @@ LEGAL_PAIRS = {(t, source) for t, source, *_ in LEGAL}
 ILLEGAL = [(t, s) for t in TRANSITIONS for s in S.values if (t, s) not in LEGAL_PAIRS]
 
 
-@pytest.mark.parametrize(("transition", "source", "days", "target"), LEGAL,
-                         ids=[f"{t}-{s}" for t, s, *_ in LEGAL])
+@pytest.mark.parametrize(("transition", "source", "days", "target"), LEGAL, ids=[f"{t}-{s}" for t, s, *_ in LEGAL])
 def test_r_m2_legal_leave_transitions(transition, source, days, target):
     leave = _leave(source, days)
     assert can_proceed(getattr(leave, transition))
@@ -95,8 +95,9 @@ def test_r_m2_the_township_limit_is_a_setting():
 
 def test_r_m2_state_is_protected_and_transitions_persist(world):
     dispatch = stationed(world["cadre_a"], world["village_a"])
-    leave = LeaveRequest.objects.create(dispatch=dispatch, starts_on=ON, ends_on=ON + datetime.timedelta(days=2),
-                                        days=3, reason="家中有事")
+    leave = LeaveRequest.objects.create(
+        dispatch=dispatch, starts_on=ON, ends_on=ON + datetime.timedelta(days=2), days=3, reason="家中有事"
+    )
     with pytest.raises(AttributeError):
         leave.state = S.APPROVED
     leave.approve_by_township(by=world["people"]["town_a"], on=NOW, comment="同意")

@@ -38,8 +38,9 @@ def w(world):
 
 
 def _request(w, starts_on, ends_on, *, reason="家中老人住院", who="cadre_a", dispatch="d_a") -> LeaveRequest:
-    return leaves.leave_request(dispatch=w[dispatch], starts_on=starts_on, ends_on=ends_on, reason=reason,
-                                by=w["people"][who])
+    return leaves.leave_request(
+        dispatch=w[dispatch], starts_on=starts_on, ends_on=ends_on, reason=reason, by=w["people"][who]
+    )
 
 
 def _waiting_at(leave):
@@ -50,8 +51,7 @@ def _waiting_at(leave):
 
 
 def _days(dispatch, start, end):
-    return dict(AttendanceDay.objects.filter(dispatch=dispatch, date__range=(start, end))
-                .values_list("date", "status"))
+    return dict(AttendanceDay.objects.filter(dispatch=dispatch, date__range=(start, end)).values_list("date", "status"))
 
 
 def _approved(w, starts_on, ends_on) -> LeaveRequest:
@@ -75,12 +75,15 @@ def test_r_m2_request_counts_working_days_starts_the_flow_and_is_audited(w):
     assert event.object_id == str(leave.pk) and event.to_state == S.REQUESTED and event.actor == w["people"]["cadre_a"]
 
 
-@pytest.mark.parametrize(("start", "end", "message"), [
-    (D(2026, 4, 9), D(2026, 4, 7), "结束日期不能早于开始日期"),
-    (D(2026, 3, 2), D(2026, 3, 6), "须在驻村期内"),  # starts before stationing on 2026-03-05
-    (D(2027, 3, 3), D(2027, 3, 8), "须在驻村期内"),  # ends after the term's last day, 2027-03-04
-    (D(2026, 4, 4), D(2026, 4, 6), "没有工作日"),  # Qingming: weekend and the Monday holiday
-])
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        (D(2026, 4, 9), D(2026, 4, 7), "结束日期不能早于开始日期"),
+        (D(2026, 3, 2), D(2026, 3, 6), "须在驻村期内"),  # starts before stationing on 2026-03-05
+        (D(2027, 3, 3), D(2027, 3, 8), "须在驻村期内"),  # ends after the term's last day, 2027-03-04
+        (D(2026, 4, 4), D(2026, 4, 6), "没有工作日"),  # Qingming: weekend and the Monday holiday
+    ],
+)
 def test_r_m2_request_refusals_with_a_clear_message(w, start, end, message):
     with pytest.raises(ValidationError, match=message):
         _request(w, start, end)
@@ -140,19 +143,22 @@ def test_r_m2a_request_for_a_period_in_a_confirmed_month_is_refused(w):
 def test_r_m2_a_cadre_not_stationed_cannot_request_leave(w, how):
     p = w["people"]
     if how == "nominated":
-        dispatch = dispatch_services.dispatch_nominate(cadre=w["plain_a"], village=w["village_a2"], by=p["deputy_a"],
-                                                       year=2026)
+        dispatch = dispatch_services.dispatch_nominate(
+            cadre=w["plain_a"], village=w["village_a2"], by=p["deputy_a"], year=2026
+        )
         who = "plain_a"
         p["plain_a"] = w["plain_a"].user
     else:
-        recall = dispatch_services.recall_propose(dispatch=w["d_a"], by=p["town_a"], reason="absent_without_reason",
-                                                  details="多次不在岗")
+        recall = dispatch_services.recall_propose(
+            dispatch=w["d_a"], by=p["town_a"], reason="absent_without_reason", details="多次不在岗"
+        )
         recall = dispatch_services.recall_decide(recall=recall, by=p["org"], approve=True)
         dispatch_services.recall_carry_out(recall=recall, by=p["head_a"], on=D(2026, 4, 1))
         dispatch, who = Dispatch.objects.get(pk=w["d_a"].pk), "cadre_a"
     with pytest.raises(ValidationError, match="只有驻村期间的干部才能请假"):
-        leaves.leave_request(dispatch=dispatch, starts_on=D(2026, 4, 7), ends_on=D(2026, 4, 8), reason="事假",
-                             by=p[who])
+        leaves.leave_request(
+            dispatch=dispatch, starts_on=D(2026, 4, 7), ends_on=D(2026, 4, 8), reason="事假", by=p[who]
+        )
 
 
 @pytest.mark.parametrize("who", ["town_a", "org", "cadre_b", "head_a"])
@@ -192,8 +198,11 @@ def test_r_m2_at_n_plus_one_working_days_the_township_reviews_and_the_org_dept_d
     stored = LeaveRequest.objects.get(pk=leave.pk)
     assert stored.state == S.APPROVED and stored.decided_by == p["org"]
     assert _waiting_at(stored) == ["report_back"]
-    assert list(AuditEvent.objects.filter(action__in=["leave.review", "leave.approve"]).order_by("seq")
-                .values_list("action", "data__tier")) == [("leave.review", "township"), ("leave.approve", "org_dept")]
+    assert list(
+        AuditEvent.objects.filter(action__in=["leave.review", "leave.approve"])
+        .order_by("seq")
+        .values_list("action", "data__tier")
+    ) == [("leave.review", "township"), ("leave.approve", "org_dept")]
 
 
 @pytest.mark.parametrize(("end", "days", "state"), [(D(2026, 4, 13), 5, S.APPROVED), (D(2026, 4, 14), 6, S.REVIEWED)])
@@ -250,8 +259,9 @@ def test_r_o4_only_the_cadres_township_decides_up_to_n_days(w, who):
 
 @pytest.mark.parametrize("who", ["town_a", "town_b", "auditor", "head_a"])
 def test_r_o4_only_the_org_dept_decides_reviewed_leave(w, who):
-    leave = leaves.leave_decide(leave=_request(w, D(2026, 4, 7), D(2026, 4, 10)), by=w["people"]["town_a"],
-                                approve=True)
+    leave = leaves.leave_decide(
+        leave=_request(w, D(2026, 4, 7), D(2026, 4, 10)), by=w["people"]["town_a"], approve=True
+    )
     with pytest.raises(PermissionDenied):
         leaves.leave_decide(leave=leave, by=w["people"][who], approve=True)
     assert LeaveRequest.objects.get(pk=leave.pk).state == S.REVIEWED
@@ -274,15 +284,20 @@ def test_r_m2a_approved_leave_writes_its_working_days_and_leaves_holidays_alone(
     leaves.leave_decide(leave=leave, by=w["people"]["town_a"], approve=True)
     days = AttendanceDay.objects.filter(dispatch=w["d_a"]).order_by("date")
     assert [(d.date, d.status, d.source) for d in days] == [
-        (D(2026, 4, 3), DayStatus.LEAVE, DaySource.LEAVE), (D(2026, 4, 7), DayStatus.LEAVE, DaySource.LEAVE)]
+        (D(2026, 4, 3), DayStatus.LEAVE, DaySource.LEAVE),
+        (D(2026, 4, 7), DayStatus.LEAVE, DaySource.LEAVE),
+    ]
     event = AuditEvent.objects.filter(action="attendance.write").latest("seq")
     assert event.data["source"] == DaySource.LEAVE and event.data["created"] == 2
 
 
 def test_leave_over_recorded_days_is_refused_naming_them_and_nothing_changes_r_m2a(w):
-    ledger_write(dispatch=w["d_a"], statuses={D(2026, 4, 7): DayStatus.IN_VILLAGE,
-                                              D(2026, 4, 8): DayStatus.OFFICIAL_BUSINESS},
-                 source=DaySource.CADRE, by=w["people"]["cadre_a"])
+    ledger_write(
+        dispatch=w["d_a"],
+        statuses={D(2026, 4, 7): DayStatus.IN_VILLAGE, D(2026, 4, 8): DayStatus.OFFICIAL_BUSINESS},
+        source=DaySource.CADRE,
+        by=w["people"]["cadre_a"],
+    )
     leave = _request(w, D(2026, 4, 7), D(2026, 4, 9))
     events = AuditEvent.objects.count()
     for confirmed in ([], [D(2026, 4, 7)]):  # none confirmed, then one of the two
@@ -293,20 +308,25 @@ def test_leave_over_recorded_days_is_refused_naming_them_and_nothing_changes_r_m
     assert LeaveRequest.objects.get(pk=leave.pk).state == S.REQUESTED
     assert _waiting_at(leave) == ["decide_township"]
     assert _days(w["d_a"], D(2026, 4, 7), D(2026, 4, 9)) == {
-        D(2026, 4, 7): DayStatus.IN_VILLAGE, D(2026, 4, 8): DayStatus.OFFICIAL_BUSINESS}
+        D(2026, 4, 7): DayStatus.IN_VILLAGE,
+        D(2026, 4, 8): DayStatus.OFFICIAL_BUSINESS,
+    }
     assert AuditEvent.objects.count() == events
 
 
 def test_leave_over_recorded_days_confirmed_per_day_overwrites_them_and_audits_each_r_m2a(w):
-    ledger_write(dispatch=w["d_a"], statuses={D(2026, 4, 7): DayStatus.IN_VILLAGE,
-                                              D(2026, 4, 8): DayStatus.OFFICIAL_BUSINESS},
-                 source=DaySource.CADRE, by=w["people"]["cadre_a"])
+    ledger_write(
+        dispatch=w["d_a"],
+        statuses={D(2026, 4, 7): DayStatus.IN_VILLAGE, D(2026, 4, 8): DayStatus.OFFICIAL_BUSINESS},
+        source=DaySource.CADRE,
+        by=w["people"]["cadre_a"],
+    )
     leave = _request(w, D(2026, 4, 7), D(2026, 4, 9))
-    leaves.leave_decide(leave=leave, by=w["people"]["town_a"], approve=True,
-                        overwrite=[D(2026, 4, 7), D(2026, 4, 8)])
+    leaves.leave_decide(leave=leave, by=w["people"]["town_a"], approve=True, overwrite=[D(2026, 4, 7), D(2026, 4, 8)])
     assert LeaveRequest.objects.get(pk=leave.pk).state == S.APPROVED
     assert _days(w["d_a"], D(2026, 4, 7), D(2026, 4, 9)) == dict.fromkeys(
-        [D(2026, 4, 7), D(2026, 4, 8), D(2026, 4, 9)], DayStatus.LEAVE)
+        [D(2026, 4, 7), D(2026, 4, 8), D(2026, 4, 9)], DayStatus.LEAVE
+    )
     event = AuditEvent.objects.get(action="leave.approve")
     assert event.actor == w["people"]["town_a"]
     assert event.data["overwritten"] == ["2026-04-07 在村 → 请假", "2026-04-08 因公报备 → 请假"]
@@ -314,8 +334,9 @@ def test_leave_over_recorded_days_confirmed_per_day_overwrites_them_and_audits_e
 
 def test_longer_leave_over_recorded_days_is_confirmed_by_the_org_dept_that_approves_it_r_m2a(w):
     p = w["people"]
-    ledger_write(dispatch=w["d_a"], statuses={D(2026, 4, 7): DayStatus.IN_VILLAGE}, source=DaySource.CADRE,
-                 by=p["cadre_a"])
+    ledger_write(
+        dispatch=w["d_a"], statuses={D(2026, 4, 7): DayStatus.IN_VILLAGE}, source=DaySource.CADRE, by=p["cadre_a"]
+    )
     leave = leaves.leave_decide(leave=_request(w, D(2026, 4, 7), D(2026, 4, 10)), by=p["town_a"], approve=True)
     assert LeaveRequest.objects.get(pk=leave.pk).state == S.REVIEWED  # the review writes nothing, asks nothing
     with pytest.raises(ValidationError, match="2026-04-07 在村"):
@@ -326,20 +347,31 @@ def test_longer_leave_over_recorded_days_is_confirmed_by_the_org_dept_that_appro
 
 
 def test_approval_over_an_inspection_day_needs_no_confirmation_and_keeps_it_r_m2a(w):
-    ledger_write(dispatch=w["d_a"], statuses={D(2026, 4, 8): DayStatus.ABSENT}, source=DaySource.INSPECTION,
-                 by=w["people"]["org"])
-    leave = leaves.leave_decide(leave=_request(w, D(2026, 4, 7), D(2026, 4, 9)), by=w["people"]["town_a"],
-                                approve=True)
+    ledger_write(
+        dispatch=w["d_a"],
+        statuses={D(2026, 4, 8): DayStatus.ABSENT},
+        source=DaySource.INSPECTION,
+        by=w["people"]["org"],
+    )
+    leave = leaves.leave_decide(leave=_request(w, D(2026, 4, 7), D(2026, 4, 9)), by=w["people"]["town_a"], approve=True)
     assert _days(w["d_a"], D(2026, 4, 7), D(2026, 4, 9)) == {
-        D(2026, 4, 7): DayStatus.LEAVE, D(2026, 4, 8): DayStatus.ABSENT, D(2026, 4, 9): DayStatus.LEAVE}
+        D(2026, 4, 7): DayStatus.LEAVE,
+        D(2026, 4, 8): DayStatus.ABSENT,
+        D(2026, 4, 9): DayStatus.LEAVE,
+    }
     assert "overwritten" not in AuditEvent.objects.get(action="leave.approve", object_id=str(leave.pk)).data
 
 
 def test_rejecting_leave_over_recorded_days_needs_no_confirmation_r_m2a(w):
-    ledger_write(dispatch=w["d_a"], statuses={D(2026, 4, 7): DayStatus.IN_VILLAGE}, source=DaySource.CADRE,
-                 by=w["people"]["cadre_a"])
-    leave = leaves.leave_decide(leave=_request(w, D(2026, 4, 7), D(2026, 4, 8)), by=w["people"]["town_a"],
-                                approve=False, comment="当日已在村")
+    ledger_write(
+        dispatch=w["d_a"],
+        statuses={D(2026, 4, 7): DayStatus.IN_VILLAGE},
+        source=DaySource.CADRE,
+        by=w["people"]["cadre_a"],
+    )
+    leave = leaves.leave_decide(
+        leave=_request(w, D(2026, 4, 7), D(2026, 4, 8)), by=w["people"]["town_a"], approve=False, comment="当日已在村"
+    )
     assert LeaveRequest.objects.get(pk=leave.pk).state == S.REJECTED
     assert _days(w["d_a"], D(2026, 4, 7), D(2026, 4, 8)) == {D(2026, 4, 7): DayStatus.IN_VILLAGE}
 
@@ -385,8 +417,9 @@ def test_r_m2_the_cadre_withdraws_before_a_decision_and_the_flow_is_cancelled(w)
 
 
 def test_r_m2_reviewed_leave_can_still_be_withdrawn_but_approved_leave_cannot(w):
-    reviewed = leaves.leave_decide(leave=_request(w, D(2026, 4, 7), D(2026, 4, 10)), by=w["people"]["town_a"],
-                                   approve=True)
+    reviewed = leaves.leave_decide(
+        leave=_request(w, D(2026, 4, 7), D(2026, 4, 10)), by=w["people"]["town_a"], approve=True
+    )
     leaves.leave_withdraw(leave=reviewed, by=w["people"]["cadre_a"])
     assert LeaveRequest.objects.get(pk=reviewed.pk).state == S.WITHDRAWN
     approved = _approved(w, D(2026, 4, 14), D(2026, 4, 15))
@@ -418,9 +451,12 @@ def test_r_m3_late_report_back_turns_the_extra_working_days_into_flagged_absence
     assert stored.late_days == 2  # Fri 10th and Mon 13th; the weekend is no absence
     days = AttendanceDay.objects.filter(dispatch=w["d_a"], date__range=(D(2026, 4, 10), D(2026, 4, 14)))
     assert [(d.date, d.status, d.note) for d in days.order_by("date")] == [
-        (D(2026, 4, 10), DayStatus.ABSENT, "逾期未归"), (D(2026, 4, 13), DayStatus.ABSENT, "逾期未归")]
+        (D(2026, 4, 10), DayStatus.ABSENT, "逾期未归"),
+        (D(2026, 4, 13), DayStatus.ABSENT, "逾期未归"),
+    ]
     assert _days(w["d_a"], D(2026, 4, 7), D(2026, 4, 9)) == dict.fromkeys(
-        [D(2026, 4, 7), D(2026, 4, 8), D(2026, 4, 9)], DayStatus.LEAVE)
+        [D(2026, 4, 7), D(2026, 4, 8), D(2026, 4, 9)], DayStatus.LEAVE
+    )
     event = AuditEvent.objects.get(action="leave.report_back")
     assert event.data["late_days"] == 2 and "逾期未归" in event.reason
     assert _waiting_at(stored) == ["close"]
@@ -431,8 +467,11 @@ def test_r_m2_early_return_gives_the_unused_working_days_back_to_the_village(w):
     leaves.leave_report_back(leave=leave, returned_on=D(2026, 4, 9), by=w["people"]["cadre_a"])
     assert LeaveRequest.objects.get(pk=leave.pk).late_days == 0
     assert _days(w["d_a"], D(2026, 4, 7), D(2026, 4, 10)) == {
-        D(2026, 4, 7): DayStatus.LEAVE, D(2026, 4, 8): DayStatus.LEAVE,
-        D(2026, 4, 9): DayStatus.IN_VILLAGE, D(2026, 4, 10): DayStatus.IN_VILLAGE}
+        D(2026, 4, 7): DayStatus.LEAVE,
+        D(2026, 4, 8): DayStatus.LEAVE,
+        D(2026, 4, 9): DayStatus.IN_VILLAGE,
+        D(2026, 4, 10): DayStatus.IN_VILLAGE,
+    }
 
 
 def test_r_m2_on_time_report_back_changes_no_day(w):
@@ -449,8 +488,9 @@ def test_r_m2_report_back_refusals(w):
     with pytest.raises(ValidationError, match="不能早于请假开始日期"):
         leaves.leave_report_back(leave=leave, returned_on=D(2026, 4, 6), by=p["cadre_a"])
     with pytest.raises(ValidationError, match="不能晚于今天"):
-        leaves.leave_report_back(leave=leave, returned_on=timezone.localdate() + datetime.timedelta(days=1),
-                                 by=p["cadre_a"])
+        leaves.leave_report_back(
+            leave=leave, returned_on=timezone.localdate() + datetime.timedelta(days=1), by=p["cadre_a"]
+        )
     with pytest.raises(PermissionDenied):
         leaves.leave_report_back(leave=leave, returned_on=D(2026, 4, 10), by=p["town_a"])
     requested = _request(w, D(2026, 4, 14), D(2026, 4, 14))
@@ -480,9 +520,14 @@ def test_r_m1_impact_counts_as_the_attendance_pages_do_with_and_without_the_leav
     """The decision page shows the month and term-year progress of the calendar, minus the leave (R-M1)."""
     d = w["d_a"]
     # Present on three working days and on the weekend of 11–12 April: rest days in the village count too.
-    ledger_write(dispatch=d, statuses=dict.fromkeys([D(2026, 4, 1), D(2026, 4, 2), D(2026, 4, 3), D(2026, 4, 11),
-                                                     D(2026, 4, 12)], DayStatus.IN_VILLAGE),
-                 source=DaySource.CADRE, by=None)
+    ledger_write(
+        dispatch=d,
+        statuses=dict.fromkeys(
+            [D(2026, 4, 1), D(2026, 4, 2), D(2026, 4, 3), D(2026, 4, 11), D(2026, 4, 12)], DayStatus.IN_VILLAGE
+        ),
+        source=DaySource.CADRE,
+        by=None,
+    )
     two = _request(w, D(2026, 4, 7), D(2026, 4, 8))
     impact = leave_impact(two, today=D(2026, 4, 6))
     april, year = impact.months[0], impact.year
@@ -522,8 +567,9 @@ def test_r_m1_impact_counts_a_present_day_the_leave_would_overwrite_but_not_an_i
     from leave import selectors
     from leave.calendar import month_days
 
-    after = selectors.month_progress([d], D(2026, 4, 1), month_days(D(2026, 4, 1), d.unit.county_id),
-                                     D(2026, 4, 6))[d.pk]
+    after = selectors.month_progress([d], D(2026, 4, 1), month_days(D(2026, 4, 1), d.unit.county_id), D(2026, 4, 6))[
+        d.pk
+    ]
     assert after.present + after.possible == april.possible_after
 
 
@@ -537,8 +583,13 @@ def test_r_m2_two_overlapping_requests_at_once_make_exactly_one_leave(transactio
 
     def ask(n):
         with transaction.atomic():
-            leave = leaves.leave_request(dispatch=Dispatch.objects.get(pk=dispatch_pk), starts_on=D(2026, 4, 7 + n),
-                                         ends_on=D(2026, 4, 9), reason=f"事假{n}", by=User.objects.get(pk=cadre_pk))
+            leave = leaves.leave_request(
+                dispatch=Dispatch.objects.get(pk=dispatch_pk),
+                starts_on=D(2026, 4, 7 + n),
+                ends_on=D(2026, 4, 9),
+                reason=f"事假{n}",
+                by=User.objects.get(pk=cadre_pk),
+            )
             time.sleep(HOLD_SECONDS)
         return leave
 
@@ -553,8 +604,9 @@ def test_r_m2_two_overlapping_requests_at_once_make_exactly_one_leave(transactio
 @needs_postgresql
 def test_r_m2_withdrawal_and_decision_at_once_make_exactly_one_transition(transactional_db, world):
     dispatch = stationed(world["cadre_a"], world["village_a"])
-    leave_pk = leaves.leave_request(dispatch=dispatch, starts_on=D(2026, 4, 7), ends_on=D(2026, 4, 8), reason="事假",
-                                    by=world["people"]["cadre_a"]).pk
+    leave_pk = leaves.leave_request(
+        dispatch=dispatch, starts_on=D(2026, 4, 7), ends_on=D(2026, 4, 8), reason="事假", by=world["people"]["cadre_a"]
+    ).pk
     cadre_pk, town_pk = world["people"]["cadre_a"].pk, world["people"]["town_a"].pk
 
     def act(n):

@@ -18,8 +18,20 @@ D = datetime.date
 JULY = D(2026, 7, 1)  # 23 working days, no holiday: the target is the setting's 22
 TODAY = D(2026, 8, 5)
 URL = reverse("leave:attendance_report")
-HEADERS = ["序号", "姓名", "派出单位", "驻点村", "应在村天数(月目标)", "在村", "因公报备", "请假", "缺勤", "未填报",
-           "是否达标", "乡镇确认状态"]
+HEADERS = [
+    "序号",
+    "姓名",
+    "派出单位",
+    "驻点村",
+    "应在村天数(月目标)",
+    "在村",
+    "因公报备",
+    "请假",
+    "缺勤",
+    "未填报",
+    "是否达标",
+    "乡镇确认状态",
+]
 WEEKDAYS_1_TO_17 = [D(2026, 7, d) for d in (1, 2, 3, 6, 7, 8, 9, 10, 13, 14, 15, 16, 17)]
 
 
@@ -78,8 +90,13 @@ def test_a_cadre_who_entered_nothing_is_not_met_on_the_confirmed_report_r_m1(jul
 
 def test_days_the_township_states_in_the_village_count_on_the_report_r_m1(july):
     """R-M1: after the township's explicit statement the 4 days are 在村 (17 + 2 present), no longer unreported."""
-    attendance.month_fill_unreported(township=july["town_a"], month=JULY, status=DayStatus.IN_VILLAGE,
-                                     dispatches=[july["d_a"]], by=july["people"]["town_a"])
+    attendance.month_fill_unreported(
+        township=july["town_a"],
+        month=JULY,
+        status=DayStatus.IN_VILLAGE,
+        dispatches=[july["d_a"]],
+        by=july["people"]["town_a"],
+    )
     attendance.month_confirm(township=july["town_a"], month=JULY, by=july["people"]["town_a"])
     table = reports.monthly_attendance_report(july["town_a"], JULY, today=TODAY)
     assert table.rows[0][4:] == [22, 17, 2, 3, 1, 0, "未达标", "已确认"]
@@ -101,8 +118,14 @@ def test_r_m1_township_page_previews_last_month_with_its_downloads(client, july)
     assert response.context["month"] == JULY and response.context["township"] == july["town_a"]
     page = response.content.decode()
     assert page.count('data-testid="report-row"') == 2 and 'data-testid="report-totals"' in page
-    for text in ("菜园镇驻村干部2026年7月在村情况统计表", "李卫东", "赵普通", "已达标 1 人", "format=xlsx",
-                 "format=pdf"):
+    for text in (
+        "菜园镇驻村干部2026年7月在村情况统计表",
+        "李卫东",
+        "赵普通",
+        "已达标 1 人",
+        "format=xlsx",
+        "format=pdf",
+    ):
         assert text in page, text
     assert "王秀英" not in page
     assert list(response.context["form"].fields["township"].queryset) == [july["town_a"]]
@@ -131,8 +154,20 @@ def test_r_m1_pdf_names_the_township_and_its_cadres_with_page_numbers_and_signat
     assert response.content.startswith(b"%PDF")
     pages = PdfReader(io.BytesIO(response.content)).pages
     text = "".join(page.extract_text() for page in pages).replace("\x00", "")
-    for expected in ("菜园镇驻村干部2026年7月在村情况统计表", "汤阴县", "李卫东", "赵普通", "合计", "已确认 0 / 2",
-                     "打印日期:2026年8月5日", "第 1 页 共 1 页", "填报单位(盖章):", "负责人:", "填报人:", "填报日期:"):
+    for expected in (
+        "菜园镇驻村干部2026年7月在村情况统计表",
+        "汤阴县",
+        "李卫东",
+        "赵普通",
+        "合计",
+        "已确认 0 / 2",
+        "打印日期:2026年8月5日",
+        "第 1 页 共 1 页",
+        "填报单位(盖章):",
+        "负责人:",
+        "填报人:",
+        "填报日期:",
+    ):
         assert expected in text, expected
     assert "王秀英" not in text
 

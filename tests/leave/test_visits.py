@@ -50,8 +50,9 @@ def _policy(settings, **changes):
 
 def _visit(w, who: str, on: datetime.date, dispatch="d_a", by=None) -> Visit:
     people = w["people"]
-    return visit_record(dispatch=w[dispatch], visitor=people[who], visited_on=on, notes="听取汇报,查看台账",
-                        by=people[by or who])
+    return visit_record(
+        dispatch=w[dispatch], visitor=people[who], visited_on=on, notes="听取汇报,查看台账", by=people[by or who]
+    )
 
 
 def _windows(w, on, role=None, dispatch="d_a"):
@@ -110,8 +111,9 @@ def test_r_m5_visit_date_must_be_within_the_term_and_not_in_the_future(ov, today
 def test_r_m5_notes_are_required_and_a_visit_is_not_recorded_twice(ov):
     people = ov["people"]
     with pytest.raises(ValidationError, match="调研指导"):
-        visit_record(dispatch=ov["d_a"], visitor=people["head_a"], visited_on=D(2026, 4, 1), notes="  ",
-                     by=people["head_a"])
+        visit_record(
+            dispatch=ov["d_a"], visitor=people["head_a"], visited_on=D(2026, 4, 1), notes="  ", by=people["head_a"]
+        )
     _visit(ov, "head_a", D(2026, 4, 1))
     with pytest.raises(ValidationError, match="已经登记"):
         _visit(ov, "head_a", D(2026, 4, 1))
@@ -120,8 +122,9 @@ def test_r_m5_notes_are_required_and_a_visit_is_not_recorded_twice(ov):
 
 def test_r_m5_no_visit_before_the_cadre_is_stationed(world):
     head = world["people"]["head_a"]
-    nominated = dispatch_services.dispatch_nominate(cadre=world["plain_a"], village=world["village_a2"], by=head,
-                                                    year=2026)
+    nominated = dispatch_services.dispatch_nominate(
+        cadre=world["plain_a"], village=world["village_a2"], by=head, year=2026
+    )
     with pytest.raises(ValidationError, match="尚未到村"):
         visit_record(dispatch=nominated, visitor=head, visited_on=D(2026, 4, 1), notes="调研", by=head)
 
@@ -131,17 +134,25 @@ def test_r_m5_no_visit_before_the_cadre_is_stationed(world):
 
 def test_r_m5_head_window_is_the_whole_term_and_deputy_windows_are_half_years():
     assert head_window(STATIONED_ON, D(2027, 3, 4)) == (STATIONED_ON, D(2027, 3, 4))
-    assert deputy_windows(STATIONED_ON, D(2027, 3, 4)) == [(D(2026, 3, 5), D(2026, 9, 4)),
-                                                           (D(2026, 9, 5), D(2027, 3, 4))]
+    assert deputy_windows(STATIONED_ON, D(2027, 3, 4)) == [
+        (D(2026, 3, 5), D(2026, 9, 4)),
+        (D(2026, 9, 5), D(2027, 3, 4)),
+    ]
 
 
 def test_r_m5_deputy_windows_follow_the_setting_and_the_last_is_clipped_at_term_end(settings):
     _policy(settings, DEPUTY_VISIT_INTERVAL_MONTHS=5)
     assert deputy_windows(STATIONED_ON, D(2027, 3, 4)) == [
-        (D(2026, 3, 5), D(2026, 8, 4)), (D(2026, 8, 5), D(2027, 1, 4)), (D(2027, 1, 5), D(2027, 3, 4))]
+        (D(2026, 3, 5), D(2026, 8, 4)),
+        (D(2026, 8, 5), D(2027, 1, 4)),
+        (D(2027, 1, 5), D(2027, 3, 4)),
+    ]
     _policy(settings, DEPUTY_VISIT_INTERVAL_MONTHS=4)
     assert deputy_windows(STATIONED_ON, D(2027, 3, 4)) == [
-        (D(2026, 3, 5), D(2026, 7, 4)), (D(2026, 7, 5), D(2026, 11, 4)), (D(2026, 11, 5), D(2027, 3, 4))]
+        (D(2026, 3, 5), D(2026, 7, 4)),
+        (D(2026, 7, 5), D(2026, 11, 4)),
+        (D(2026, 11, 5), D(2027, 3, 4)),
+    ]
 
 
 def test_r_m5_a_stationed_cadre_has_one_head_window_and_two_deputy_windows(ov):
@@ -153,23 +164,29 @@ def test_r_m5_a_stationed_cadre_has_one_head_window_and_two_deputy_windows(ov):
     ]
 
 
-@pytest.mark.parametrize(("on", "status", "days_left"), [
-    (D(2026, 8, 4), WindowStatus.OPEN, 31),
-    (D(2026, 8, 5), WindowStatus.DUE, 30),
-    (D(2026, 9, 4), WindowStatus.DUE, 0),
-    (D(2026, 9, 5), WindowStatus.MISSING, -1),
-])
+@pytest.mark.parametrize(
+    ("on", "status", "days_left"),
+    [
+        (D(2026, 8, 4), WindowStatus.OPEN, 31),
+        (D(2026, 8, 5), WindowStatus.DUE, 30),
+        (D(2026, 9, 4), WindowStatus.DUE, 0),
+        (D(2026, 9, 5), WindowStatus.MISSING, -1),
+    ],
+)
 def test_r_m5_deputy_window_is_due_within_the_warning_days_and_missing_once_closed(ov, on, status, days_left):
     first = _windows(ov, on, "deputy")[0]
     assert (first.status, first.days_left) == (status, days_left)
 
 
-@pytest.mark.parametrize(("on", "status"), [
-    (D(2027, 2, 1), WindowStatus.OPEN),
-    (D(2027, 2, 2), WindowStatus.DUE),
-    (D(2027, 3, 4), WindowStatus.DUE),
-    (D(2027, 3, 5), WindowStatus.MISSING),
-])
+@pytest.mark.parametrize(
+    ("on", "status"),
+    [
+        (D(2027, 2, 1), WindowStatus.OPEN),
+        (D(2027, 2, 2), WindowStatus.DUE),
+        (D(2027, 3, 4), WindowStatus.DUE),
+        (D(2027, 3, 5), WindowStatus.MISSING),
+    ],
+)
 def test_r_m5_head_window_is_due_30_days_before_term_end_and_missing_after(ov, on, status):
     assert _windows(ov, on, "head")[0].status == status
 
@@ -220,8 +237,11 @@ def _more_stationed(w, n: int) -> None:
     for i in range(n):
         village = VillageFactory(township=w["town_a"], name=f"新村{i}")
         Pairing.objects.create(unit=w["unit_a"], village=village, year=2026)
-        stationed(CadreFactory(unit=w["unit_a"], user=UserFactory(username=f"extra{i}", name=f"干部{i}")), village,
-                  on=STATIONED_ON)
+        stationed(
+            CadreFactory(unit=w["unit_a"], user=UserFactory(username=f"extra{i}", name=f"干部{i}")),
+            village,
+            on=STATIONED_ON,
+        )
 
 
 def _count(call) -> int:
@@ -287,8 +307,10 @@ def test_r_o4_org_dept_and_auditor_read_any_units_visits_but_cannot_record(clien
     response = client.get(f"{VISITS}?unit={ov['unit_a'].pk}")
     assert response.status_code == 200 and response.context["can_record"] is False
     assert "form" not in response.context
-    response = client.post(f"{VISITS}?unit={ov['unit_a'].pk}", {
-        "dispatch": ov["d_a"].pk, "visitor": ov["people"]["head_a"].pk, "visited_on": "2026-04-01", "notes": "x"})
+    response = client.post(
+        f"{VISITS}?unit={ov['unit_a'].pk}",
+        {"dispatch": ov["d_a"].pk, "visitor": ov["people"]["head_a"].pk, "visited_on": "2026-04-01", "notes": "x"},
+    )
     assert response.status_code == 403
     assert not Visit.objects.exists()
 
@@ -309,8 +331,15 @@ def test_r_o4_anonymous_is_sent_to_sign_in(client, ov):
 def test_r_m5_the_unit_records_a_visit_through_the_page(client, ov, today_is):
     today_is(D(2026, 6, 30))
     client.force_login(ov["people"]["deputy_a"])
-    response = client.post(VISITS, {"dispatch": ov["d_a"].pk, "visitor": ov["people"]["deputy_a"].pk,
-                                    "visited_on": "2026-06-12", "notes": "听取李卫东汇报,指导村集体经济项目"})
+    response = client.post(
+        VISITS,
+        {
+            "dispatch": ov["d_a"].pk,
+            "visitor": ov["people"]["deputy_a"].pk,
+            "visited_on": "2026-06-12",
+            "notes": "听取李卫东汇报,指导村集体经济项目",
+        },
+    )
     assert response.status_code == 302
     visit = Visit.objects.get()
     assert (visit.visitor_role, visit.visited_on) == (VisitorRole.DEPUTY, D(2026, 6, 12))
@@ -321,13 +350,17 @@ def test_r_m5_the_unit_records_a_visit_through_the_page(client, ov, today_is):
 def test_r_m5_a_refused_visit_shows_the_reason_and_records_nothing(client, ov, today_is):
     today_is(D(2026, 6, 30))
     client.force_login(ov["people"]["head_a"])
-    response = client.post(VISITS, {"dispatch": ov["d_a"].pk, "visitor": ov["people"]["head_a"].pk,
-                                    "visited_on": "2026-03-01", "notes": "调研"})
+    response = client.post(
+        VISITS,
+        {"dispatch": ov["d_a"].pk, "visitor": ov["people"]["head_a"].pk, "visited_on": "2026-03-01", "notes": "调研"},
+    )
     assert response.status_code == 200
     assert "驻村期内" in response.content.decode()
     # Another unit's head and cadre are not among the choices.
-    response = client.post(VISITS, {"dispatch": ov["d_b"].pk, "visitor": ov["people"]["head_b"].pk,
-                                    "visited_on": "2026-04-01", "notes": "调研"})
+    response = client.post(
+        VISITS,
+        {"dispatch": ov["d_b"].pk, "visitor": ov["people"]["head_b"].pk, "visited_on": "2026-04-01", "notes": "调研"},
+    )
     assert response.status_code == 200
     assert set(response.context["form"].errors) == {"dispatch", "visitor"}
     assert not Visit.objects.exists()
@@ -340,8 +373,7 @@ def test_r_m5_org_dept_and_auditor_see_the_countys_due_and_missing_visits(client
     client.force_login(ov["people"][who])
     response = client.get(OVERVIEW)
     assert response.status_code == 200
-    assert [(row.dispatch.pk, w.status) for row, w in response.context["flagged"]] == [
-        (ov["d_b"].pk, WindowStatus.DUE)]
+    assert [(row.dispatch.pk, w.status) for row, w in response.context["flagged"]] == [(ov["d_b"].pk, WindowStatus.DUE)]
     page = response.content.decode()
     assert "王秀英" in page and "县教育局" in page and "李卫东" not in page
     today_is(D(2026, 9, 5))
@@ -358,4 +390,7 @@ def test_r_o4_unit_leaders_cannot_open_the_county_overview(client, ov, who):
 
 def test_r_m5_window_labels_are_chinese_first():
     assert [str(WindowStatus.LABELS[s]) for s in (WindowStatus.VISITED, WindowStatus.DUE, WindowStatus.MISSING)] == [
-        "已调研", "待调研", "已逾期"]
+        "已调研",
+        "待调研",
+        "已逾期",
+    ]

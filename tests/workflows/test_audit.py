@@ -17,8 +17,15 @@ from workflows.policy import audit_policy_changes
 def chain(two_tiers):
     """A trail of a dozen events (the fixture's appointments) plus three more."""
     for i in range(3):
-        audit_record(action="test.event", actor=two_tiers["people"]["org"], obj=two_tiers["unit_a"],
-                     reason=f"第{i}次", from_state="a", to_state="b", data={"i": i})
+        audit_record(
+            action="test.event",
+            actor=two_tiers["people"]["org"],
+            obj=two_tiers["unit_a"],
+            reason=f"第{i}次",
+            from_state="a",
+            to_state="b",
+            data={"i": i},
+        )
     return list(AuditEvent.objects.order_by("seq"))
 
 
@@ -80,8 +87,14 @@ def test_r_x1_verify_names_a_removed_event(chain):
 def test_r_x1_verify_names_an_event_inserted_behind_the_applications_back(chain):
     last = chain[-1]
     forged = AuditEvent(
-        seq=last.seq + 1, at=last.at, actor_name="伪造者", action="post.appoint", reason="",
-        prev_hash=last.hash, data={}, hash=hashlib.sha256(b"forged").hexdigest(),
+        seq=last.seq + 1,
+        at=last.at,
+        actor_name="伪造者",
+        action="post.appoint",
+        reason="",
+        prev_hash=last.hash,
+        data={},
+        hash=hashlib.sha256(b"forged").hexdigest(),
     )
     forged.save(force_insert=True)
     report = audit_verify()

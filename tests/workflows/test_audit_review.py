@@ -44,20 +44,43 @@ def trail(two_tiers, monkeypatch):
     appoint(other_org, Role.ORG_DEPT, other)
     e = {}
     with _at(monkeypatch, DAY1):
-        e["reject"] = audit_record(action="dispatch.reject", actor=p["head_a"], obj=t["cadre_a"],
-                                   from_state="nominated", to_state="rejected", reason="群众反映不好,暂缓选派")
-        e["approve_b"] = audit_record(action="dispatch.approve", actor=p["head_b"], obj=t["cadre_b"],
-                                      from_state="nominated", to_state="approved")
+        e["reject"] = audit_record(
+            action="dispatch.reject",
+            actor=p["head_a"],
+            obj=t["cadre_a"],
+            from_state="nominated",
+            to_state="rejected",
+            reason="群众反映不好,暂缓选派",
+        )
+        e["approve_b"] = audit_record(
+            action="dispatch.approve", actor=p["head_b"], obj=t["cadre_b"], from_state="nominated", to_state="approved"
+        )
     with _at(monkeypatch, DAY2):
-        e["station"] = audit_record(action="dispatch.station", actor=p["town_a"], obj=t["village_a"],
-                                    from_state="arranged", to_state="stationed", data={"on": "2026-03-09"})
-        e["refused"] = audit_record(action="dispatch.approve.refused", actor=p["head_b"], obj=t["cadre_a"],
-                                    reason="越权操作被拒绝", data={"perm": "approve_nominations"})
+        e["station"] = audit_record(
+            action="dispatch.station",
+            actor=p["town_a"],
+            obj=t["village_a"],
+            from_state="arranged",
+            to_state="stationed",
+            data={"on": "2026-03-09"},
+        )
+        e["refused"] = audit_record(
+            action="dispatch.approve.refused",
+            actor=p["head_b"],
+            obj=t["cadre_a"],
+            reason="越权操作被拒绝",
+            data={"perm": "approve_nominations"},
+        )
     with _at(monkeypatch, DAY3):
-        e["policy"] = audit_record(action="policy.change", actor=None, reason="settings.POLICY",
-                                   data={"changed": {"TERM_MONTHS": {"from": 12, "to": 24}}})
-        e["other"] = audit_record(action="dispatch.reject", actor=other_org, obj=other_unit,
-                                  reason="群众反映不好,另选他人")
+        e["policy"] = audit_record(
+            action="policy.change",
+            actor=None,
+            reason="settings.POLICY",
+            data={"changed": {"TERM_MONTHS": {"from": 12, "to": 24}}},
+        )
+        e["other"] = audit_record(
+            action="dispatch.reject", actor=other_org, obj=other_unit, reason="群众反映不好,另选他人"
+        )
     return {**t, "e": e, "other": other, "other_org": other_org}
 
 
@@ -87,8 +110,12 @@ def test_r_x1_auditor_and_org_dept_review_their_countys_trail(client, trail, rol
 def test_r_o4_nobody_else_may_review_the_trail(client, trail, role):
     client.force_login(trail["people"][role])
     e = trail["e"]["reject"]
-    for url in (URL, f"{URL}?format=xlsx", reverse("audit:event", args=[e.pk]),
-                reverse("audit:object", args=["workflows.cadre", e.object_id])):
+    for url in (
+        URL,
+        f"{URL}?format=xlsx",
+        reverse("audit:event", args=[e.pk]),
+        reverse("audit:object", args=["workflows.cadre", e.object_id]),
+    ):
         assert client.get(url).status_code == 403, url
 
 
@@ -126,11 +153,11 @@ def test_r_x1_filter_by_actor_name_or_username(client, trail):
     auditor, e = trail["people"]["auditor"], trail["e"]
     by_name = _seqs(_get(client, auditor, actor="赵局长"))
     assert by_name == [e["refused"].seq, e["approve_b"].seq] + [
-        ev.seq for ev in AuditEvent.objects.filter(actor__username="head_b", seq__lt=e["reject"].seq).order_by("-seq")]
+        ev.seq for ev in AuditEvent.objects.filter(actor__username="head_b", seq__lt=e["reject"].seq).order_by("-seq")
+    ]
     assert _seqs(_get(client, auditor, actor="town_a")) == [e["station"].seq]
     system = _seqs(_get(client, auditor, actor="系统"))
-    assert e["policy"].seq in system and all(
-        AuditEvent.objects.get(seq=s).actor_id is None for s in system)
+    assert e["policy"].seq in system and all(AuditEvent.objects.get(seq=s).actor_id is None for s in system)
 
 
 def test_r_x1_filter_by_tier(client, trail):
@@ -175,7 +202,9 @@ def test_r_x1_filter_by_action_with_chinese_labels(client, trail):
 def test_r_x1_filter_by_date_range_in_local_days(client, trail):
     auditor, e = trail["people"]["auditor"], trail["e"]
     assert _seqs(_get(client, auditor, date_from="2026-03-09", date_to="2026-03-09")) == [
-        e["refused"].seq, e["station"].seq]
+        e["refused"].seq,
+        e["station"].seq,
+    ]
     assert _seqs(_get(client, auditor, date_from="2026-03-16", date_to="2026-03-16")) == [e["policy"].seq]
     assert e["reject"].seq in _seqs(_get(client, auditor, date_to="2026-03-02"))
     assert e["station"].seq not in _seqs(_get(client, auditor, date_to="2026-03-02"))
@@ -315,10 +344,16 @@ def test_r_x1_a_dispatch_timeline_includes_its_leave_and_recall(client, world):
 
     p = world["people"]
     dispatch = stationed(world["cadre_a"], world["village_a"])
-    leave = leaves.leave_request(dispatch=dispatch, starts_on=datetime.date(2026, 4, 8),
-                                 ends_on=datetime.date(2026, 4, 9), reason="家中老人住院", by=p["cadre_a"])
-    recall = dispatch_services.recall_propose(dispatch=dispatch, by=p["town_a"], reason=RecallReason.OTHER,
-                                              details="长期不在村")
+    leave = leaves.leave_request(
+        dispatch=dispatch,
+        starts_on=datetime.date(2026, 4, 8),
+        ends_on=datetime.date(2026, 4, 9),
+        reason="家中老人住院",
+        by=p["cadre_a"],
+    )
+    recall = dispatch_services.recall_propose(
+        dispatch=dispatch, by=p["town_a"], reason=RecallReason.OTHER, details="长期不在村"
+    )
     client.force_login(p["auditor"])
     url = reverse("audit:object", args=["dispatch.dispatch", str(dispatch.pk)])
     events = client.get(url).context["events"]
@@ -344,8 +379,24 @@ def test_r_x1_timeline_of_an_unknown_kind_or_object_is_not_found(client, trail):
 # --- Export ----------------------------------------------------------------------------------------------------
 
 
-HEADERS = ["序号", "时间", "操作人", "账号", "动作", "动作代码", "对象类型", "对象编号", "对象", "原状态", "新状态",
-           "理由", "乡镇", "单位", "来源地址", "附加信息"]
+HEADERS = [
+    "序号",
+    "时间",
+    "操作人",
+    "账号",
+    "动作",
+    "动作代码",
+    "对象类型",
+    "对象编号",
+    "对象",
+    "原状态",
+    "新状态",
+    "理由",
+    "乡镇",
+    "单位",
+    "来源地址",
+    "附加信息",
+]
 
 
 def test_r_x1_xlsx_export_holds_exactly_the_filtered_events_with_chinese_headers(client, trail):
@@ -357,8 +408,12 @@ def test_r_x1_xlsx_export_holds_exactly_the_filtered_events_with_chinese_headers
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == HEADERS
-    expected = list(AuditEvent.objects.filter(actor=p["org"]).exclude(county=trail["other"])
-                    .order_by("-seq").values_list("seq", flat=True))
+    expected = list(
+        AuditEvent.objects.filter(actor=p["org"])
+        .exclude(county=trail["other"])
+        .order_by("-seq")
+        .values_list("seq", flat=True)
+    )
     assert [r[0] for r in rows[1:]] == expected and len(expected) == 70
     assert isinstance(rows[1][1], datetime.datetime)
 

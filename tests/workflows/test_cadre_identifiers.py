@@ -90,8 +90,10 @@ def test_every_export_writes_a_yes_no_value_as_yes_or_no():
 
 def test_a_services_refusal_shows_once_in_the_banner_and_not_again_over_the_first_field(client, two_tiers):
     client.force_login(two_tiers["people"]["org"])
-    response = client.post(reverse("dispatch:training_new"), {
-        "year": 2026, "name": "第二期", "starts_on": "2026-12-10", "ends_on": "2026-12-06", "content": "政策"})
+    response = client.post(
+        reverse("dispatch:training_new"),
+        {"year": 2026, "name": "第二期", "starts_on": "2026-12-10", "ends_on": "2026-12-06", "content": "政策"},
+    )
     text = response.content.decode()
     assert text.count("结业日期不能早于开班日期。") == 1
     assert 'class="vc-errors" role="alert" data-testid="form-errors"' in text and "vf-form__errors" not in text

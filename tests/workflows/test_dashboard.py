@@ -71,8 +71,9 @@ def county_world(world: dict) -> dict:
     w["village_b3"] = VillageFactory(township=w["town_b"], name="北关村", is_weak_leadership=True)
     Pairing.objects.create(unit=w["unit_b"], village=w["village_b3"], year=2026)
     w["cadre_b2"] = CadreFactory(unit=w["unit_b"], user=UserFactory(username="cadre_b2", name="刘新华"))
-    w["d_b2"] = dispatch_services.dispatch_nominate(cadre=w["cadre_b2"], village=w["village_b3"],
-                                                   by=w["people"]["head_b"], year=2026)
+    w["d_b2"] = dispatch_services.dispatch_nominate(
+        cadre=w["cadre_b2"], village=w["village_b3"], by=w["people"]["head_b"], year=2026
+    )
     w["unit_c"] = UnitFactory(county=county, name="县卫健委")
     return w
 
@@ -86,16 +87,19 @@ def cw(world, monkeypatch):
 def add_quotas(w: dict) -> None:
     """unit_a: 3 cadres by 2026-06-30 (sent 2: sanctioned on enforcement); unit_b: 1 by 2026-12-31 (sent 1)."""
     org = w["people"]["org"]
-    dispatch_services.quota_set(unit=w["unit_a"], year=2026, cadres=3, deadline=D(2026, 6, 30), by=org,
-                                confirm_past_deadline=True)
+    dispatch_services.quota_set(
+        unit=w["unit_a"], year=2026, cadres=3, deadline=D(2026, 6, 30), by=org, confirm_past_deadline=True
+    )
     dispatch_services.quota_set(unit=w["unit_b"], year=2026, cadres=1, deadline=D(2026, 12, 31), by=org)
     dispatch_services.quota_enforce(on=TODAY, by=org, county=w["county"])
 
 
 def fill_term_to_today(dispatch) -> None:
     """Record every day from stationing to TODAY: working days in the village, rest days 休息."""
-    statuses = {d.date: DayStatus.IN_VILLAGE if d.is_workday else DayStatus.HOLIDAY
-                for d in days_between(dispatch.stationed_on, TODAY, dispatch.unit.county_id)}
+    statuses = {
+        d.date: DayStatus.IN_VILLAGE if d.is_workday else DayStatus.HOLIDAY
+        for d in days_between(dispatch.stationed_on, TODAY, dispatch.unit.county_id)
+    }
     with transaction.atomic():
         ledger_write(dispatch=dispatch, statuses=statuses, source=DaySource.CADRE, by=None)
 
@@ -110,8 +114,9 @@ def add_attendance(w: dict) -> None:
 
 
 def _leave(dispatch, start, end, days, state) -> LeaveRequest:
-    return LeaveRequest.objects.create(dispatch=dispatch, starts_on=start, ends_on=end, days=days, reason="家中有事",
-                                       state=state)
+    return LeaveRequest.objects.create(
+        dispatch=dispatch, starts_on=start, ends_on=end, days=days, reason="家中有事", state=state
+    )
 
 
 def add_leave(w: dict) -> None:
@@ -128,19 +133,31 @@ def add_leave(w: dict) -> None:
 
 def add_visits(w: dict) -> None:
     """unit_a's deputy visited d_a on 2026-05-10; nobody visited d_plain or d_b."""
-    oversight.visit_record(dispatch=w["d_a"], visitor=w["people"]["deputy_a"], visited_on=D(2026, 5, 10),
-                           notes="听取汇报,调研村集体经济", by=w["people"]["head_a"])
+    oversight.visit_record(
+        dispatch=w["d_a"],
+        visitor=w["people"]["deputy_a"],
+        visited_on=D(2026, 5, 10),
+        notes="听取汇报,调研村集体经济",
+        by=w["people"]["head_a"],
+    )
 
 
 def add_round(w: dict):
     """A round for the cadres whose term ends in 2027 (all three), nothing scored yet."""
-    return appraisal_services.round_open(county=w["county"], title="2027年度驻村干部考评", year=2027,
-                                         term_ends_from=D(2027, 1, 1), term_ends_to=D(2027, 12, 31),
-                                         by=w["people"]["org"])
+    return appraisal_services.round_open(
+        county=w["county"],
+        title="2027年度驻村干部考评",
+        year=2027,
+        term_ends_from=D(2027, 1, 1),
+        term_ends_to=D(2027, 12, 31),
+        by=w["people"]["org"],
+    )
 
 
-def add_last_year_round(w: dict, grades: tuple[str, ...] = (Grade.EXCELLENT, Grade.COMPETENT, Grade.COMPETENT,
-                                                      Grade.BASICALLY_COMPETENT, "")) -> None:
+def add_last_year_round(
+    w: dict,
+    grades: tuple[str, ...] = (Grade.EXCELLENT, Grade.COMPETENT, Grade.COMPETENT, Grade.BASICALLY_COMPETENT, ""),
+) -> None:
     """Cadres stationed on 2025-03-05 in new villages, appraised in a round for 2026: one per grade given, finalised
     with it ("" leaves that one proposed, not finalised)."""
     org = w["people"]["org"]
@@ -150,16 +167,26 @@ def add_last_year_round(w: dict, grades: tuple[str, ...] = (Grade.EXCELLENT, Gra
         Pairing.objects.create(unit=unit, village=village, year=2025)
         cadre = CadreFactory(unit=unit, user=UserFactory(username=f"cadre_2025_{n}", name=f"往年干部{n + 1}"))
         stationed(cadre, village, on=D(2025, 3, 5))
-    round_ = appraisal_services.round_open(county=w["county"], title="2026年度驻村干部考评", year=2026,
-                                           term_ends_from=D(2026, 1, 1), term_ends_to=D(2026, 12, 31), by=org)
+    round_ = appraisal_services.round_open(
+        county=w["county"],
+        title="2026年度驻村干部考评",
+        year=2026,
+        term_ends_from=D(2026, 1, 1),
+        term_ends_to=D(2026, 12, 31),
+        by=org,
+    )
     appraisals = list(round_.appraisals.order_by("dispatch__cadre__user__username"))
     for appraisal in appraisals:
         score_both(w, appraisal, township=85, unit=85)
     close_vote(round_, org)
     for appraisal, grade in zip(appraisals, grades, strict=True):
         if grade:
-            appraisal_services.appraisal_finalise(appraisal=type(appraisal).objects.get(pk=appraisal.pk), grade=grade,
-                                                  by=org, reason="综合乡镇、单位评分和群众评议")
+            appraisal_services.appraisal_finalise(
+                appraisal=type(appraisal).objects.get(pk=appraisal.pk),
+                grade=grade,
+                by=org,
+                reason="综合乡镇、单位评分和群众评议",
+            )
 
 
 # --- Coverage (R-S6) ------------------------------------------------------------------------------
@@ -167,8 +194,10 @@ def add_last_year_round(w: dict, grades: tuple[str, ...] = (Grade.EXCELLENT, Gra
 
 def test_r_s6_coverage_per_township_counts_target_villages_with_a_stationed_cadre(cw):
     panel = dashboard.coverage_panel(cw["county"], 2026)
-    rows = [(t.name, t.targets, t.covered, t.uncovered, t.share.percent, t.possible, t.possible_covered)
-            for t in panel.townships]
+    rows = [
+        (t.name, t.targets, t.covered, t.uncovered, t.share.percent, t.possible, t.possible_covered)
+        for t in panel.townships
+    ]
     assert rows == [("菜园镇", 2, 2, 0, 100.0, 1, 0), ("宜沟镇", 3, 1, 2, 33.3, 1, 0)]
     total = panel.total
     assert (total.targets, total.covered, total.uncovered, total.share.percent) == (5, 3, 2, 60.0)
@@ -193,8 +222,11 @@ def test_r_s6_the_uncovered_target_villages_are_named_with_categories_and_progre
     panel = dashboard.coverage_panel(cw["county"], 2026)
     assert [v.name for v in panel.uncovered] == ["石佛村", "北关村"]
     shifo, beiguan = panel.uncovered
-    assert shifo.tags == [VillageCategory.ETHNIC_MINORITY, VillageCategory.ECONOMICALLY_WEAK,
-                          VillageCategory.EMPTY_SHELL]
+    assert shifo.tags == [
+        VillageCategory.ETHNIC_MINORITY,
+        VillageCategory.ECONOMICALLY_WEAK,
+        VillageCategory.EMPTY_SHELL,
+    ]
     assert (shifo.paired, shifo.on_the_way) == (False, False)
     assert (beiguan.paired, beiguan.on_the_way) == (True, True)
     assert panel.more_uncovered == 0
@@ -212,8 +244,11 @@ def test_r_s5_each_units_quota_progress_status_and_sanction(cw):
     add_quotas(cw)
     panel = dashboard.quota_panel(cw["county"], 2026, today=TODAY)
     rows = [(u.unit.name, u.cadres, u.sent, u.pending, u.share.percent, u.status) for u in panel.units]
-    assert rows == [("县农业农村局", 3, 2, 0, 66.7, "missed"), ("县教育局", 1, 1, 1, 100.0, "met"),
-                    ("县卫健委", 0, 0, 0, None, "none")]
+    assert rows == [
+        ("县农业农村局", 3, 2, 0, 66.7, "missed"),
+        ("县教育局", 1, 1, 1, 100.0, "met"),
+        ("县卫健委", 0, 0, 0, None, "none"),
+    ]
     unit_a, unit_b, unit_c = panel.units
     assert (unit_a.sanction.starts_on, unit_a.sanction.ends_on) == (D(2026, 7, 1), D(2029, 6, 30))
     assert unit_b.sanction is None and unit_c.sanction is None
@@ -236,8 +271,9 @@ def test_r_s5_a_quota_before_its_deadline_is_in_progress_and_a_sanction_outlives
 def test_r_m1_compliance_per_township_in_the_month(cw):
     add_attendance(cw)
     panel = dashboard.attendance_panel(cw["county"], JULY, today=TODAY)
-    rows = [(t.township.name, t.totals.cadres, t.totals.at_risk, t.totals.missed, t.share.percent)
-            for t in panel.townships]
+    rows = [
+        (t.township.name, t.totals.cadres, t.totals.at_risk, t.totals.missed, t.share.percent) for t in panel.townships
+    ]
     assert rows == [("菜园镇", 2, 1, 0, 50.0), ("宜沟镇", 1, 0, 0, 100.0)]
     assert (panel.share.part, panel.share.whole, panel.share.percent) == (2, 3, 66.7)
 
@@ -250,8 +286,10 @@ def test_r_m1_compliance_trend_over_six_months_by_township_and_month(cw):
     # February: nobody stationed yet. June: d_b's absence leaves 20 of June's 21 working days, so June is missed.
     assert [m.share.percent for m in panel.trend] == [None, 100.0, 100.0, 100.0, 66.7, 66.7]
     matrix = {t.name: [s.percent if s else None for s in shares] for t, shares in panel.by_township_and_month}
-    assert matrix == {"菜园镇": [None, 100.0, 100.0, 100.0, 100.0, 50.0],
-                      "宜沟镇": [None, 100.0, 100.0, 100.0, 0.0, 100.0]}
+    assert matrix == {
+        "菜园镇": [None, 100.0, 100.0, 100.0, 100.0, 50.0],
+        "宜沟镇": [None, 100.0, 100.0, 100.0, 0.0, 100.0],
+    }
 
 
 def test_r_m1_the_cadres_at_risk_this_month_and_this_term_year(cw):
@@ -322,7 +360,9 @@ def test_r_m5_missing_visits_per_unit_most_overdue_first(cw):
     panel = dashboard.visits_panel(cw["county"], today=D(2026, 9, 20))
     assert panel.stationed == 3
     assert [(f.row.dispatch, f.window.role, f.window.days_overdue) for f in panel.missing] == [
-        (cw["d_plain"], "deputy", 16), (cw["d_b"], "deputy", 16)]
+        (cw["d_plain"], "deputy", 16),
+        (cw["d_b"], "deputy", 16),
+    ]
     assert panel.due == []
     assert (panel.missing_head, panel.missing_deputy) == (0, 2)
     assert [(e["unit"], e["missing"], e["due"]) for e in panel.units] == [(cw["unit_a"], 1, 0), (cw["unit_b"], 1, 0)]
@@ -345,8 +385,12 @@ def test_r_a2_round_progress_and_grade_distribution(round_world):
     score_both(w, w["appraisal_a"], township=90, unit=90)
     score_both(w, w["appraisal_b"], township=70, unit=70)
     close_vote(w["round"], w["people"]["org"])
-    appraisal_services.appraisal_finalise(appraisal=type(w["appraisal_a"]).objects.get(pk=w["appraisal_a"].pk),
-                                          grade=Grade.COMPETENT, by=w["people"]["org"], reason="综合评定")
+    appraisal_services.appraisal_finalise(
+        appraisal=type(w["appraisal_a"]).objects.get(pk=w["appraisal_a"].pk),
+        grade=Grade.COMPETENT,
+        by=w["people"]["org"],
+        reason="综合评定",
+    )
     [summary] = dashboard.appraisal_panel(w["county"]).rounds
     assert summary.round == w["round"]
     total = summary.total
@@ -408,7 +452,12 @@ def test_r_s6_r_m1_r_a2_the_charts_draw_the_numbers_in_the_tables(client, cw):
     assert charts["trend"]["values"] == [None, 100.0, 100.0, 100.0, 66.7, 66.7]
     assert charts["grades"]["labels"] == ["2027年度驻村干部考评"]
     assert [(d["label"], d["data"]) for d in charts["grades"]["datasets"]] == [
-        ("优秀", [0]), ("称职", [0]), ("基本称职", [0]), ("不称职", [0]), ("未审定", [3])]
+        ("优秀", [0]),
+        ("称职", [0]),
+        ("基本称职", [0]),
+        ("不称职", [0]),
+        ("未审定", [3]),
+    ]
 
 
 def test_r_s6_r_m1_the_page_writes_percentages_and_months_the_chinese_way(client, cw):
@@ -447,10 +496,14 @@ def test_the_lists_behind_the_figures_open_for_the_org_dept_and_the_auditor(clie
     round_ = add_round(cw)
     for who in ("org", "auditor"):
         client.force_login(cw["people"][who])
-        for url in (f"{reverse('dispatch:coverage')}?year=2026", f"{reverse('dispatch:pairings')}?year=2026",
-                    f"{reverse('leave:compliance')}?month=2026-07", f"{reverse('leave:leave_list')}?township="
-                    f"{cw['town_b'].pk}", f"{reverse('leave:visits_overview')}?status=missing",
-                    reverse("appraisal:round_detail", args=[round_.pk])):
+        for url in (
+            f"{reverse('dispatch:coverage')}?year=2026",
+            f"{reverse('dispatch:pairings')}?year=2026",
+            f"{reverse('leave:compliance')}?month=2026-07",
+            f"{reverse('leave:leave_list')}?township={cw['town_b'].pk}",
+            f"{reverse('leave:visits_overview')}?status=missing",
+            reverse("appraisal:round_detail", args=[round_.pk]),
+        ):
             assert client.get(url).status_code == 200, (who, url)
 
 
@@ -479,11 +532,17 @@ def grow(w: dict, n: int = 3) -> None:
         appoint(UserFactory(username=f"town_new_{i}", name=f"新增镇{i + 1}党委书记"), Role.TOWNSHIP_COMMITTEE, town)
         unit = UnitFactory(county=county, name=f"县新增局{i + 1}")
         appoint(UserFactory(username=f"head_new_{i}", name=f"新增局{i + 1}局长"), Role.UNIT_HEAD, unit)
-        dispatch_services.quota_set(unit=unit, year=2026, cadres=n + 1, deadline=D(2026, 6, 30), by=org,
-                                    confirm_past_deadline=True)
+        dispatch_services.quota_set(
+            unit=unit, year=2026, cadres=n + 1, deadline=D(2026, 6, 30), by=org, confirm_past_deadline=True
+        )
         for j in range(n):
-            village = VillageFactory(township=town, name=f"新增村{i + 1}-{j + 1}", is_weak_leadership=j % 2 == 0,
-                                     is_old_revolutionary=j % 3 == 0, is_ethnic_minority=j == 1)
+            village = VillageFactory(
+                township=town,
+                name=f"新增村{i + 1}-{j + 1}",
+                is_weak_leadership=j % 2 == 0,
+                is_old_revolutionary=j % 3 == 0,
+                is_ethnic_minority=j == 1,
+            )
             VillageIncomeFactory(village=village, year=2025, total_income=20000 * j, subsidies=0)
             VillageFactory(township=town, name=f"未派村{i + 1}-{j + 1}", is_election_difficult=True)
             Pairing.objects.create(unit=unit, village=village, year=2026)

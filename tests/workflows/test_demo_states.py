@@ -67,8 +67,7 @@ def test_the_demo_builds_early_in_the_year(db):
         stamped = _stamped_during(started)
         assert set(stamped) <= {"leave.request", "leave.review", "leave.approve"} and stamped.total() <= 6, stamped
         assert Dispatch.objects.filter(year=today.year, state=DispatchState.STATIONED).exists()
-        assert not AttendanceMonth.objects.filter(month__gte=today.replace(day=1),
-                                                  state=MonthState.CONFIRMED).exists()
+        assert not AttendanceMonth.objects.filter(month__gte=today.replace(day=1), state=MonthState.CONFIRMED).exists()
         assert audit_verify().ok
         assert result.created["months_confirmed"] > 0
         # This year's terms have only begun: the leave already taken went to cadres whose term ends soon.
@@ -95,8 +94,9 @@ def test_r_m2_demo_has_leave_in_every_state(demo):
     back = list(_leaves().filter(state=LeaveState.REPORTED_BACK).order_by("late_days"))
     assert [leave.late_days > 0 for leave in back] == [False, True]
     late = back[1]
-    late_days = AttendanceDay.objects.filter(dispatch=late.dispatch, date__gt=late.ends_on,
-                                             date__lt=late.returned_on, status=DayStatus.ABSENT)
+    late_days = AttendanceDay.objects.filter(
+        dispatch=late.dispatch, date__gt=late.ends_on, date__lt=late.returned_on, status=DayStatus.ABSENT
+    )
     assert late_days.count() == late.late_days
     assert _leaves().get(state=LeaveState.CLOSED).returned_on is not None
     assert _leaves().get(state=LeaveState.REJECTED).decision_comment
@@ -108,8 +108,13 @@ def test_r_m2_demo_leave_steps_are_dated_when_they_happened(demo):
     today = timezone.localdate()
     closed = _leaves().get(state=LeaveState.CLOSED)
     events = AuditEvent.objects.filter(object_id=str(closed.pk), action__startswith="leave.").order_by("seq")
-    assert [e.action for e in events] == ["leave.request", "leave.approve", "leave.begin", "leave.report_back",
-                                          "leave.close"]
+    assert [e.action for e in events] == [
+        "leave.request",
+        "leave.approve",
+        "leave.begin",
+        "leave.report_back",
+        "leave.close",
+    ]
     times = [timezone.localtime(e.at).date() for e in events]
     assert times == sorted(times) and times[-1] < today
     assert timezone.localtime(closed.requested_at).date() < closed.starts_on
@@ -132,8 +137,9 @@ def test_r_m2a_past_months_are_confirmed_and_this_month_is_open(demo):
     confirms = AuditEvent.objects.filter(action="attendance.month_confirm")
     assert confirms.exists() and all(not e.data.get("filled_by_default") for e in confirms)
     event = confirms.order_by("seq").last()
-    assert timezone.localtime(event.at).date() == month_bounds(this_month - datetime.timedelta(days=1))[1] + \
-        datetime.timedelta(days=2)
+    assert timezone.localtime(event.at).date() == month_bounds(this_month - datetime.timedelta(days=1))[
+        1
+    ] + datetime.timedelta(days=2)
 
 
 def test_r_m2a_this_years_cadres_have_every_day_of_the_term_so_far_recorded_but_one(demo):
@@ -142,8 +148,9 @@ def test_r_m2a_this_years_cadres_have_every_day_of_the_term_so_far_recorded_but_
     gaps = {}
     for dispatch in Dispatch.objects.filter(year=today.year, state=DispatchState.STATIONED).select_related("unit"):
         days = days_between(dispatch.stationed_on, yesterday, dispatch.unit.county_id)
-        recorded = set(AttendanceDay.objects.filter(dispatch=dispatch, date__lte=yesterday)
-                       .values_list("date", flat=True))
+        recorded = set(
+            AttendanceDay.objects.filter(dispatch=dispatch, date__lte=yesterday).values_list("date", flat=True)
+        )
         missing = [d.date for d in days if d.date not in recorded]
         if missing:
             gaps[dispatch.pk] = missing
@@ -161,8 +168,11 @@ def test_r_m1_r_m3_a_cadre_is_at_risk_this_month_and_this_year_and_one_was_absen
     year = year_progress(stationed, today, county_id)
     at_risk = {pk for pk, p in month.items() if p.at_risk} & {pk for pk, p in year.items() if p.at_risk}
     assert len(at_risk) == 1
-    absent = Counter(AttendanceDay.objects.filter(dispatch__in=stationed, status=DayStatus.ABSENT)
-                     .exclude(dispatch_id__in=at_risk).values_list("dispatch_id", flat=True))
+    absent = Counter(
+        AttendanceDay.objects.filter(dispatch__in=stationed, status=DayStatus.ABSENT)
+        .exclude(dispatch_id__in=at_risk)
+        .values_list("dispatch_id", flat=True)
+    )
     assert any(n >= 4 for n in absent.values()), absent
 
 
@@ -188,8 +198,7 @@ def test_r_m6_an_unannounced_inspection_found_one_cadre_absent_and_a_circular_na
 
 def test_r_m5a_a_recall_waits_at_each_step(demo):
     states = Counter(Recall.objects.values_list("state", flat=True))
-    assert states == {RecallState.PROPOSED: 1, RecallState.APPROVED: 1, RecallState.DECLINED: 1,
-                      RecallState.DONE: 1}
+    assert states == {RecallState.PROPOSED: 1, RecallState.APPROVED: 1, RecallState.DECLINED: 1, RecallState.DONE: 1}
     approved = Recall.objects.select_related("dispatch__unit").get(state=RecallState.APPROVED)
     assert approved.dispatch.unit.name == "县教育局"  # in danwei2's to-do list
 
@@ -210,8 +219,10 @@ def test_every_demo_login_has_work_waiting_or_a_record_to_read(demo):
     from workflows.flows import open_tasks_for
 
     flows = [DispatchFlow, RecallFlow, LeaveFlow, AppraisalFlow]
-    tasks = {name: {t.flow_task.name for t in open_tasks_for(User.objects.get(username=name), flows)}
-             for name in ("zuzhibu", "danwei1", "danwei2", "fenguan1", "xiangzhen1", "ganbu1")}
+    tasks = {
+        name: {t.flow_task.name for t in open_tasks_for(User.objects.get(username=name), flows)}
+        for name in ("zuzhibu", "danwei1", "danwei2", "fenguan1", "xiangzhen1", "ganbu1")
+    }
     assert {"decide", "decide_org"} <= tasks["zuzhibu"]
     assert "approve" in tasks["danwei1"]
     assert "carry_out" in tasks["danwei2"]
@@ -222,7 +233,6 @@ def test_every_demo_login_has_work_waiting_or_a_record_to_read(demo):
 
 def test_audit_chain_verifies_after_the_dated_steps(demo):
     assert audit_verify().ok
-
 
 
 def test_the_demo_steps_are_dated_before_the_build_but_those_planned_for_later_today(demo, demo_started):

@@ -27,12 +27,20 @@ D = datetime.date
 
 
 def _table() -> Table:
-    table = Table("在村天数达标", [
-        Column("乡镇", 14), Column("到村日期", 12, "date"), Column("在村天数", 8, "int"),
-        Column("综合得分", 8, "decimal"), Column("达标率", 8, "percent"), Column("确认时间", 16, "datetime"),
-    ])
-    table.add("菜园镇", D(2026, 3, 5), 22, Decimal("91.50"), 0.875,
-              timezone.make_aware(datetime.datetime(2026, 11, 2, 9, 30)))
+    table = Table(
+        "在村天数达标",
+        [
+            Column("乡镇", 14),
+            Column("到村日期", 12, "date"),
+            Column("在村天数", 8, "int"),
+            Column("综合得分", 8, "decimal"),
+            Column("达标率", 8, "percent"),
+            Column("确认时间", 16, "datetime"),
+        ],
+    )
+    table.add(
+        "菜园镇", D(2026, 3, 5), 22, Decimal("91.50"), 0.875, timezone.make_aware(datetime.datetime(2026, 11, 2, 9, 30))
+    )
     table.add("宜沟镇", None, 0, Decimal("80"), 0, None)
     table.totals = ["合计", None, 22, Decimal("171.50"), None, None]
     return table
@@ -102,8 +110,12 @@ def test_xlsx_text_starting_with_equals_is_text_never_a_formula():
 
 
 def test_xlsx_one_sheet_per_table_with_safe_distinct_names():
-    tables = [Table("明细", [Column("a")]), Table("明细", [Column("b")]), Table("处理期内/单位:[2026]?", [Column("c")]),
-              Table("x" * 40, [Column("d")])]
+    tables = [
+        Table("明细", [Column("a")]),
+        Table("明细", [Column("b")]),
+        Table("处理期内/单位:[2026]?", [Column("c")]),
+        Table("x" * 40, [Column("d")]),
+    ]
     names = _sheet(tables).sheetnames
     assert names[:2] == ["明细", "明细(2)"]
     assert names[2] == "处理期内 单位  2026"
@@ -142,8 +154,9 @@ def test_csv_leaves_a_negative_number_alone(value):
 
 
 def test_csv_holds_only_the_first_table():
-    rows = csv_rows(export_response("csv", [Table("甲", [Column("a")], [["1"]]), Table("乙", [Column("b")], [["2"]])],
-                                    "t"))
+    rows = csv_rows(
+        export_response("csv", [Table("甲", [Column("a")], [["1"]]), Table("乙", [Column("b")], [["2"]])], "t")
+    )
     assert rows == [["a"], ["1"]]
 
 
@@ -153,12 +166,14 @@ def test_csv_holds_only_the_first_table():
 def test_the_download_is_named_in_chinese_with_an_ascii_fallback():
     response = export_response("xlsx", _table(), "驻村干部考勤达标情况-2026-11")
     assert response["Content-Disposition"] == (
-        'attachment; filename="-2026-11.xlsx"; filename*=UTF-8\'\''
-        "%E9%A9%BB%E6%9D%91%E5%B9%B2%E9%83%A8%E8%80%83%E5%8B%A4%E8%BE%BE%E6%A0%87%E6%83%85%E5%86%B5-2026-11.xlsx")
+        "attachment; filename=\"-2026-11.xlsx\"; filename*=UTF-8''"
+        "%E9%A9%BB%E6%9D%91%E5%B9%B2%E9%83%A8%E8%80%83%E5%8B%A4%E8%BE%BE%E6%A0%87%E6%83%85%E5%86%B5-2026-11.xlsx"
+    )
     assert download_name(response) == "驻村干部考勤达标情况-2026-11.xlsx"
     assert sheet_rows(response)[0][0] == "乡镇"
     assert download_name(export_response("csv", _table(), "驻村干部考勤达标情况-2026-11")) == (
-        "驻村干部考勤达标情况-2026-11.csv")
+        "驻村干部考勤达标情况-2026-11.csv"
+    )
 
 
 def test_file_name_joins_its_parts_and_drops_the_empty_and_what_windows_refuses():
@@ -167,8 +182,10 @@ def test_file_name_joins_its_parts_and_drops_the_empty_and_what_windows_refuses(
     assert file_name('2026/2027年度:"考评"') == "2026 2027年度  考评"
 
 
-@pytest.mark.parametrize(("query", "expected"), [("", None), ("?format=xlsx", "xlsx"), ("?format=csv", "csv"),
-                                                  ("?format=pdf", None), ("?format=XLSX", None)])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("", None), ("?format=xlsx", "xlsx"), ("?format=csv", "csv"), ("?format=pdf", None), ("?format=XLSX", None)],
+)
 def test_wanted_format_answers_only_xlsx_and_csv(rf, query, expected):
     assert wanted_format(rf.get("/x/" + query)) == expected
 

@@ -25,8 +25,9 @@ def _has(user, codename, tier) -> bool:
 
 def _revoke_row(user, codename, tier) -> None:
     """Delete the guardian row directly, as if the role had gained the permission in a release."""
-    deleted, _ = UserObjectPermission.objects.filter(user=user, permission__codename=codename,
-                                                     object_pk=str(tier.pk)).delete()
+    deleted, _ = UserObjectPermission.objects.filter(
+        user=user, permission__codename=codename, object_pk=str(tier.pk)
+    ).delete()
     assert deleted == 1
     assert not _has(user, codename, tier)
 
@@ -110,8 +111,12 @@ def test_the_sync_is_idempotent_r_o4(world):
     assert post_grants_sync() == 0
     assert post_grants_sync() == 0
     assert UserObjectPermission.objects.count() == rows
-    assert UserObjectPermission.objects.filter(user=world["people"]["head_b"],
-                                               permission__codename=APPRAISE_AS_UNIT).count() == 1
+    assert (
+        UserObjectPermission.objects.filter(
+            user=world["people"]["head_b"], permission__codename=APPRAISE_AS_UNIT
+        ).count()
+        == 1
+    )
     assert len(_syncs()) == 1
 
 
@@ -124,10 +129,12 @@ def test_the_grants_are_audited_with_who_got_what_on_which_tier_r_x1(world):
     [event] = _syncs()
     assert event.actor is None and event.actor_name == ""
     assert event.reason
-    assert sorted(map(tuple, event.data["granted"])) == sorted([
-        (people["town_a"].pk, APPRAISE_AS_TOWNSHIP, str(world["town_a"].pk)),
-        (people["head_a"].pk, APPRAISE_AS_UNIT, str(world["unit_a"].pk)),
-    ])
+    assert sorted(map(tuple, event.data["granted"])) == sorted(
+        [
+            (people["town_a"].pk, APPRAISE_AS_TOWNSHIP, str(world["town_a"].pk)),
+            (people["head_a"].pk, APPRAISE_AS_UNIT, str(world["unit_a"].pk)),
+        ]
+    )
 
 
 def test_the_sync_runs_after_every_migrate_r_o4():

@@ -34,8 +34,18 @@ TOWNSHIP_ROWS = [
     ["T200", "城关街道", "街道"],
 ]
 VILLAGE_ROWS = [
-    ["村代码", "村名称", "所属乡镇", "班子软弱涣散", "换届选举重难点", "原革命老区", "少数民族村",
-     "年度", "村集体收入(元)", "其中上级补助(元)"],
+    [
+        "村代码",
+        "村名称",
+        "所属乡镇",
+        "班子软弱涣散",
+        "换届选举重难点",
+        "原革命老区",
+        "少数民族村",
+        "年度",
+        "村集体收入(元)",
+        "其中上级补助(元)",
+    ],
     ["V001", "东官庄村", "菜园镇", "是", "", "", "", 2025, "80,000", 20000],
     ["V002", "西官庄村", "T100", "否", "√", "", "", "2025", 45000, "20,000.00"],
     ["V003", "南街村", "城关街道", "", "", 1, "Y", 2025, 0, 0],
@@ -115,8 +125,10 @@ def test_r_o1_r_o3_r_x1_good_workbook_imports_everything(county, tmp_path):
     assert villages["V001"].categories() == [VillageCategory.WEAK_LEADERSHIP]
     assert villages["V002"].categories() == [VillageCategory.ELECTION_DIFFICULT, VillageCategory.ECONOMICALLY_WEAK]
     assert villages["V003"].categories() == [
-        VillageCategory.OLD_REVOLUTIONARY, VillageCategory.ETHNIC_MINORITY,
-        VillageCategory.ECONOMICALLY_WEAK, VillageCategory.EMPTY_SHELL,
+        VillageCategory.OLD_REVOLUTIONARY,
+        VillageCategory.ETHNIC_MINORITY,
+        VillageCategory.ECONOMICALLY_WEAK,
+        VillageCategory.EMPTY_SHELL,
     ]
     assert villages["V004"].categories() == []
     income = VillageIncome.objects.get(village__code="V001")
@@ -131,7 +143,11 @@ def test_r_o1_r_o3_r_x1_good_workbook_imports_everything(county, tmp_path):
     assert not li.user.has_usable_password()
     wang = Cadre.objects.get(id_number=ID_WANG)
     assert (wang.gender, wang.birth_date, wang.rank, wang.is_key_cultivation) == (
-        Cadre.Gender.FEMALE, date(1990, 3, 4), Rank.STAFF, True)
+        Cadre.Gender.FEMALE,
+        date(1990, 3, 4),
+        Rank.STAFF,
+        True,
+    )
     assert wang.user.username == ID_WANG  # no phone: the account is named by the ID number
     zhang = Cadre.objects.get(id_number=ID_ZHANG)
     assert (zhang.name, zhang.phone, zhang.is_party_member) == ("张三", "13800000003", False)
@@ -147,10 +163,14 @@ def test_good_csv_files_in_utf8_bom_and_gbk_import_as_one_set(county, tmp_path):
     files = [
         write_csv(tmp_path / "乡镇.csv", TOWNSHIP_ROWS, "utf-8-sig"),
         # Headers typed with full-width brackets and a required-column star are tolerated.
-        write_csv(tmp_path / "行政村.csv", [
-            [h.replace("(", "（").replace(")", "）") for h in VILLAGE_ROWS[0][:-1]] + ["*其中上级补助（元）"],
-            *VILLAGE_ROWS[1:],
-        ], "gbk"),
+        write_csv(
+            tmp_path / "行政村.csv",
+            [
+                [h.replace("(", "（").replace(")", "）") for h in VILLAGE_ROWS[0][:-1]] + ["*其中上级补助（元）"],
+                *VILLAGE_ROWS[1:],
+            ],
+            "gbk",
+        ),
         # No kind in the name: recognised from the header row.
         write_csv(tmp_path / "export-3.csv", UNIT_ROWS, "utf-8"),
         write_csv(tmp_path / "干部名册.csv", CADRE_ROWS, "gb18030"),
@@ -216,8 +236,9 @@ def test_r_o2_id_number_of_a_cadre_of_another_county_is_rejected(county, tmp_pat
 
 def test_r_o2_id_number_registered_to_another_person_is_rejected(county, tmp_path):
     """An existing ID number updates its cadre, but under another name it is a wrong number."""
-    existing = CadreFactory(unit=UnitFactory(county=county, code="U01", name="县农业农村局"),
-                            user=UserFactory(name="赵六"))
+    existing = CadreFactory(
+        unit=UnitFactory(county=county, code="U01", name="县农业农村局"), user=UserFactory(name="赵六")
+    )
     cadres = [CADRE_ROWS[0], ["李四", existing.id_number, "U01"]]
     path = write_workbook(tmp_path / "book.xlsx", {"干部": cadres})
 
@@ -321,7 +342,9 @@ def test_r_o2_reimport_with_changes_updates_and_moves_a_cadre_to_one_other_unit(
     assert "干部:新增 0,更新 1,未变 2" in output
     assert Cadre.objects.filter(id_number=ID_LI).get().unit.code == "U02"
     assert Village.objects.get(code="V001").categories() == [
-        VillageCategory.WEAK_LEADERSHIP, VillageCategory.ECONOMICALLY_WEAK]
+        VillageCategory.WEAK_LEADERSHIP,
+        VillageCategory.ECONOMICALLY_WEAK,
+    ]
     assert Cadre.objects.count() == 3 and User.objects.filter(cadre__isnull=False).count() == 3
 
 
@@ -372,7 +395,9 @@ def test_template_has_the_four_sheets_and_can_be_filled_and_imported(county, tmp
     run(path)
 
     assert Village.objects.get(code="V001").categories() == [
-        VillageCategory.WEAK_LEADERSHIP, VillageCategory.ECONOMICALLY_WEAK]
+        VillageCategory.WEAK_LEADERSHIP,
+        VillageCategory.ECONOMICALLY_WEAK,
+    ]
     assert Cadre.objects.get(id_number=ID_LI).unit.code == "U01"
 
 
@@ -385,12 +410,15 @@ def test_id_number_typed_as_a_number_in_excel_is_rejected(county, tmp_path):
     assert "干部 第2行 「身份证号」:单元格是数字格式" in errors
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("broken.xlsx", b"not a workbook", "broken.xlsx:无法打开工作簿"),
-    ("old.xls", b"\xd0\xcf\x11\xe0", "old.xls:不支持旧版 .xls 格式"),
-    ("notes.xlsx", None, "notes.xlsx:工作簿中没有名为 乡镇、行政村、单位、干部 的工作表(现有:说明)"),
-    ("乱码.csv", b"\xff\xfe\xfd\x00\x81", "乱码.csv:"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("broken.xlsx", b"not a workbook", "broken.xlsx:无法打开工作簿"),
+        ("old.xls", b"\xd0\xcf\x11\xe0", "old.xls:不支持旧版 .xls 格式"),
+        ("notes.xlsx", None, "notes.xlsx:工作簿中没有名为 乡镇、行政村、单位、干部 的工作表(现有:说明)"),
+        ("乱码.csv", b"\xff\xfe\xfd\x00\x81", "乱码.csv:"),
+    ],
+)
 def test_unreadable_files_are_errors_not_tracebacks(county, tmp_path, name, content, message):
     path = tmp_path / name
     if content is None:

@@ -46,9 +46,18 @@ def test_r_o4_every_menu_entry_opens_and_every_hidden_one_refuses(client, menu_w
     assert {url: status for url, status in refused.items() if status != 403} == {}
 
 
-@pytest.mark.parametrize(("role", "expected"), [
-    ("org", 7), ("auditor", 7), ("head_a", 5), ("deputy_a", 5), ("town_a", 5), ("cadre_a", 5), ("outsider", 2),
-])
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("org", 7),
+        ("auditor", 7),
+        ("head_a", 5),
+        ("deputy_a", 5),
+        ("town_a", 5),
+        ("cadre_a", 5),
+        ("outsider", 2),
+    ],
+)
 def test_r_o4_each_role_sees_its_own_number_of_areas(client, menu_world, role, expected):
     client.force_login(menu_world["people"][role])
     assert len(_menu(client.get(reverse("home:index")).content.decode())) == expected
@@ -87,10 +96,12 @@ def test_r_x1_a_refused_task_is_still_audited_and_refused_inside_the_frame(clien
     from dispatch import services
 
     w = menu_world
-    nominated = services.dispatch_nominate(cadre=w["plain_a"], village=w["village_a2"], year=2026,
-                                           by=w["people"]["head_a"])
-    task = Task.objects.filter(process__artifact_object_id=nominated.pk, flow_task_type="HUMAN",
-                               finished__isnull=True).get()
+    nominated = services.dispatch_nominate(
+        cadre=w["plain_a"], village=w["village_a2"], year=2026, by=w["people"]["head_a"]
+    )
+    task = Task.objects.filter(
+        process__artifact_object_id=nominated.pk, flow_task_type="HUMAN", finished__isnull=True
+    ).get()
     client.force_login(w["people"]["head_b"])
     before = AuditEvent.objects.filter(action="task.refused").count()
     response = client.get(task.reverse("execute"))

@@ -87,7 +87,8 @@ def test_r_o4_acting_on_lists_only_units_the_head_may_approve(two_tiers):
     from workflows.models import Unit
 
     assert list(acting_on(two_tiers["people"]["head_a"], APPROVE_NOMINATIONS, Unit.objects.all())) == [
-        two_tiers["unit_a"]]
+        two_tiers["unit_a"]
+    ]
     assert list(acting_on(two_tiers["people"]["deputy_a"], APPROVE_NOMINATIONS, Unit.objects.all())) == []
 
 
@@ -129,8 +130,13 @@ def test_r_o4_page_access_goes_the_moment_the_post_ends(client, two_tiers):
 @pytest.mark.parametrize(
     ("role", "url_object", "status"),
     [
-        ("head_a", "unit_a", 200), ("head_a", "unit_b", 403), ("deputy_a", "unit_a", 200),
-        ("town_a", "unit_a", 403), ("org", "unit_b", 200), ("auditor", "unit_b", 200), ("outsider", "unit_a", 403),
+        ("head_a", "unit_a", 200),
+        ("head_a", "unit_b", 403),
+        ("deputy_a", "unit_a", 200),
+        ("town_a", "unit_a", 403),
+        ("org", "unit_b", 200),
+        ("auditor", "unit_b", 200),
+        ("outsider", "unit_a", 403),
     ],
 )
 def test_r_o4_unit_detail_page_inside_and_outside_the_tier(client, two_tiers, role, url_object, status):
@@ -141,8 +147,10 @@ def test_r_o4_unit_detail_page_inside_and_outside_the_tier(client, two_tiers, ro
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        ("town_a", ["东官庄村"]), ("town_b", ["西街村"]),
-        ("org", ["东官庄村", "西街村"]), ("auditor", ["东官庄村", "西街村"]),
+        ("town_a", ["东官庄村"]),
+        ("town_b", ["西街村"]),
+        ("org", ["东官庄村", "西街村"]),
+        ("auditor", ["东官庄村", "西街村"]),
     ],
 )
 def test_r_o4_village_list_page_shows_only_the_township_villages(client, two_tiers, role, expected):

@@ -45,8 +45,11 @@ def test_r_o4_only_the_org_dept_appoints(two_tiers):
         post_appoint(user=UserFactory(), role=Role.UNIT_HEAD, tier=two_tiers["unit_b"], by=head)
     assert Post.objects.count() == before
     assert AuditEvent.objects.filter(action="post.refused", actor=head).exists()
-    post_end(post=Post.objects.active().get(role=Role.UNIT_HEAD, unit=two_tiers["unit_b"]),
-             by=two_tiers["people"]["org"], reason="调任")
+    post_end(
+        post=Post.objects.active().get(role=Role.UNIT_HEAD, unit=two_tiers["unit_b"]),
+        by=two_tiers["people"]["org"],
+        reason="调任",
+    )
     post_appoint(user=UserFactory(), role=Role.UNIT_HEAD, tier=two_tiers["unit_b"], by=two_tiers["people"]["org"])
 
 
@@ -63,7 +66,8 @@ def test_r_o4_grants_are_per_tier_not_per_record(two_tiers):
     head = two_tiers["people"]["head_a"]
     grants = UserObjectPermission.objects.filter(user=head)
     assert sorted(grants.values_list("permission__codename", flat=True)) == sorted(
-        [VIEW_UNIT, NOMINATE_CADRES, APPROVE_NOMINATIONS, APPRAISE_AS_UNIT])
+        [VIEW_UNIT, NOMINATE_CADRES, APPROVE_NOMINATIONS, APPRAISE_AS_UNIT]
+    )
     assert set(grants.values_list("object_pk", flat=True)) == {str(two_tiers["unit_a"].pk)}
 
 
@@ -77,8 +81,9 @@ def test_r_x1_appointment_and_removal_are_audited_with_the_grants(two_tiers):
     ended = AuditEvent.objects.filter(action="post.end", data__user="newhead").get()
     assert appointed.actor == org and appointed.to_state == Role.UNIT_HEAD
     assert appointed.unit == two_tiers["unit_b"] and appointed.county == two_tiers["county"]
-    assert sorted(appointed.data["granted"]) == sorted([VIEW_UNIT, NOMINATE_CADRES, APPROVE_NOMINATIONS,
-                                                        APPRAISE_AS_UNIT])
+    assert sorted(appointed.data["granted"]) == sorted(
+        [VIEW_UNIT, NOMINATE_CADRES, APPROVE_NOMINATIONS, APPRAISE_AS_UNIT]
+    )
     assert ended.reason == "试用期满未任" and ended.from_state == Role.UNIT_HEAD
     assert sorted(ended.data["revoked"]) == sorted(appointed.data["granted"])
 

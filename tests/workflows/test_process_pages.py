@@ -26,14 +26,16 @@ def test_r_o4_county_tier_reads_a_running_process_of_every_flow(client, world, p
     assert reverse(f"{namespace}:process_chart", args=[process.pk]) in html
 
 
-@pytest.mark.parametrize(("namespace", "inside", "outside"), [
-    ("dispatch:flow", "head_a", "head_b"),
-    ("dispatch:recall", "town_b", "town_a"),
-    ("leave:flow", "town_a", "town_b"),
-    ("appraisal:flow", "head_a", "head_b"),
-])
-def test_r_o4_process_chart_is_refused_outside_the_processs_tier(client, world, processes, namespace, inside,
-                                                                 outside):
+@pytest.mark.parametrize(
+    ("namespace", "inside", "outside"),
+    [
+        ("dispatch:flow", "head_a", "head_b"),
+        ("dispatch:recall", "town_b", "town_a"),
+        ("leave:flow", "town_a", "town_b"),
+        ("appraisal:flow", "head_a", "head_b"),
+    ],
+)
+def test_r_o4_process_chart_is_refused_outside_the_processs_tier(client, world, processes, namespace, inside, outside):
     process = processes[namespace]
     page = reverse(f"{namespace}:process_detail", args=[process.pk])
     chart = reverse(f"{namespace}:process_chart", args=[process.pk])

@@ -14,8 +14,9 @@ from workflows.models import AuditEvent
 
 def _approval_url(world, year):
     p = world["people"]
-    dispatch = services.dispatch_nominate(cadre=world["cadre_a"], village=world["village_a"], by=p["deputy_a"],
-                                          year=year)
+    dispatch = services.dispatch_nominate(
+        cadre=world["cadre_a"], village=world["village_a"], by=p["deputy_a"], year=year
+    )
     [task] = [t for t in open_tasks_for(p["head_a"], [DispatchFlow, RecallFlow]) if t.process.artifact == dispatch]
     return task.execute_url
 

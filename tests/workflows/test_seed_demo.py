@@ -119,7 +119,15 @@ def test_r_o3_demo_villages_carry_every_category_with_economic_ones_derived_from
 
 def test_every_demo_login_authenticates_and_holds_its_post(demo):
     assert [login["username"] for login in DEMO_LOGINS] == [
-        "zuzhibu", "danwei1", "danwei2", "fenguan1", "xiangzhen1", "ganbu1", "ganbu2", "shenji"]
+        "zuzhibu",
+        "danwei1",
+        "danwei2",
+        "fenguan1",
+        "xiangzhen1",
+        "ganbu1",
+        "ganbu2",
+        "shenji",
+    ]
     for login in DEMO_LOGINS:
         assert login["password"] == DEMO_PASSWORD == "Demo@2026"
         user = authenticate(username=login["username"], password=login["password"])
@@ -155,8 +163,11 @@ def test_demo_cadres_have_valid_id_numbers_matching_birth_date_and_gender(demo):
         assert number[17] == _check_digit(number[:17]), number
         assert datetime.datetime.strptime(number[6:14], "%Y%m%d").date() == cadre.birth_date
         assert int(number[16]) % 2 == (1 if cadre.gender == Cadre.Gender.MALE else 0)
-        age = today.year - cadre.birth_date.year - ((today.month, today.day) < (cadre.birth_date.month,
-                                                                                cadre.birth_date.day))
+        age = (
+            today.year
+            - cadre.birth_date.year
+            - ((today.month, today.day) < (cadre.birth_date.month, cadre.birth_date.day))
+        )
         assert 26 <= age <= 50
         assert re.fullmatch(r"1[358]\d{9}", cadre.phone)
 
@@ -183,8 +194,9 @@ def test_r_s6_every_demo_target_village_is_paired_with_a_unit_this_year(demo):
     per_unit = Counter(_round_pairings(year).values_list("unit_id", flat=True))
     assert len(per_unit) == 25
     assert all(2 <= n <= 4 for n in per_unit.values())
-    spare = Counter(Pairing.objects.filter(year=year).exclude(pk__in=_round_pairings(year))
-                    .values_list("unit_id", flat=True))
+    spare = Counter(
+        Pairing.objects.filter(year=year).exclude(pk__in=_round_pairings(year)).values_list("unit_id", flat=True)
+    )
     assert spare and all(n == 1 for n in spare.values())
     targets = villages_with_income().filter(target_village_filter())
     assert targets.exists()
@@ -231,7 +243,8 @@ def _expected_flow(dispatch):
     if dispatch.state == DispatchState.NOMINATED:
         return "approve", "NEW"
     if dispatch.state == DispatchState.APPROVED or (
-            dispatch.state == DispatchState.TRAINING and dispatch.training_completed_on is None):
+        dispatch.state == DispatchState.TRAINING and dispatch.training_completed_on is None
+    ):
         return "training", "NEW"
     if dispatch.state == DispatchState.TRAINING:
         return ("station" if dispatch.insurer else "arrange"), "NEW"
@@ -294,8 +307,9 @@ def test_r_m5a_zuzhibu_has_a_recall_to_decide_proposed_by_a_township(demo):
     assert [t.flow_task.name for t in tasks] == ["decide"]
     recall = tasks[0].process.artifact
     assert recall.state == RecallState.PROPOSED and recall.dispatch.state == "stationed"
-    assert recall.proposed_by.posts.filter(role=Role.TOWNSHIP_COMMITTEE,
-                                           township=recall.dispatch.village.township).exists()
+    assert recall.proposed_by.posts.filter(
+        role=Role.TOWNSHIP_COMMITTEE, township=recall.dispatch.village.township
+    ).exists()
     assert recall.dispatch.cadre.user.username != "ganbu1"
 
 
@@ -404,8 +418,11 @@ def test_r_x1_every_demo_transition_was_audited_by_its_actor(demo):
 
     dispatches = _dispatches()
     assert AuditEvent.objects.filter(action="dispatch.nominate").count() == dispatches.count()
-    for state, action in [(DispatchState.REJECTED, "dispatch.reject"), (DispatchState.WITHDRAWN, "dispatch.withdraw"),
-                          (DispatchState.RECALLED, "dispatch.recall")]:
+    for state, action in [
+        (DispatchState.REJECTED, "dispatch.reject"),
+        (DispatchState.WITHDRAWN, "dispatch.withdraw"),
+        (DispatchState.RECALLED, "dispatch.recall"),
+    ]:
         assert AuditEvent.objects.filter(action=action).count() == dispatches.filter(state=state).count()
     went_on = dispatches.exclude(state__in=[DispatchState.NOMINATED, DispatchState.REJECTED, DispatchState.WITHDRAWN])
     assert AuditEvent.objects.filter(action="dispatch.approve").count() == went_on.count()
@@ -424,8 +441,13 @@ def test_execute_task_refuses_a_user_outside_the_tier_and_leaves_the_task_open(d
     dispatch = open_tasks_for(_user("danwei1"), [DispatchFlow, RecallFlow])[0].process.artifact
     other = _user("danwei2")
     with pytest.raises(PermissionDenied):
-        execute_task(DispatchFlow, "approve", dispatch, user=other,
-                     perform=lambda: services.dispatch_approve(dispatch=dispatch, by=other))
+        execute_task(
+            DispatchFlow,
+            "approve",
+            dispatch,
+            user=other,
+            perform=lambda: services.dispatch_approve(dispatch=dispatch, by=other),
+        )
     assert open_task(DispatchFlow, "approve", dispatch) is not None
     assert _dispatches().get(pk=dispatch.pk).state == "nominated"
     with pytest.raises(LookupError):

@@ -30,15 +30,26 @@ def _listed(response) -> list:
     return list(response.context["object_list"])
 
 
-@pytest.mark.parametrize(("url", "who", "expected"), [
-    (UNITS, "org", ["县农业农村局", "县教育局"]), (UNITS, "head_a", ["县农业农村局"]), (UNITS, "head_b", ["县教育局"]),
-    (UNITS, "town_a", []),
-    (TOWNSHIPS, "org", ["菜园镇", "宜沟镇"]), (TOWNSHIPS, "town_a", ["菜园镇"]), (TOWNSHIPS, "town_b", ["宜沟镇"]),
-    (TOWNSHIPS, "head_a", []),
-    (VILLAGES, "auditor", ["东官庄村", "西街村"]), (VILLAGES, "town_a", ["东官庄村"]), (VILLAGES, "town_b", ["西街村"]),
-    (CADRES, "org", ["李卫东", "王秀英"]), (CADRES, "head_a", ["李卫东"]), (CADRES, "head_b", ["王秀英"]),
-    (CADRES, "cadre_b", ["王秀英"]),
-])
+@pytest.mark.parametrize(
+    ("url", "who", "expected"),
+    [
+        (UNITS, "org", ["县农业农村局", "县教育局"]),
+        (UNITS, "head_a", ["县农业农村局"]),
+        (UNITS, "head_b", ["县教育局"]),
+        (UNITS, "town_a", []),
+        (TOWNSHIPS, "org", ["菜园镇", "宜沟镇"]),
+        (TOWNSHIPS, "town_a", ["菜园镇"]),
+        (TOWNSHIPS, "town_b", ["宜沟镇"]),
+        (TOWNSHIPS, "head_a", []),
+        (VILLAGES, "auditor", ["东官庄村", "西街村"]),
+        (VILLAGES, "town_a", ["东官庄村"]),
+        (VILLAGES, "town_b", ["西街村"]),
+        (CADRES, "org", ["李卫东", "王秀英"]),
+        (CADRES, "head_a", ["李卫东"]),
+        (CADRES, "head_b", ["王秀英"]),
+        (CADRES, "cadre_b", ["王秀英"]),
+    ],
+)
 def test_r_o4_tier_list_export_holds_exactly_the_rows_the_list_shows(client, tiers, url, who, expected):
     user = tiers["people"][who]
     shown = [obj.name for obj in _listed(_get(client, user, url))]

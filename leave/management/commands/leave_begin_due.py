@@ -27,7 +27,12 @@ class Command(BaseCommand):
         on = date or timezone.localdate()
         begun = leaves.leave_begin_due(on=on)
         for leave in begun:
-            self.stdout.write(_("%(name)s:%(start)s 至 %(end)s 开始休假。") % {
-                "name": leave.dispatch.cadre.name, "start": leave.starts_on.isoformat(),
-                "end": leave.ends_on.isoformat()})
+            self.stdout.write(
+                _("%(name)s:%(start)s 至 %(end)s 开始休假。")
+                % {
+                    "name": leave.dispatch.cadre.name,
+                    "start": leave.starts_on.isoformat(),
+                    "end": leave.ends_on.isoformat(),
+                }
+            )
         self.stdout.write(self.style.SUCCESS(_("共 %(n)s 条请假开始休假。") % {"n": len(begun)}))

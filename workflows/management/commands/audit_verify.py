@@ -15,9 +15,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         report = verify_chain(options["database"])
         if not report.ok:
-            raise CommandError(_("审计链校验失败(已检查 %(n)s 条):%(problem)s") % {
-                "n": report.checked, "problem": report.problem})
-        self.stdout.write(self.style.SUCCESS(
-            _("审计链完整:共 %(n)s 条事件,链首 #%(seq)s %(hash)s") % {
-                "n": report.checked, "seq": report.head_seq or 0, "hash": report.head_hash or "-"}
-        ))
+            raise CommandError(
+                _("审计链校验失败(已检查 %(n)s 条):%(problem)s") % {"n": report.checked, "problem": report.problem}
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("审计链完整:共 %(n)s 条事件,链首 #%(seq)s %(hash)s")
+                % {"n": report.checked, "seq": report.head_seq or 0, "hash": report.head_hash or "-"}
+            )
+        )

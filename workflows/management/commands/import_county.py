@@ -46,8 +46,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="*", metavar="FILE", help="xlsx or csv files, imported as one whole")
-        parser.add_argument("--county", metavar="CODE", help="code of the county to import into "
-                            "(default: the only county in the database)")
+        parser.add_argument(
+            "--county",
+            metavar="CODE",
+            help="code of the county to import into (default: the only county in the database)",
+        )
         parser.add_argument("--county-code", metavar="CODE", help="code of a county to create if it does not exist")
         parser.add_argument("--county-name", metavar="NAME", help="name of the county to create")
         parser.add_argument("--by", metavar="USERNAME", help="the user the audit trail names (default: 系统)")

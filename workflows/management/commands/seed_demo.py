@@ -26,10 +26,12 @@ class Command(BaseCommand):
         today = timezone.localdate()
         result = demo_county_build(today=today)
         created = sum(result.created.values())
-        self.stdout.write(self.style.SUCCESS(
-            _("演示县已就绪:%(county)s(%(code)s),本次新建 %(n)s 条记录。") % {
-                "county": result.county.name, "code": result.county.code, "n": created}
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("演示县已就绪:%(county)s(%(code)s),本次新建 %(n)s 条记录。")
+                % {"county": result.county.name, "code": result.county.code, "n": created}
+            )
+        )
         self.stdout.write("")
 
         header = [_("用户名"), _("密码"), _("角色"), _("所属")]
