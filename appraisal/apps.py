@@ -9,8 +9,13 @@ class AppraisalConfig(AppConfig):
     verbose_name = _("考评")
 
     def ready(self):
+        from appraisal.flows import AppraisalFlow
+        from appraisal.models import Appraisal
         from appraisal.services import ACTION_LABELS
         from workflows.audit import register_actions
+        from workflows.flows import register_flow
+
+        register_flow(Appraisal, AppraisalFlow, start_arg="appraisal")
 
         register_actions(
             {

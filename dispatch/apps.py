@@ -9,7 +9,13 @@ class DispatchConfig(AppConfig):
     verbose_name = _("选派")
 
     def ready(self):
+        from dispatch.flows import DispatchFlow, RecallFlow
+        from dispatch.models import Dispatch, Recall
         from workflows.audit import register_actions
+        from workflows.flows import register_flow
+
+        register_flow(Dispatch, DispatchFlow, start_arg="dispatch")
+        register_flow(Recall, RecallFlow, start_arg="recall")
 
         register_actions(
             {

@@ -10,8 +10,13 @@ class LeaveConfig(AppConfig):
 
     def ready(self):
         from leave import attendance, duties, leaves, oversight
+        from leave.flows import LeaveFlow
+        from leave.models import LeaveRequest
         from workflows.audit import register_actions
         from workflows.duties import register_duties
+        from workflows.flows import register_flow
+
+        register_flow(LeaveRequest, LeaveFlow, start_arg="leave")
 
         register_actions({"attendance.write": _("考勤登记")})
         for module in (attendance, leaves, oversight):

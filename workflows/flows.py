@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from importlib import import_module
-from typing import Any
+from typing import Any, TypeVar
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -29,8 +32,11 @@ from viewflow.workflow.status import STATUS
 
 from workflows.audit import audit_refusal
 from workflows.permissions import VIEW_COUNTY, VIEW_PERM_OF_TIER, granted_tier_pks, may_view
+from workflows.taskviews import safe_back
 
 FINISHED = (STATUS.DONE, STATUS.CANCELED)
+
+M = TypeVar("M", bound=Model)
 
 
 #: The human task whose page is running now; its service must not complete it a second time.
@@ -82,8 +88,6 @@ class AlreadyDone(Exception):
 
 def _finished_redirect(request, task: Task, message: str) -> HttpResponseRedirect:
     messages.warning(request, message)
-    from workflows.taskviews import safe_back
-
     return HttpResponseRedirect(safe_back(request, reverse("home:index")))
 
 
@@ -150,8 +154,79 @@ class TierView(flow.View):
         )
 
 
+# --- The artifact -> flow registry -----------------------------------------------------------------
+# Each process app registers its pairs in `AppConfig.ready()`; services move their flow on through the
+# helpers below and never import their own `flows.py` (which imports the task pages, which import them).
+
+
+@dataclass(frozen=True)
+class _Registration:
+    flow_class: type
+    start_arg: str
+
+
+_FLOWS: dict[type[Model], _Registration] = {}
+
+
+def register_flow(model: type[Model], flow_class: type, *, start_arg: str) -> None:
+    """Say which flow runs an artifact of `model`; `start_arg` is the keyword its start node takes."""
+    _FLOWS[model] = _Registration(flow_class, start_arg)
+
+
+def flow_of(artifact: Model | type[Model]) -> Any:
+    """The flow class registered for this artifact (or artifact model)."""
+    model = artifact if isinstance(artifact, type) else type(artifact)
+    try:
+        return _FLOWS[model].flow_class
+    except KeyError:
+        raise LookupError(f"no flow is registered for {model.__name__}") from None
+
+
+def flows_of(*models: type[Model]) -> list:
+    """The flow classes registered for these artifact models, in order."""
+    return [flow_of(model) for model in models]
+
+
+def start_process(artifact: Model) -> None:
+    """Start the artifact's flow (its start node is a `Handle` the service runs)."""
+    registration = _FLOWS[type(artifact)]
+    registration.flow_class.start.run(**{registration.start_arg: artifact})
+
+
+def lock_process(artifact: Model) -> None:
+    """Lock the artifact's process row, waiting, before any other row: the order the task pages use.
+
+    Taking the artifact row first and the flow lock second inverts the pages' order, and viewflow's
+    no-wait lock, failing inside an outer transaction, leaves it aborted: a 500.
+    """
+    flow_class = flow_of(artifact)
+    process = process_of(flow_class, artifact)
+    if process is not None:
+        flow_class.process_class._default_manager.select_for_update().filter(pk=process.pk).exists()
+
+
+def locked(artifact: M, *related: str) -> M:
+    """Re-read the artifact under a row lock, after its process row, so two people acting at once cannot both win."""
+    lock_process(artifact)
+    return type(artifact)._default_manager.select_for_update().select_related(*related).get(pk=artifact.pk)
+
+
+def complete_task(artifact: Model, node_name: str, by) -> None:
+    """Move the artifact's flow past the human task whose work a service just did (no-op inside its own page)."""
+    complete_human_task(flow_of(artifact), node_name, artifact, by)
+
+
+def finish_task(artifact: Model, node_name: str, **kwargs: Any) -> None:
+    """Complete the artifact's flow's waiting Handle task, if the flow waits there."""
+    finish_handle(flow_of(artifact), node_name, artifact, **kwargs)
+
+
+def cancel_process(artifact: Model) -> None:
+    """Cancel the artifact's running process, if any (a withdrawal, say)."""
+    cancel_process_of(flow_of(artifact), artifact)
+
+
 def process_of(flow_class, artifact: Model) -> Process | None:
-    from django.contrib.contenttypes.models import ContentType
 
     return (
         flow_class.process_class._default_manager.filter(
@@ -213,8 +288,6 @@ def cancel_process_of(flow_class, artifact: Model) -> None:
 
 def _artifacts_by_name() -> GenericPrefetch:
     """Prefetch each task's artifact with what its __str__ reads (`str_related`): one query per kind, no more."""
-    from django.apps import apps
-
     return GenericPrefetch(
         "process__artifact",
         [
