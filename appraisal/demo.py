@@ -21,10 +21,10 @@ from appraisal.models import Appraisal, AppraisalRound, AppraisalState, Grade
 from dispatch import services as dispatch_services
 from dispatch.flows import DispatchFlow
 from dispatch.models import Application, Dispatch, Pairing, TrainingBatch
-from dispatch.services import add_months
 from leave.calendar import Day, days_between, month_bounds
 from leave.ledger import ledger_write
 from leave.models import DaySource, DayStatus
+from workflows.dates import add_months
 from workflows.demo import (
     _DEMO_CADRE_UNIT,
     _DEMO_DONE_CADRE_UNIT,

@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appraisal.models import Grade
-from dispatch.forms import DateInput
 from workflows.params import BoundedDateField
 from workflows.policy import policy
+from workflows.widgets import DateInput
 
 
 class ScoreForm(forms.Form):

@@ -19,7 +19,7 @@ from appraisal.models import (
     OnlineTally,
     PaperSession,
 )
-from dispatch.models import Dispatch, DispatchState
+from dispatch.models import ONCE_STATIONED, Dispatch, DispatchState
 from leave.models import PRESENT_STATUSES, AttendanceDay, DayStatus
 from workflows.models import Cadre, User
 from workflows.permissions import visible_to
@@ -252,7 +252,7 @@ class Experience:
         return Grade(self.grade).label if self.grade else ""
 
 
-EXPERIENCE_STATES = [DispatchState.STATIONED, DispatchState.APPRAISED, DispatchState.RECALLED]
+EXPERIENCE_STATES = ONCE_STATIONED
 
 
 def experience_of(cadre: Cadre) -> list[Experience]:

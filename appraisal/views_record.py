@@ -21,10 +21,10 @@ from django.views.decorators.cache import never_cache
 from appraisal import selectors
 from appraisal.forms import PromotionQueryForm
 from appraisal.pdf import CertificateData, ExperienceRow, PdfFontMissing, certificate_pdf
-from dispatch.forms import DateInput
 from workflows.audit import audit_record, register_actions
 from workflows.models import Cadre, User
 from workflows.permissions import VIEW_COUNTY, granted_tier_pks, may, may_view, visible_to
+from workflows.widgets import DateInput
 
 register_actions({"certificate.issue": _("出具驻村工作经历证明")})
 

@@ -5,13 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dispatch.models import RecallReason
 from workflows.params import BoundedDateField
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
+from workflows.widgets import DateInput
 
 
 class DecisionForm(forms.Form):

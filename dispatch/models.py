@@ -147,6 +147,8 @@ class DispatchState(models.TextChoices):
 
 #: States in which a dispatch holds its cadre and its village.
 ACTIVE_STATES = [DispatchState.NOMINATED, DispatchState.APPROVED, DispatchState.TRAINING, DispatchState.STATIONED]
+#: Dispatch states in which the cadre was, at some time, stationed in the village.
+ONCE_STATIONED = [DispatchState.STATIONED, DispatchState.RECALLED, DispatchState.APPRAISED]
 
 
 class Dispatch(models.Model):

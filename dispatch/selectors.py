@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime
 from dataclasses import dataclass
 
@@ -37,6 +36,7 @@ from dispatch.models import (
     TrainingBatch,
     WorkGroup,
 )
+from workflows.dates import add_months
 from workflows.models import Cadre, County, Post, Role, Township, Unit, User, Village, VillageIncome
 from workflows.permissions import visible_to
 from workflows.policy import policy
@@ -139,12 +139,6 @@ def sent_counts(*, year_unit_pairs: list[tuple[int, int]]) -> dict[tuple[int, in
         .annotate(n=Count("pk"))
     )
     return {(row["year"], row["unit_id"]): row["n"] for row in rows}
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def sanction_period(quota: Quota) -> tuple[datetime.date, datetime.date]:

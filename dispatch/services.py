@@ -28,8 +28,8 @@ from dispatch.models import (
     TrainingBatch,
     WorkGroup,
 )
-from dispatch.selectors import add_months
 from workflows.audit import audit_record
+from workflows.dates import add_months
 from workflows.guards import require_perm, require_state
 from workflows.models import Cadre, County, Post, Role, Township, Unit, User, Village
 from workflows.permissions import (

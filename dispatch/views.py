@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dispatch import forms, selectors, services
+from workflows.dates import add_months
 from workflows.taskviews import TaskFormView
 
 
@@ -38,7 +39,7 @@ class ArrangementsTaskView(TaskFormView):
             "insurer": d.insurer,
             "insurance_policy_no": d.insurance_policy_no,
             "insurance_starts_on": d.insurance_starts_on or timezone.localdate(),
-            "insurance_ends_on": d.insurance_ends_on or services.add_months(timezone.localdate(), 12),
+            "insurance_ends_on": d.insurance_ends_on or add_months(timezone.localdate(), 12),
             "party_relation_transferred_on": d.party_relation_transferred_on,
             "living_allowance_yuan": d.living_allowance_yuan,
         }

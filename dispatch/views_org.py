@@ -21,7 +21,6 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from dispatch import exports, selectors, services
-from dispatch.forms import DateInput
 from dispatch.models import Dispatch, Pairing, QuotaSanction, TrainingBatch
 from workflows.exports import ExportMixin, file_name
 from workflows.models import County, Unit, Village, VillageCategory, income_categories
@@ -30,6 +29,7 @@ from workflows.permissions import COORDINATE_COUNTY, may, may_view, visible_to
 from workflows.policy import policy
 from workflows.taskviews import ServiceFormView, add_service_errors
 from workflows.text import join_list, with_tags
+from workflows.widgets import DateInput
 
 #: Categories that oblige full coverage (R-S6); the others are covered wherever possible.
 TARGET_CATEGORIES = {

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dispatch.forms import DateInput
 from leave.leave_selectors import RecordedDay
 from leave.models import LeaveRequest
 from workflows.params import BoundedDateField
+from workflows.widgets import DateInput
 
 
 class LeaveRequestForm(forms.Form):

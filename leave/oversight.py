@@ -14,8 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dispatch.models import Dispatch, DispatchState
-from dispatch.services import add_months
+from dispatch.models import ONCE_STATIONED, Dispatch, DispatchState
 from leave.calendar import days_between
 from leave.ledger import ledger_write
 from leave.models import (
@@ -33,6 +32,7 @@ from leave.models import (
     VisitorRole,
 )
 from workflows.audit import audit_record
+from workflows.dates import add_months
 from workflows.guards import require_perm
 from workflows.models import County, Post, Role, Unit, User
 from workflows.permissions import (
@@ -57,9 +57,6 @@ VISITOR_ROLE_OF_POST = {Role.UNIT_HEAD: VisitorRole.HEAD, Role.UNIT_DEPUTY: Visi
 
 #: Leave states whose days are approved leave, not absence (R-M2, R-M3).
 APPROVED_LEAVE_STATES = [LeaveState.APPROVED, LeaveState.ON_LEAVE, LeaveState.REPORTED_BACK, LeaveState.CLOSED]
-
-#: Dispatch states in which the cadre was, at some time, stationed in the village.
-ONCE_STATIONED = [DispatchState.STATIONED, DispatchState.RECALLED, DispatchState.APPRAISED]
 
 
 def _last_day(dispatch: Dispatch) -> datetime.date | None:

@@ -42,15 +42,12 @@ from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from dispatch.models import Dispatch, DispatchState
+from dispatch.models import ONCE_STATIONED, Dispatch, DispatchState
 from leave.calendar import Day, days_between, month_bounds
 from leave.models import PRESENT_STATUSES, AttendanceDay, AttendanceMonth, DayStatus, MonthState
 from workflows.models import County, Township
 from workflows.params import month_from_text
 from workflows.policy import policy
-
-#: Dispatch states in which the cadre was, at some time, stationed and so has attendance.
-ONCE_STATIONED = [DispatchState.STATIONED, DispatchState.RECALLED, DispatchState.APPRAISED]
 
 #: One-character codes of the statuses for the compact grid, with their legend (R-M2a).
 STATUS_CODES = {

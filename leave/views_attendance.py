@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
-from dispatch.forms import DateInput
 from dispatch.models import Dispatch
 from leave import attendance, exports, selectors
 from leave.calendar import days_between, month_bounds
@@ -44,6 +43,7 @@ from workflows.permissions import (
 from workflows.policy import policy
 from workflows.taskviews import ServiceFormView, add_service_errors
 from workflows.views import LandingRedirectView
+from workflows.widgets import DateInput
 
 
 def _month_param(month: datetime.date) -> str:

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
-from dispatch.forms import DateInput
 from dispatch.models import Dispatch, DispatchState
 from leave import exports, oversight
 from leave.models import Circular, CircularKind, Inspection, InspectionKind, VisitorRole
@@ -36,6 +35,7 @@ from workflows.permissions import (
 )
 from workflows.policy import policy
 from workflows.taskviews import ServiceFormView, add_service_errors
+from workflows.widgets import DateInput
 
 
 class OversightPage(LoginRequiredMixin):

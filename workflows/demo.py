@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from dispatch.models import Pairing
+from workflows.dates import add_months
+from workflows.ids import id_check_digit
 from workflows.models import (
     ROLE_TIER,
     AuditEvent,
@@ -166,7 +168,6 @@ _PLACE_WORDS = (
 _UNDIRECTED_PLACE_WORDS = [word for word in _PLACE_WORDS if word[0] not in _DIRECTIONS]
 
 _ID_AREAS = ["410523"] * 14 + ["410502", "410503", "410522", "410526", "410527", "410581", "410621"]
-_ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _PHONE_PREFIXES = [f"13{d}" for d in range(10)] + [f"15{d}" for d in "01235789"] + [f"18{d}" for d in range(10)]
 
 
@@ -231,11 +232,6 @@ class DemoResult:
 
     county: County
     created: dict[str, int]
-
-
-def id_number_check_digit(body: str) -> str:
-    """Return the GB 11643 check digit of a 17-digit ID number body."""
-    return "10X98765432"[sum(int(d) * w for d, w in zip(body, _ID_WEIGHTS, strict=True)) % 11]
 
 
 def _unit_code(index: int) -> str:
@@ -414,7 +410,7 @@ def _plan_cadres(rng: random.Random, names: _Names, today: datetime.date) -> lis
             _CadrePlan(
                 person=person,
                 unit_name=unit_name,
-                id_number=body + id_number_check_digit(body),
+                id_number=body + id_check_digit(body),
                 birth_date=birth_date,
                 rank=rank,
                 post_title=post_title,
@@ -984,7 +980,6 @@ def _batch(ctx: _Round, key: str) -> Any:
 
 
 def _arrangements(ctx: _Round, dispatch: Any, starts_on: datetime.date) -> dict[str, Any]:
-    from dispatch.services import add_months
 
     n = dispatch.pk
     return {

@@ -61,6 +61,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from workflows.audit import audit_record
+from workflows.ids import id_check_digit
 from workflows.models import Cadre, County, Rank, Township, Unit, User, Village, VillageIncome
 from workflows.permissions import COORDINATE_COUNTY, may
 
@@ -72,8 +73,6 @@ YES_NO = ("是", "否")
 _YES = {"是", "1", "Y", "YES", "√", "✓", "✔", "TRUE", "T"}
 _NO = {"否", "0", "N", "NO", "×", "✗", "✘", "FALSE", "F"}
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
 _MONEY_LIMIT = Decimal(10) ** 12  # VillageIncome keeps 14 digits, 2 of them decimals
 _CENT = Decimal("0.01")
 
@@ -405,11 +404,6 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
-
-
-def id_check_digit(body: str) -> str:
-    """Return the GB 11643 check character for the first 17 digits of a resident ID number."""
-    return _ID_CHECK[sum(int(d) * w for d, w in zip(body, _ID_WEIGHTS, strict=True)) % 11]
 
 
 def _id_birth_date(number: str) -> date | None:
