@@ -8,7 +8,7 @@ import json
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -100,8 +100,18 @@ def lock_chain() -> None:
     # SQLite serialises writers itself (transaction_mode IMMEDIATE in settings).
 
 
+class Refusal(TypedDict):
+    """The arguments of one `write_refusal`, kept aside while a writing request runs."""
+
+    action: str
+    actor: User
+    obj: Model | None
+    reason: str
+    data: dict
+
+
 #: Refusals met while a writing request runs; written after its transaction ends, committed or rolled back.
-deferred_refusals: ContextVar[list[dict[str, Any]] | None] = ContextVar("deferred_refusals", default=None)
+deferred_refusals: ContextVar[list[Refusal] | None] = ContextVar("deferred_refusals", default=None)
 
 
 def audit_refusal(
@@ -121,7 +131,7 @@ def audit_refusal(
     """
     if actor is None or not actor.is_authenticated:
         return
-    refusal = {"action": action, "actor": actor, "obj": obj, "reason": reason, "data": data or {}}
+    refusal: Refusal = {"action": action, "actor": actor, "obj": obj, "reason": reason, "data": data or {}}
     pending = deferred_refusals.get()
     if pending is not None:
         pending.append(refusal)
@@ -305,7 +315,7 @@ def chain_status(using: str = "default") -> ChainReport:
         report = verify_chain(using, after=checkpoint, upto=head_seq)
     else:
         report = verify_chain(using, upto=head_seq)
-    if report.ok and report.head_seq == head_seq:
+    if report.ok and report.head_seq == head_seq and report.head_hash is not None and report.full_walk_at is not None:
         cache.set(
             key, ChainCheckpoint(head_seq, report.head_hash, report.checked, whole, report.full_walk_at), timeout=None
         )
