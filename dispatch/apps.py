@@ -11,7 +11,7 @@ class DispatchConfig(AppConfig):
     def ready(self):
         from dispatch.flows import DispatchFlow, RecallFlow
         from dispatch.models import Dispatch, Recall
-        from workflows.audit import register_actions
+        from workflows.audit import register_actions, register_data_labels
         from workflows.flows import register_flow
 
         register_flow(Dispatch, DispatchFlow, start_arg="dispatch")
@@ -51,5 +51,25 @@ class DispatchConfig(AppConfig):
                 "team.group": _("编组驻村蹲点工作小组"),
                 "team.mentor": _("确定传帮带联系领导"),
                 "task.refused": _("越权办理被拒绝"),
+            }
+        )
+
+        register_data_labels(
+            {
+                "allowance": _("生活补助(元/月)"),
+                "batch": _("批次"),
+                "completed_on": _("结业日期"),
+                "ends_on": _("结束日期"),
+                "exclusion": _("不宜选派情形"),
+                "insured": _("保险期间"),
+                "insurer": _("保险公司"),
+                "party_relation": _("党组织关系转入日期"),
+                "quota": _("名额"),
+                "recall": _("召回"),
+                "reserve_warning_shown": _("已提示待批后备干部"),
+                "sent": _("实派"),
+                "starts_on": _("开始日期"),
+                "stationed_on": _("到村日期"),
+                "term_ends_on": _("期满日期"),
             }
         )

@@ -7,6 +7,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
@@ -119,6 +120,9 @@ class TrainingBatch(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("dispatch:training_batch", args=[self.pk])
 
 
 class Source(models.TextChoices):
@@ -237,6 +241,9 @@ class Dispatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cadre} → {self.village}({self.year})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("dispatch:detail", args=[self.pk])
 
     # Pure checks on the instance, used as transition conditions.
     def is_not_excluded(self) -> bool:

@@ -7,6 +7,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
@@ -297,6 +298,9 @@ class Inspection(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.inspected_on}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("leave:inspection", args=[self.pk])
+
 
 class InspectionFinding(models.Model):
     """Whether one cadre was found in the village; an absence feeds the day ledger (R-M6, R-M3)."""
@@ -345,3 +349,6 @@ class Circular(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("leave:circular", args=[self.pk])

@@ -8,7 +8,7 @@ import json
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -40,6 +40,56 @@ ACTION_LABELS: dict[str, Any] = {
 
 def register_actions(labels: dict[str, Any]) -> None:
     ACTION_LABELS.update(labels)
+
+
+#: Words for the keys services put in an event's data; each process adds its own with `register_data_labels`.
+DATA_LABELS: dict[str, Any] = {
+    "cadre": gettext_lazy("干部"),
+    "cadres": gettext_lazy("干部人数"),
+    "changed": gettext_lazy("变更内容"),
+    "count": gettext_lazy("数量"),
+    "counts": gettext_lazy("条数"),
+    "county_created": gettext_lazy("新建县"),
+    "created": gettext_lazy("新建"),
+    "date": gettext_lazy("日期"),
+    "days": gettext_lazy("天数"),
+    "files": gettext_lazy("文件"),
+    "from": gettext_lazy("自"),
+    "granted": gettext_lazy("授予权限"),
+    "incomes": gettext_lazy("收入记录"),
+    "kind": gettext_lazy("类别"),
+    "month": gettext_lazy("月份"),
+    "name": gettext_lazy("姓名/名称"),
+    "number": gettext_lazy("编号"),
+    "on": gettext_lazy("日期"),
+    "owner": gettext_lazy("本人"),
+    "perm": gettext_lazy("所需权限"),
+    "policy": gettext_lazy("政策参数"),
+    "post": gettext_lazy("任职编号"),
+    "revoked": gettext_lazy("收回权限"),
+    "role": gettext_lazy("职务"),
+    "source": gettext_lazy("来源"),
+    "task": gettext_lazy("待办事项"),
+    "tier": gettext_lazy("层级"),
+    "title": gettext_lazy("标题/职务名称"),
+    "to": gettext_lazy("至"),
+    "township": gettext_lazy("乡镇"),
+    "units": gettext_lazy("单位"),
+    "user": gettext_lazy("账号"),
+    "users_created": gettext_lazy("新建账号"),
+    "village": gettext_lazy("村"),
+    "villages": gettext_lazy("村"),
+    "year": gettext_lazy("年度"),
+}
+
+
+def register_data_labels(labels: dict[str, Any]) -> None:
+    DATA_LABELS.update(labels)
+
+
+def data_label(key: str) -> str:
+    """The words for a key of an event's data; a key no app registered is shown as it is."""
+    return str(DATA_LABELS.get(key, key))
 
 
 def action_label(action: str) -> str:
@@ -100,8 +150,18 @@ def lock_chain() -> None:
     # SQLite serialises writers itself (transaction_mode IMMEDIATE in settings).
 
 
+class Refusal(TypedDict):
+    """The arguments of one `write_refusal`, kept aside while a writing request runs."""
+
+    action: str
+    actor: User
+    obj: Model | None
+    reason: str
+    data: dict
+
+
 #: Refusals met while a writing request runs; written after its transaction ends, committed or rolled back.
-deferred_refusals: ContextVar[list[dict[str, Any]] | None] = ContextVar("deferred_refusals", default=None)
+deferred_refusals: ContextVar[list[Refusal] | None] = ContextVar("deferred_refusals", default=None)
 
 
 def audit_refusal(
@@ -121,7 +181,7 @@ def audit_refusal(
     """
     if actor is None or not actor.is_authenticated:
         return
-    refusal = {"action": action, "actor": actor, "obj": obj, "reason": reason, "data": data or {}}
+    refusal: Refusal = {"action": action, "actor": actor, "obj": obj, "reason": reason, "data": data or {}}
     pending = deferred_refusals.get()
     if pending is not None:
         pending.append(refusal)
@@ -305,7 +365,7 @@ def chain_status(using: str = "default") -> ChainReport:
         report = verify_chain(using, after=checkpoint, upto=head_seq)
     else:
         report = verify_chain(using, upto=head_seq)
-    if report.ok and report.head_seq == head_seq:
+    if report.ok and report.head_seq == head_seq and report.head_hash is not None and report.full_walk_at is not None:
         cache.set(
             key, ChainCheckpoint(head_seq, report.head_hash, report.checked, whole, report.full_walk_at), timeout=None
         )

@@ -161,7 +161,7 @@ class TierView(flow.View):
 
 @dataclass(frozen=True)
 class _Registration:
-    flow_class: type
+    flow_class: Any  # a viewflow Flow subclass; its nodes are class attributes the type does not declare
     start_arg: str
 
 

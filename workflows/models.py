@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -79,6 +80,9 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("org:unit:detail", args=[self.pk])
+
 
 class Township(models.Model):
     """A township (镇) or sub-district (街道), run by its party committee (R-O1)."""
@@ -109,6 +113,9 @@ class Township(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("org:township:detail", args=[self.pk])
 
 
 class VillageCategory(models.TextChoices):
@@ -145,6 +152,9 @@ class Village(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("org:village:detail", args=[self.pk])
 
     def recorded_categories(self) -> list[VillageCategory]:
         flags = [
@@ -245,6 +255,9 @@ class Cadre(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("org:cadre:detail", args=[self.pk])
 
 
 class Role(models.TextChoices):

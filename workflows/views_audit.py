@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from workflows import selectors
-from workflows.audit import ACTION_LABELS, action_label, chain_status, compute_hash
+from workflows.audit import ACTION_LABELS, action_label, chain_status, compute_hash, data_label
 from workflows.exports import Column, Table, export_response, wanted_format
 from workflows.models import AuditEvent, Role, Township, Unit
 from workflows.params import BoundedDateField
@@ -39,119 +39,6 @@ REFUSED = "*.refused"
 OBJECT_APPS = ("workflows", "dispatch", "leave", "appraisal")
 #: Objects whose timeline also holds the events of the records that hang off them (leave, recall, appraisal…).
 WITH_CHILDREN = {"dispatch.dispatch"}
-#: Where each kind of object has a page of its own.
-OBJECT_PAGES = {
-    "dispatch.dispatch": "dispatch:detail",
-    "dispatch.trainingbatch": "dispatch:training_batch",
-    "appraisal.appraisalround": "appraisal:round_detail",
-    "leave.inspection": "leave:inspection",
-    "leave.circular": "leave:circular",
-    "workflows.unit": "org:unit:detail",
-    "workflows.township": "org:township:detail",
-    "workflows.village": "org:village:detail",
-    "workflows.cadre": "org:cadre:detail",
-}
-
-
-#: Words for the keys services put in an event's data; a key not listed is shown as it is.
-DATA_LABELS = {
-    "absences": gettext_lazy("无故缺勤天数"),
-    "absent": gettext_lazy("不在岗"),
-    "allowance": gettext_lazy("生活补助(元/月)"),
-    "ballots": gettext_lazy("票数"),
-    "basically_competent": gettext_lazy("基本称职票"),
-    "batch": gettext_lazy("批次"),
-    "cadre": gettext_lazy("干部"),
-    "cadres": gettext_lazy("干部人数"),
-    "changed": gettext_lazy("变更内容"),
-    "combined_score": gettext_lazy("综合得分"),
-    "competent": gettext_lazy("称职票"),
-    "completed_on": gettext_lazy("结业日期"),
-    "computed_grade": gettext_lazy("计算等次"),
-    "count": gettext_lazy("数量"),
-    "counts": gettext_lazy("条数"),
-    "county_created": gettext_lazy("新建县"),
-    "created": gettext_lazy("新建"),
-    "date": gettext_lazy("日期"),
-    "days": gettext_lazy("天数"),
-    "days_in_village": gettext_lazy("在村天数"),
-    "ended_on": gettext_lazy("结束日期"),
-    "ends_on": gettext_lazy("结束日期"),
-    "excellent": gettext_lazy("优秀票"),
-    "exclusion": gettext_lazy("不宜选派情形"),
-    "files": gettext_lazy("文件"),
-    "filled": gettext_lazy("填报天数"),
-    "filled_by_default": gettext_lazy("按默认填报天数"),
-    "final_grade": gettext_lazy("审定等次"),
-    "from": gettext_lazy("自"),
-    "grade": gettext_lazy("等次"),
-    "granted": gettext_lazy("授予权限"),
-    "held_on": gettext_lazy("评议日期"),
-    "holiday": gettext_lazy("休息天数"),
-    "in_village": gettext_lazy("在村"),
-    "incomes": gettext_lazy("收入记录"),
-    "incompetent": gettext_lazy("不称职票"),
-    "inspected_on": gettext_lazy("检查日期"),
-    "inspection": gettext_lazy("检查"),
-    "insured": gettext_lazy("保险期间"),
-    "insurer": gettext_lazy("保险公司"),
-    "invalid": gettext_lazy("无效票"),
-    "issued_on": gettext_lazy("印发日期"),
-    "kind": gettext_lazy("类别"),
-    "late_days": gettext_lazy("逾期未归天数"),
-    "month": gettext_lazy("月份"),
-    "month_locked": gettext_lazy("月份已锁定"),
-    "name": gettext_lazy("姓名/名称"),
-    "number": gettext_lazy("编号"),
-    "official_published": gettext_lazy("官方日历已公布"),
-    "on": gettext_lazy("日期"),
-    "overwritten": gettext_lazy("以请假覆盖的考勤"),
-    "owner": gettext_lazy("本人"),
-    "party_relation": gettext_lazy("党组织关系转入日期"),
-    "perm": gettext_lazy("所需权限"),
-    "policy": gettext_lazy("政策参数"),
-    "post": gettext_lazy("任职编号"),
-    "present": gettext_lazy("在岗"),
-    "printed": gettext_lazy("打印张数"),
-    "proposed_grade": gettext_lazy("拟定等次"),
-    "quota": gettext_lazy("名额"),
-    "recall": gettext_lazy("召回"),
-    "replaced": gettext_lazy("覆盖原更正"),
-    "reserve_warning_shown": gettext_lazy("已提示待批后备干部"),
-    "returned_on": gettext_lazy("返岗日期"),
-    "revoked": gettext_lazy("收回权限"),
-    "role": gettext_lazy("职务"),
-    "round": gettext_lazy("考评"),
-    "score": gettext_lazy("评分"),
-    "sent": gettext_lazy("实派"),
-    "session": gettext_lazy("评议场次"),
-    "source": gettext_lazy("来源"),
-    "starts_on": gettext_lazy("开始日期"),
-    "stationed_on": gettext_lazy("到村日期"),
-    "task": gettext_lazy("待办事项"),
-    "term_ends_on": gettext_lazy("期满日期"),
-    "terms": gettext_lazy("驻村期"),
-    "tier": gettext_lazy("层级"),
-    "title": gettext_lazy("标题/职务名称"),
-    "to": gettext_lazy("至"),
-    "to_org_dept": gettext_lazy("报组织部审批"),
-    "township": gettext_lazy("乡镇"),
-    "township_score": gettext_lazy("乡镇评分"),
-    "unit_score": gettext_lazy("单位评分"),
-    "units": gettext_lazy("单位"),
-    "unused_days": gettext_lazy("提前返岗天数"),
-    "user": gettext_lazy("账号"),
-    "users_created": gettext_lazy("新建账号"),
-    "village": gettext_lazy("村"),
-    "villagers_score": gettext_lazy("村民评议得分"),
-    "villages": gettext_lazy("村"),
-    "visited_on": gettext_lazy("调研日期"),
-    "visitor": gettext_lazy("调研领导"),
-    "votes": gettext_lazy("票数"),
-    "was": gettext_lazy("原等次"),
-    "weights": gettext_lazy("权重"),
-    "year": gettext_lazy("年度"),
-}
 
 
 def type_key(model: type[Model]) -> str:
@@ -192,11 +79,15 @@ def _reviewer_counties(user) -> list[int]:
 
 
 def _object_url(key: str, object_id: str) -> str | None:
-    name = OBJECT_PAGES.get(key)
-    if name is None or not object_id.isdigit():
+    """The page of the object an event names, when its model has one (`get_absolute_url`)."""
+    try:
+        model = apps.get_model(key)
+    except (LookupError, ValueError):
+        return None
+    if not hasattr(model, "get_absolute_url") or not object_id.isdigit():
         return None
     try:
-        return reverse(name, args=[int(object_id)])
+        return model(pk=int(object_id)).get_absolute_url()
     except NoReverseMatch:
         return None
 
@@ -225,7 +116,7 @@ def decorate(events: list[AuditEvent]) -> list[AuditEvent]:
         event.from_label = state_label(model, event.from_state)
         event.to_label = state_label(model, event.to_state)
         event.data_items = [
-            (key, str(DATA_LABELS.get(key, key)), readable(value)) for key, value in sorted((event.data or {}).items())
+            (key, str(data_label(key)), readable(value)) for key, value in sorted((event.data or {}).items())
         ]
     return events
 

@@ -8,6 +8,7 @@ from appraisal import services
 from appraisal.models import Appraisal
 from dispatch.models import Pairing
 from tests.dispatch.test_team import stationed
+from tests.factories import AppraisalRoundFactory
 
 STATIONED_ON = datetime.date(2025, 3, 5)
 
@@ -27,14 +28,7 @@ def stationed_world(world):
 def round_world(stationed_world):
     """stationed_world, plus an open round holding both cadres: appraisal_a and appraisal_b."""
     w = dict(stationed_world)
-    w["round"] = services.round_open(
-        county=w["county"],
-        title="2026年度驻村干部考评",
-        year=2026,
-        term_ends_from=datetime.date(2026, 1, 1),
-        term_ends_to=datetime.date(2026, 12, 31),
-        by=w["people"]["org"],
-    )
+    w["round"] = AppraisalRoundFactory(county=w["county"], title="2026年度驻村干部考评")
     w["appraisal_a"] = Appraisal.objects.get(round=w["round"], dispatch=w["dispatch_a"])
     w["appraisal_b"] = Appraisal.objects.get(round=w["round"], dispatch=w["dispatch_b"])
     return w

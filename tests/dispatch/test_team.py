@@ -8,52 +8,20 @@ from django.urls import reverse
 
 from dispatch import services
 from dispatch.models import Dispatch, DispatchState, Pairing, TeamLeader, WorkGroup
-from tests.factories import CadreFactory, UserFactory, VillageFactory
+from tests.factories import CadreFactory, DispatchFactory, UserFactory, VillageFactory, advance
 from workflows.models import AuditEvent, Post, Role
 
 TEAM = reverse("dispatch:team")
 
 
-def _holder(role, **tier):
-    return Post.objects.active().filter(role=role, **tier).select_related("user").first().user
-
-
 def stationed(cadre, village, *, on=datetime.date(2026, 3, 5)) -> Dispatch:
     """Nominate, approve, train, arrange and station one cadre through the services; return the dispatch."""
-    head = _holder(Role.UNIT_HEAD, unit=cadre.unit)
-    dispatch = services.dispatch_nominate(cadre=cadre, village=village, by=head, year=on.year)
-    return carry_to_stationed(dispatch, on=on)
+    return DispatchFactory(stationed=True, cadre=cadre, village=village, on=on)
 
 
 def carry_to_stationed(dispatch: Dispatch, *, on: datetime.date) -> Dispatch:
     """Take a nominated dispatch through approval, training and arrangements to stationed on `on`."""
-    unit, township = dispatch.unit, dispatch.village.township
-    head = _holder(Role.UNIT_HEAD, unit=unit)
-    org = _holder(Role.ORG_DEPT, county=unit.county)
-    town = _holder(Role.TOWNSHIP_COMMITTEE, township=township)
-    services.dispatch_approve(dispatch=dispatch, by=head)
-    batch = services.training_batch_create(
-        county=unit.county,
-        year=on.year,
-        name=f"{on.year}年岗前培训班",
-        starts_on=on - datetime.timedelta(days=4),
-        ends_on=on - datetime.timedelta(days=2),
-        content="农村政策",
-        by=org,
-    )
-    services.dispatch_enrol(dispatches=[dispatch], batch=batch, by=org)
-    services.dispatch_complete_training(dispatches=[dispatch], completed_on=on - datetime.timedelta(days=2), by=org)
-    services.dispatch_record_arrangements(
-        dispatch=dispatch,
-        by=head,
-        insurer="中国人寿汤阴支公司",
-        insurance_policy_no=f"PA-{dispatch.pk}",
-        insurance_starts_on=on - datetime.timedelta(days=4),
-        insurance_ends_on=on + datetime.timedelta(days=400),
-        party_relation_transferred_on=on - datetime.timedelta(days=1),
-        living_allowance_yuan=600,
-    )
-    return services.dispatch_station(dispatch=dispatch, by=town, on=on)
+    return advance(dispatch, to="stationed", on=on)
 
 
 @pytest.fixture
