@@ -178,7 +178,8 @@ class Build:
 
     def workdays_from(self, start: datetime.date, n: int) -> list[datetime.date]:
         """The first n working days on or after start."""
-        found, day = [], start
+        found: list[datetime.date] = []
+        day = start
         while len(found) < n:
             if self.calendar_day(day).is_workday:
                 found.append(day)
