@@ -2,12 +2,11 @@
 
 from django.urls import path
 
-from leave import views_attendance, views_leave, views_oversight, views_reports
+from leave import views_attendance, views_leave, views_oversight
 
 urlpatterns = [
     path("", views_attendance.IndexRedirectView.as_view(), name="index"),
     *views_attendance.urlpatterns,
     *views_leave.urlpatterns,
     *views_oversight.urlpatterns,
-    *views_reports.urlpatterns,
 ]

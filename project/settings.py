@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "dispatch",
     "leave",
     "appraisal",
+    "overview",
+    "demo",
 ]
 
 MIDDLEWARE = [

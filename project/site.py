@@ -16,9 +16,11 @@ from dispatch.flows import DispatchFlow, RecallFlow
 from leave import urls as leave_urls
 from leave import views_attendance as leave_views
 from leave.flows import LeaveFlow
-from workflows import views_audit, views_dashboard
+from overview import urls as overview_urls
+from overview.views.dashboard import DashboardView
+from workflows import views_audit
 from workflows.flows import TierFlowViewset
-from workflows.views import HomeView, OrganisationApp
+from workflows.views import OrganisationApp
 
 
 class Area(Application):
@@ -41,7 +43,7 @@ site = Site(
             icon="dashboard",
             app_name="home",
             menu_template_name=None,
-            urlpatterns=[HomeView.url_pattern()],
+            urlpatterns=overview_urls.home_patterns,
         ),
         Area(
             title=_("选派"),
@@ -57,7 +59,7 @@ site = Site(
             app_name="leave",
             menu_template_name=None,
             opens_for=lambda user: leave_views.IndexRedirectView.landing(user) is not None,
-            urlpatterns=leave_urls.urlpatterns,
+            urlpatterns=leave_urls.urlpatterns + overview_urls.leave_report_patterns,
             viewsets=[TierFlowViewset(LeaveFlow, app_name="flow")],
         ),
         Area(
@@ -74,8 +76,8 @@ site = Site(
             icon="insights",
             app_name="dashboard",
             menu_template_name=None,
-            opens_for=views_dashboard.DashboardView.admits,
-            urlpatterns=views_dashboard.urlpatterns,
+            opens_for=DashboardView.admits,
+            urlpatterns=overview_urls.dashboard_patterns,
         ),
         Area(
             title=_("审计"),

@@ -13,9 +13,10 @@ from django.utils import timezone
 from appraisal.flows import AppraisalFlow
 from appraisal.models import Appraisal, AppraisalRound, AppraisalState, BallotBatch, BallotCode, Grade, RoundState
 from appraisal.selectors import may_be_promoted, term_counts
+from demo.base import DEMO_LOGINS, DEMO_PASSWORD
+from demo.build import demo_county_build
 from dispatch.models import DispatchState
 from leave.models import AttendanceDay, DayStatus
-from workflows.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_county_build
 from workflows.flows import FINISHED, open_tasks_for, process_of
 from workflows.models import Cadre, User
 

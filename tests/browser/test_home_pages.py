@@ -23,7 +23,7 @@ EXPECTED = {
 
 
 def test_each_demo_role_logs_in_and_sees_its_home_page_in_chinese(page, transactional_db):
-    from workflows.demo import DEMO_LOGINS
+    from demo.base import DEMO_LOGINS
 
     call_command("seed_demo", stdout=io.StringIO())
     assert {login["username"] for login in DEMO_LOGINS} == set(EXPECTED)

@@ -23,6 +23,7 @@ from leave import oversight
 from leave.calendar import days_between
 from leave.ledger import ledger_write
 from leave.models import DaySource, DayStatus, LeaveRequest, LeaveState
+from overview import dashboard
 from tests.appraisal import conftest as appraisal_fixtures
 from tests.appraisal.conftest import close_vote, score_both
 from tests.dispatch.test_team import stationed
@@ -36,7 +37,6 @@ from tests.factories import (
     appoint,
 )
 from tests.leave import approved_leave, attendance_world, freeze, record
-from workflows import dashboard
 from workflows.models import County, Role, VillageCategory
 
 D = datetime.date

@@ -8,6 +8,7 @@ import time_machine
 from django.db import transaction
 from django.utils import timezone
 
+from demo.build import demo_county_build
 from dispatch.models import Dispatch, DispatchState, Recall, RecallState
 from dispatch.selectors import paired_villages_with_places
 from leave.calendar import days_between, month_bounds
@@ -25,7 +26,6 @@ from leave.models import (
 from leave.oversight import WindowStatus, visit_board
 from leave.selectors import ONCE_STATIONED, month_progress, year_progress
 from workflows.audit import audit_verify
-from workflows.demo import demo_county_build
 from workflows.models import AuditEvent, Unit, User
 
 

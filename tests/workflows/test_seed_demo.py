@@ -13,9 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.models import UserObjectPermission
 
+from demo.base import DEMO_LOGINS, DEMO_PASSWORD
+from demo.build import demo_county_build
 from dispatch.models import Pairing
 from workflows.audit import audit_verify
-from workflows.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_county_build
 from workflows.models import AuditEvent, Cadre, County, Post, Role, Township, Unit, User, Village, VillageIncome
 from workflows.selectors import target_village_filter, village_category_counts, villages_with_income
 
@@ -433,9 +434,9 @@ def test_r_x1_every_demo_transition_was_audited_by_its_actor(demo):
 def test_execute_task_refuses_a_user_outside_the_tier_and_leaves_the_task_open(demo):
     from django.core.exceptions import PermissionDenied
 
+    from demo.base import execute_task
     from dispatch import services
     from dispatch.flows import DispatchFlow, RecallFlow
-    from workflows.demo import execute_task
     from workflows.flows import open_task, open_tasks_for
 
     dispatch = open_tasks_for(_user("danwei1"), [DispatchFlow, RecallFlow])[0].process.artifact

@@ -9,34 +9,19 @@ from __future__ import annotations
 
 import datetime
 
-from django import forms
 from django.core.exceptions import PermissionDenied
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from appraisal.selectors import rounds_visible_to
 from leave import reports, selectors
 from leave.views_attendance import AttendancePage
+from overview.forms import ReportForm
 from workflows.models import Township
 from workflows.pdf_tables import PdfFontMissing
 from workflows.permissions import MANAGE_STATIONED, acting_on, visible_to
 from workflows.reports import preview, report_download, report_format
-
-
-class ReportForm(forms.Form):
-    """Which township and which month; the choices are the townships the user may read."""
-
-    township = forms.ModelChoiceField(
-        label=gettext_lazy("乡镇(街道)"), queryset=Township.objects.none(), empty_label=None
-    )
-    month = forms.CharField(label=gettext_lazy("月份"), widget=forms.DateInput(attrs={"type": "month"}))
-
-    def __init__(self, *args, townships, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["township"].queryset = townships
 
 
 def _default_month(today: datetime.date) -> datetime.date:
@@ -90,8 +75,3 @@ class AttendanceReportView(AttendancePage, TemplateView):
             error=error,
         )
         return self.render_to_response(context, status=503 if error else 200)
-
-
-urlpatterns = [
-    path("reports/attendance/", AttendanceReportView.as_view(), name="attendance_report"),
-]

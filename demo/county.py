@@ -1,28 +1,34 @@
-"""A believable demo county (汤阴县): tiers, cadres, pairings, a login per role, this year's round in every state."""
+"""The demo county's tiers, people, posts and pairings (R-O1, R-O2, R-O3, R-S6), and the plan of this year's round.
+
+The plan is drawn from the seed alone, before anything is written: the same county on every machine and
+every run. `county_build` writes whatever of it is missing; `demo.dispatch` takes the round's dispatches on.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
 import random
-import zoneinfo
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
-import time_machine
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Model, Q
 from django.utils import timezone
-from django.utils.translation import gettext_noop
 
+from demo.base import (
+    COUNTY_CODE,
+    COUNTY_NAME,
+    DEMO_CADRE_UNIT,
+    DEMO_DONE_CADRE_UNIT,
+    DEMO_LOGINS,
+    DEMO_PASSWORD,
+    DEMO_TOWNSHIP,
+    SEED,
+    demo_at,
+)
 from dispatch.models import Pairing
-from workflows.dates import add_months
 from workflows.ids import id_check_digit
 from workflows.models import (
     ROLE_TIER,
@@ -41,28 +47,11 @@ from workflows.models import (
 from workflows.selectors import target_village_filter, village_category_counts, villages_with_income
 from workflows.services import post_appoint
 
-# The same seed gives the same county on every machine and every run (idempotence relies on it).
-SEED = 410523
-DEMO_PASSWORD = "Demo@2026"
-COUNTY_CODE = "410523"
-COUNTY_NAME = "汤阴县"
 INCOME_YEARS = (2024, 2025)
 CADRE_COUNT = 300
 CADRES_PER_UNIT = (10, 16)
 PAIRINGS_PER_UNIT = (2, 4)
 CADRE_AGES = (26, 50)
-
-#: The logins the command prints: one per role, all with the same demo password.
-DEMO_LOGINS: list[dict[str, str]] = [
-    {"username": "zuzhibu", "password": DEMO_PASSWORD, "role": gettext_noop("县委组织部"), "where": COUNTY_NAME},
-    {"username": "danwei1", "password": DEMO_PASSWORD, "role": gettext_noop("单位主要领导"), "where": "县农业农村局"},
-    {"username": "danwei2", "password": DEMO_PASSWORD, "role": gettext_noop("单位主要领导"), "where": "县教育局"},
-    {"username": "fenguan1", "password": DEMO_PASSWORD, "role": gettext_noop("单位分管领导"), "where": "县农业农村局"},
-    {"username": "xiangzhen1", "password": DEMO_PASSWORD, "role": gettext_noop("乡镇党委"), "where": "菜园镇"},
-    {"username": "ganbu1", "password": DEMO_PASSWORD, "role": gettext_noop("干部(后备干部)"), "where": "县农业农村局"},
-    {"username": "ganbu2", "password": DEMO_PASSWORD, "role": gettext_noop("干部(已完成驻村)"), "where": "县教育局"},
-    {"username": "shenji", "password": DEMO_PASSWORD, "role": gettext_noop("审计员"), "where": COUNTY_NAME},
-]
 
 # (code, name, kind, villages, in the old revolutionary base area of the western hills)
 TOWNSHIPS: list[tuple[str, str, str, int, bool]] = [
@@ -123,10 +112,6 @@ _COUNTY_POSTS = [("zuzhibu", Role.ORG_DEPT, "组织部副部长"), ("shenji", Ro
 _UNIT_HEADS = {"县农业农村局": "danwei1", "县教育局": "danwei2"}
 _UNIT_DEPUTIES = {"县农业农村局": "fenguan1"}
 _TOWNSHIP_COMMITTEES = {"410523101": "xiangzhen1"}
-_DEMO_CADRE_UNIT = ("ganbu1", "县农业农村局")
-#: A cadre whose term ended last year, appraised excellent (appraisal/demo.py): one this year's round leaves free.
-_DEMO_DONE_CADRE_UNIT = ("ganbu2", "县教育局")
-_DEMO_TOWNSHIP = "410523101"
 
 # Shares of villages with each recorded category, and of cadres selected first (R-O3, R-S3).
 _SHARE_WEAK_LEADERSHIP = 0.08
@@ -217,21 +202,13 @@ class _PostPlan:
 
 
 @dataclass
-class _Plan:
+class CountyPlan:
     villages: list[_VillagePlan] = field(default_factory=list)
     people: list[_PersonPlan] = field(default_factory=list)
     cadres: list[_CadrePlan] = field(default_factory=list)
     posts: list[_PostPlan] = field(default_factory=list)
     pairings: list[tuple[str, str]] = field(default_factory=list)  # (unit name, village code)
     renamed: dict[str, str] = field(default_factory=dict)  # generated username -> demo login, for older demos
-
-
-@dataclass
-class DemoResult:
-    """What the build found and what it added."""
-
-    county: County
-    created: dict[str, int]
 
 
 def _unit_code(index: int) -> str:
@@ -386,7 +363,7 @@ def _rank_and_title(rng: random.Random, age: int) -> tuple[str, str]:
 
 def _plan_cadres(rng: random.Random, names: _Names, today: datetime.date) -> list[_CadrePlan]:
     counts = _spread(rng, CADRE_COUNT, len(UNITS), *CADRES_PER_UNIT)
-    demo_username, demo_unit = _DEMO_CADRE_UNIT
+    demo_username, demo_unit = DEMO_CADRE_UNIT
     members: list[tuple[str, str]] = []  # (username, unit name)
     number = 0
     for (unit_name, _head, _deputy), count in zip(UNITS, counts, strict=True):
@@ -476,23 +453,23 @@ def _plan_pairings(rng: random.Random, villages: list[_VillagePlan], threshold: 
 
 def _pair_demo_unit_in_demo_township(pairings: list[tuple[str, str]], targets: set[str]) -> None:
     """Swap a target village so that the demo cadre's unit is paired in the demo township, where ganbu1 serves."""
-    unit = _DEMO_CADRE_UNIT[1]
-    if any(u == unit and code.startswith(_DEMO_TOWNSHIP) for u, code in pairings):
+    unit = DEMO_CADRE_UNIT[1]
+    if any(u == unit and code.startswith(DEMO_TOWNSHIP) for u, code in pairings):
         return
     mine = [i for i, (u, code) in enumerate(pairings) if u == unit and code in targets]
     theirs = [
-        i for i, (u, code) in enumerate(pairings) if u != unit and code.startswith(_DEMO_TOWNSHIP) and code in targets
+        i for i, (u, code) in enumerate(pairings) if u != unit and code.startswith(DEMO_TOWNSHIP) and code in targets
     ]
     if mine and theirs:
         a, b = mine[-1], theirs[0]
         pairings[a], pairings[b] = (pairings[a][0], pairings[b][1]), (pairings[b][0], pairings[a][1])
 
 
-def _plan(today: datetime.date) -> _Plan:
+def plan_county(today: datetime.date) -> CountyPlan:
     threshold = settings.POLICY["ECONOMICALLY_WEAK_INCOME_YUAN"]
     rng = random.Random(SEED)
     names = _Names(rng)
-    plan = _Plan()
+    plan = CountyPlan()
     plan.villages = _plan_villages(rng, threshold)
     plan.people, plan.posts = _plan_posts(names)
     plan.cadres = _plan_cadres(rng, names, today)
@@ -502,10 +479,10 @@ def _plan(today: datetime.date) -> _Plan:
     return plan
 
 
-def _name_done_cadre(plan: _Plan, threshold: int) -> None:
+def _name_done_cadre(plan: CountyPlan, threshold: int) -> None:
     """Give the appraised-cadre login to the unit's last plain cadre that this year's round leaves free."""
-    username, unit_name = _DEMO_DONE_CADRE_UNIT
-    round_plan = _plan_round(plan, threshold)
+    username, unit_name = DEMO_DONE_CADRE_UNIT
+    round_plan = plan_round(plan, threshold)
     used = {d.username for d in round_plan.dispatches} | {round_plan.applicant}
     free = [i for i, c in enumerate(plan.cadres) if c.unit_name == unit_name and c.person.username not in used]
     plain = [i for i in free if not plan.cadres[i].is_reserve and not plan.cadres[i].is_key_cultivation]
@@ -521,125 +498,108 @@ def _missing(model: type[Model], key: str, wanted: list[str]) -> set[str]:
     return set(wanted) - present
 
 
-def demo_county_build(*, today: datetime.date | None = None) -> DemoResult:
-    """Create whatever of the demo county is missing; a second run adds nothing (R-O1, R-O2, R-O3, R-S1)."""
-    today = today or timezone.localdate()
-    plan = _plan(today)
+def county_build(*, plan: CountyPlan, today: datetime.date) -> tuple[County, dict[str, int]]:
+    """Create whatever of the county's tiers, people, posts and this year's pairings is missing."""
     created: dict[str, int] = {}
-    with transaction.atomic():
-        county, made = County.objects.get_or_create(code=COUNTY_CODE, defaults={"name": COUNTY_NAME})
-        created["county"] = int(made)
+    county, made = County.objects.get_or_create(code=COUNTY_CODE, defaults={"name": COUNTY_NAME})
+    created["county"] = int(made)
 
-        missing = _missing(Township, "code", [t[0] for t in TOWNSHIPS])
-        Township.objects.bulk_create(
-            [
-                Township(county=county, code=code, name=name, kind=kind)
-                for code, name, kind, _count, _old_base in TOWNSHIPS
-                if code in missing
-            ]
-        )
-        created["townships"] = len(missing)
-        townships = {t.code: t for t in Township.objects.filter(code__in=[t[0] for t in TOWNSHIPS])}
-
-        missing = _missing(Village, "code", [v.code for v in plan.villages])
-        Village.objects.bulk_create(
-            [
-                Village(
-                    township=townships[v.township_code],
-                    code=v.code,
-                    name=v.name,
-                    is_weak_leadership=v.is_weak_leadership,
-                    is_election_difficult=v.is_election_difficult,
-                    is_old_revolutionary=v.is_old_revolutionary,
-                    is_ethnic_minority=v.is_ethnic_minority,
-                )
-                for v in plan.villages
-                if v.code in missing
-            ]
-        )
-        created["villages"] = len(missing)
-        villages = {v.code: v for v in Village.objects.filter(code__in=[v.code for v in plan.villages])}
-
-        present = set(VillageIncome.objects.filter(village__in=villages.values()).values_list("village_id", "year"))
-        incomes = [
-            VillageIncome(village=villages[v.code], year=year, total_income=total, subsidies=subsidies)
-            for v in plan.villages
-            for year, (total, subsidies) in sorted(v.incomes.items())
-            if (villages[v.code].pk, year) not in present
+    missing = _missing(Township, "code", [t[0] for t in TOWNSHIPS])
+    Township.objects.bulk_create(
+        [
+            Township(county=county, code=code, name=name, kind=kind)
+            for code, name, kind, _count, _old_base in TOWNSHIPS
+            if code in missing
         ]
-        VillageIncome.objects.bulk_create(incomes)
-        created["incomes"] = len(incomes)
+    )
+    created["townships"] = len(missing)
+    townships = {t.code: t for t in Township.objects.filter(code__in=[t[0] for t in TOWNSHIPS])}
 
-        unit_codes = [_unit_code(i) for i in range(len(UNITS))]
-        missing = _missing(Unit, "code", unit_codes)
-        Unit.objects.bulk_create(
-            [
-                Unit(county=county, code=code, name=name)
-                for code, (name, _head, _deputy) in zip(unit_codes, UNITS, strict=True)
-                if code in missing
-            ]
-        )
-        created["units"] = len(missing)
-        units = {u.name: u for u in Unit.objects.filter(code__in=unit_codes)}
-
-        # A demo built before a login was added keeps its cadre: the user is renamed, not created again.
-        for old, new in plan.renamed.items():
-            legacy = User.objects.filter(username=old)
-            if legacy.exists() and not User.objects.filter(username=new).exists():
-                legacy.update(username=new, password=make_password(DEMO_PASSWORD))
-        created["users"] = _ensure_users(plan.people)
-        users = {u.username: u for u in User.objects.filter(username__in=[p.username for p in plan.people])}
-
-        have_cadre = set(Cadre.objects.filter(user__in=users.values()).values_list("user_id", flat=True))
-        cadres = [
-            Cadre(
-                user=users[c.person.username],
-                unit=units[c.unit_name],
-                name=c.person.name,
-                id_number=c.id_number,
-                gender=c.person.gender,
-                birth_date=c.birth_date,
-                rank=c.rank,
-                post_title=c.post_title,
-                phone=c.phone,
-                is_party_member=c.is_party_member,
-                is_reserve=c.is_reserve,
-                is_key_cultivation=c.is_key_cultivation,
+    missing = _missing(Village, "code", [v.code for v in plan.villages])
+    Village.objects.bulk_create(
+        [
+            Village(
+                township=townships[v.township_code],
+                code=v.code,
+                name=v.name,
+                is_weak_leadership=v.is_weak_leadership,
+                is_election_difficult=v.is_election_difficult,
+                is_old_revolutionary=v.is_old_revolutionary,
+                is_ethnic_minority=v.is_ethnic_minority,
             )
-            for c in plan.cadres
-            if users[c.person.username].pk not in have_cadre
+            for v in plan.villages
+            if v.code in missing
         ]
-        Cadre.objects.bulk_create(cadres)
-        created["cadres"] = len(cadres)
+    )
+    created["villages"] = len(missing)
+    villages = {v.code: v for v in Village.objects.filter(code__in=[v.code for v in plan.villages])}
 
-        tiers = {COUNTY_CODE: county, **units, **townships}
-        # The posts were held before the oldest term in the demo (last year's cohort) began.
-        with demo_at(datetime.date(today.year - 2, 1, 4), 9):
-            created["posts"] = _ensure_posts(plan.posts, users, tiers)
+    present = set(VillageIncome.objects.filter(village__in=villages.values()).values_list("village_id", "year"))
+    incomes = [
+        VillageIncome(village=villages[v.code], year=year, total_income=total, subsidies=subsidies)
+        for v in plan.villages
+        for year, (total, subsidies) in sorted(v.incomes.items())
+        if (villages[v.code].pk, year) not in present
+    ]
+    VillageIncome.objects.bulk_create(incomes)
+    created["incomes"] = len(incomes)
 
-        present = set(
-            Pairing.objects.filter(unit__in=units.values(), year=today.year).values_list("unit_id", "village_id")
+    unit_codes = [_unit_code(i) for i in range(len(UNITS))]
+    missing = _missing(Unit, "code", unit_codes)
+    Unit.objects.bulk_create(
+        [
+            Unit(county=county, code=code, name=name)
+            for code, (name, _head, _deputy) in zip(unit_codes, UNITS, strict=True)
+            if code in missing
+        ]
+    )
+    created["units"] = len(missing)
+    units = {u.name: u for u in Unit.objects.filter(code__in=unit_codes)}
+
+    # A demo built before a login was added keeps its cadre: the user is renamed, not created again.
+    for old, new in plan.renamed.items():
+        legacy = User.objects.filter(username=old)
+        if legacy.exists() and not User.objects.filter(username=new).exists():
+            legacy.update(username=new, password=make_password(DEMO_PASSWORD))
+    created["users"] = _ensure_users(plan.people)
+    users = {u.username: u for u in User.objects.filter(username__in=[p.username for p in plan.people])}
+
+    have_cadre = set(Cadre.objects.filter(user__in=users.values()).values_list("user_id", flat=True))
+    cadres = [
+        Cadre(
+            user=users[c.person.username],
+            unit=units[c.unit_name],
+            name=c.person.name,
+            id_number=c.id_number,
+            gender=c.person.gender,
+            birth_date=c.birth_date,
+            rank=c.rank,
+            post_title=c.post_title,
+            phone=c.phone,
+            is_party_member=c.is_party_member,
+            is_reserve=c.is_reserve,
+            is_key_cultivation=c.is_key_cultivation,
         )
-        pairings = [
-            Pairing(unit=units[unit_name], village=villages[code], year=today.year)
-            for unit_name, code in plan.pairings
-            if (units[unit_name].pk, villages[code].pk) not in present
-        ]
-        Pairing.objects.bulk_create(pairings)
-        created["pairings"] = len(pairings)
+        for c in plan.cadres
+        if users[c.person.username].pk not in have_cadre
+    ]
+    Cadre.objects.bulk_create(cadres)
+    created["cadres"] = len(cadres)
 
-        created.update(_build_round(county, plan, today))
+    tiers = {COUNTY_CODE: county, **units, **townships}
+    # The posts were held before the oldest term in the demo (last year's cohort) began.
+    with demo_at(datetime.date(today.year - 2, 1, 4), 9):
+        created["posts"] = _ensure_posts(plan.posts, users, tiers)
 
-        from appraisal.demo import appraisal_demo_build
-
-        for key, count in appraisal_demo_build(county=county, today=today).items():
-            created[key] = created.get(key, 0) + count
-
-        from leave.demo import leave_demo_build
-
-        for key, count in leave_demo_build(county=county, today=today).items():
-            created[key] = created.get(key, 0) + count
-    return DemoResult(county=county, created=created)
+    present = set(Pairing.objects.filter(unit__in=units.values(), year=today.year).values_list("unit_id", "village_id"))
+    pairings = [
+        Pairing(unit=units[unit_name], village=villages[code], year=today.year)
+        for unit_name, code in plan.pairings
+        if (units[unit_name].pk, villages[code].pk) not in present
+    ]
+    Pairing.objects.bulk_create(pairings)
+    created["pairings"] = len(pairings)
+    return county, created
 
 
 def _ensure_users(people: list[_PersonPlan]) -> int:
@@ -682,7 +642,7 @@ def _ensure_posts(posts: list[_PostPlan], users: dict[str, User], tiers: dict[st
     return count
 
 
-# --- The current round in every state (R-S1 to R-S9, R-M4, R-M5a) ---------------------------------
+# --- The plan of the current round, every state in it (R-S1 to R-S9, R-M4, R-M5a); demo.dispatch builds it ---
 
 #: How each paired village's round went, as the steps its dispatches took, oldest first.
 #: Each step is (final state of one dispatch, which cadre of the unit it takes).
@@ -728,36 +688,9 @@ _PHASE = {
     "nominated": 3,
 }
 
-_NOTES = {
-    "reserve": "后备干部,政治素质好,工作扎实,本人愿意到村锻炼。",
-    "key": "重点培养对象,熟悉基层情况,群众基础好。",
-    "plain": [
-        "年富力强,有基层工作经历,本人自愿到村工作。",
-        "熟悉农业农村政策,工作作风扎实。",
-        "政治素质好,善于做群众工作。",
-    ],
-}
-_REJECT_REASON = "该同志正牵头本单位重点项目,近期离不开,请另行推荐人选。"
-_EXCLUSION_NOTE = "参加工作时间短,基层工作经验不足,独立开展工作能力不强。"
-_EXCLUDED_REASON = "属“宁可不派”情形(工作能力不强),不予批准。"
-_WITHDRAW_REASON = "本人家中老人突发重病需要照料,单位撤回推荐,另行推荐人选。"
-_RECALL_DONE = (
-    "absent_without_reason",
-    "6月份无故脱岗累计5个工作日,经乡镇党委核实属实。",
-    "同意召回,由派出单位另行选派。",
-)
-_RECALL_PROPOSED = ("time_not_guaranteed", "近两个月多次以单位事务为由离村,驻村天数明显不足,经约谈后仍未改进。")
-_APPLICATION_STATEMENT = "本人在农村长大,熟悉农业生产,自愿报名到村工作,请组织考虑。"
-_INSURERS = [
-    "中国人寿保险股份有限公司汤阴支公司",
-    "中国人民财产保险股份有限公司汤阴支公司",
-    "中华联合财产保险股份有限公司汤阴支公司",
-]
-_ALLOWANCES = [Decimal("600"), Decimal("800"), Decimal("700")]
-
 
 @dataclass(frozen=True)
-class _DispatchPlan:
+class DispatchPlan:
     username: str
     village_code: str
     state: str  # a DispatchState value, or "excluded", "trained" or "arranged" (training with more done)
@@ -765,23 +698,23 @@ class _DispatchPlan:
 
 
 @dataclass(frozen=True)
-class _RoundPlan:
-    dispatches: list[_DispatchPlan]
+class RoundPlan:
+    dispatches: list[DispatchPlan]
     applicant: str | None
 
 
-def _plan_round(plan: _Plan, threshold: int) -> _RoundPlan:
+def plan_round(plan: CountyPlan, threshold: int) -> RoundPlan:
     """Decide, from the plan alone, which cadre goes where and how far each dispatch has got this year."""
     targets = {v.code for v in plan.villages if v.is_target(threshold)}
     by_unit: dict[str, list[str]] = {}
     for unit_name, code in plan.pairings:
         by_unit.setdefault(unit_name, []).append(code)
-    demo_username, demo_unit = _DEMO_CADRE_UNIT
+    demo_username, demo_unit = DEMO_CADRE_UNIT
     second_unit = next(name for name in _UNIT_HEADS if name != demo_unit)
 
     stories: dict[tuple[str, str], str] = {}
     demo_codes = by_unit.get(demo_unit, [])
-    home = next((c for c in demo_codes if c.startswith(_DEMO_TOWNSHIP)), None)
+    home = next((c for c in demo_codes if c.startswith(DEMO_TOWNSHIP)), None)
     # danwei1's queue: a plain and a reserve cadre both waiting (R-S3); one earlier nomination rejected.
     for code, story in zip(
         [c for c in demo_codes if c != home],
@@ -791,12 +724,10 @@ def _plan_round(plan: _Plan, threshold: int) -> _RoundPlan:
         stories[(demo_unit, code)] = story
     for code, story in zip(by_unit.get(second_unit, []), ["stationed", "nominated"], strict=False):
         stories[(second_unit, code)] = story
-    in_township = [(u, c) for u, c in plan.pairings if c.startswith(_DEMO_TOWNSHIP) and u != demo_unit]
+    in_township = [(u, c) for u, c in plan.pairings if c.startswith(DEMO_TOWNSHIP) and u != demo_unit]
     if len(in_township) >= 2:
         stories[in_township[-1]] = "arranged"  # waiting for xiangzhen1 to take the cadre in
-    others = [
-        (u, c) for u, c in plan.pairings if u not in (demo_unit, second_unit) and not c.startswith(_DEMO_TOWNSHIP)
-    ]
+    others = [(u, c) for u, c in plan.pairings if u not in (demo_unit, second_unit) and not c.startswith(DEMO_TOWNSHIP)]
     special = list(_SPECIAL_STORIES)
     for i, (unit_name, code) in enumerate(others):
         if i % _SPECIAL_EVERY != 1 or not special:
@@ -809,7 +740,7 @@ def _plan_round(plan: _Plan, threshold: int) -> _RoundPlan:
     cadres_by_unit: dict[str, list[_CadrePlan]] = {}
     for cadre in plan.cadres:
         cadres_by_unit.setdefault(cadre.unit_name, []).append(cadre)
-    dispatches: list[tuple[int, int, _DispatchPlan]] = []
+    dispatches: list[tuple[int, int, DispatchPlan]] = []
     recall_proposed_at = in_township[0] if in_township and stories.get(in_township[0]) is None else None
     applicant = None
     for unit_name, codes in by_unit.items():
@@ -825,7 +756,7 @@ def _plan_round(plan: _Plan, threshold: int) -> _RoundPlan:
                 wanted += [(code, state, who) for state, who in _STORIES[story]]
         chosen = _choose_cadres(pool, [who for _code, _state, who in wanted], demo_username)
         for (code, state, _who), cadre in zip(wanted, chosen, strict=True):
-            item = _DispatchPlan(
+            item = DispatchPlan(
                 cadre.person.username,
                 code,
                 state,
@@ -837,7 +768,7 @@ def _plan_round(plan: _Plan, threshold: int) -> _RoundPlan:
             free = [c for c in pool if c.person.username not in used]
             free.sort(key=lambda c: not c.is_key_cultivation)
             applicant = free[0].person.username if free else None
-    return _RoundPlan([item for _phase, _n, item in sorted(dispatches)], applicant)
+    return RoundPlan([item for _phase, _n, item in sorted(dispatches)], applicant)
 
 
 def _choose_cadres(pool: list[_CadrePlan], needs: list[str], demo_username: str) -> list[_CadrePlan]:
@@ -857,370 +788,6 @@ def _choose_cadres(pool: list[_CadrePlan], needs: list[str], demo_username: str)
                 free.remove(cadre)
                 chosen[i] = cadre
     return [chosen[i] for i in range(len(needs))]
-
-
-@contextmanager
-def demo_at(day: datetime.date, hour: int = 10, minute: int = 0) -> Iterator[None]:
-    """Run a step as if at that local time on that day, so its rows and audit events carry that time.
-
-    A moment still ahead (a step planned for later today) runs now: the demo never writes the future.
-    """
-    moment = datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
-    if moment >= timezone.now():
-        yield
-        return
-    with time_machine.travel(moment, tick=True):
-        yield
-
-
-def execute_task(flow_class, node_name: str, artifact: Model, *, user: User, perform: Callable[[], Any]) -> Any:
-    """Do one human task the way its page does: take it, start it, call the service, complete it."""
-    from viewflow.workflow.status import STATUS
-
-    from workflows.flows import open_task, running_task
-
-    task = open_task(flow_class, node_name, artifact)
-    if task is None:
-        raise LookupError(f"{flow_class.__name__}.{node_name} is not waiting for {artifact}")
-    node = getattr(flow_class.instance, node_name)
-    if not (node.can_execute(user, task) or node.can_assign(user, task)):
-        raise PermissionDenied(f"{user} may not do {flow_class.__name__}.{node_name}")
-    with flow_class.lock(task.process_id), transaction.atomic():
-        task = flow_class.task_class._default_manager.select_related("process").get(pk=task.pk)
-        if task.status == STATUS.NEW:
-            node.activation_class(task).assign(user)
-        activation = node.activation_class(task)
-        activation.start(None)
-        with running_task(task.pk):
-            result = perform()
-        activation.execute()
-    return result
-
-
-@dataclass
-class _Round:
-    """Who acts in the demo round, and the dates and batches the round uses."""
-
-    county: County
-    year: int
-    today: datetime.date
-    org: User
-    heads: dict[int, User]
-    deputies: dict[int, User]
-    committees: dict[int, User]
-    batches: dict[str, Any] = field(default_factory=dict)
-    created: dict[str, int] = field(
-        default_factory=lambda: dict.fromkeys(
-            ["quotas", "training_batches", "dispatches", "recalls", "teams", "applications"], 0
-        )
-    )
-
-    @property
-    def spring(self) -> datetime.date:
-        """When the spring round's arrangements were made; on an early day of the year, earlier still."""
-        return min(datetime.date(self.year, 3, 2), self.today)
-
-    def stationed_on(self, township: Township) -> datetime.date:
-        offset = int(township.code[-1]) % 3
-        return min(self.spring + datetime.timedelta(days=2 + offset), self.today)
-
-
-def _holders(role: Role, tier: str, prefer: set[str]) -> dict[int, User]:
-    """The active holder of a role on each tier object, the demo login where there is one."""
-    result: dict[int, User] = {}
-    for post in Post.objects.active().filter(role=role).select_related("user").order_by("pk"):
-        key = getattr(post, f"{tier}_id")
-        if key not in result or post.user.username in prefer:
-            result[key] = post.user
-    return result
-
-
-def _round_context(county: County, today: datetime.date) -> _Round:
-    logins = {login["username"] for login in DEMO_LOGINS}
-    return _Round(
-        county=county,
-        year=today.year,
-        today=today,
-        org=_holders(Role.ORG_DEPT, "county", logins)[county.pk],
-        heads=_holders(Role.UNIT_HEAD, "unit", logins),
-        deputies=_holders(Role.UNIT_DEPUTY, "unit", logins),
-        committees=_holders(Role.TOWNSHIP_COMMITTEE, "township", logins),
-    )
-
-
-def _batch(ctx: _Round, key: str) -> Any:
-    """One of the year's three pre-service training batches: spring (done), recent (done), next (to come)."""
-    from dispatch import services
-    from dispatch.models import TrainingBatch
-
-    if key in ctx.batches:
-        return ctx.batches[key]
-    day = datetime.timedelta(days=1)
-    number, starts_on, ends_on = {
-        "spring": ("一", ctx.spring - 7 * day, ctx.spring - 3 * day),
-        "recent": ("二", ctx.today - 10 * day, ctx.today - 6 * day),
-        "next": ("三", ctx.today + 3 * day, ctx.today + 7 * day),
-    }[key]
-    name = f"{ctx.year}年第{number}期驻村干部岗前培训班"
-    batch = TrainingBatch.objects.filter(county=ctx.county, year=ctx.year, name=name).first()
-    if batch is None:
-        with demo_at(min(starts_on - 20 * day, ctx.today)):
-            batch = services.training_batch_create(
-                county=ctx.county,
-                year=ctx.year,
-                name=name,
-                starts_on=starts_on,
-                ends_on=ends_on,
-                content="驻村蹲点工作内容、方法、要求;乡村振兴和农村政策;群众工作方法",
-                by=ctx.org,
-            )
-        ctx.created["training_batches"] += 1
-    ctx.batches[key] = batch
-    return batch
-
-
-def _arrangements(ctx: _Round, dispatch: Any, starts_on: datetime.date) -> dict[str, Any]:
-
-    n = dispatch.pk
-    return {
-        "insurer": _INSURERS[dispatch.unit_id % len(_INSURERS)],
-        "insurance_policy_no": f"P{ctx.year}{COUNTY_CODE}{n:05d}",
-        "insurance_starts_on": starts_on - datetime.timedelta(days=1),
-        "insurance_ends_on": add_months(starts_on, 13) - datetime.timedelta(days=2),
-        "party_relation_transferred_on": starts_on,
-        "living_allowance_yuan": _ALLOWANCES[dispatch.unit_id % len(_ALLOWANCES)],
-    }
-
-
-def _build_dispatch(ctx: _Round, item: _DispatchPlan, cadre: Cadre, village: Village, serial: int) -> Any | None:
-    """Take one dispatch through the services and flow tasks as far as its plan says; None if it is there."""
-    from dispatch import services
-    from dispatch.flows import DispatchFlow, RecallFlow
-    from dispatch.models import ACTIVE_STATES, Dispatch, Exclusion
-
-    if Dispatch.objects.filter(cadre=cadre, village=village, year=ctx.year).exists():
-        return None
-    # Someone using the demo may have sent this cadre, or another to this village, meanwhile.
-    if Dispatch.objects.filter(Q(cadre=cadre) | Q(village=village, year=ctx.year), state__in=ACTIVE_STATES).exists():
-        return None
-    head, deputy = ctx.heads[cadre.unit_id], ctx.deputies[cadre.unit_id]
-    excluded = item.state == "excluded"
-    kind = "reserve" if cadre.is_reserve else "key" if cadre.is_key_cultivation else "plain"
-    note = _NOTES[kind] if kind != "plain" else _NOTES["plain"][serial % len(_NOTES["plain"])]
-    day = datetime.timedelta(days=1)
-    key = {"nominated": "now", "approved": "next", "training": "next", "trained": "recent", "arranged": "recent"}.get(
-        item.state, "spring"
-    )
-    # Each step is dated to when it would have happened: the spring round's history months ago, the
-    # dispatches still on their way in the last weeks, the nominations still waiting in the last days.
-    nominated_on = {
-        "now": ctx.today - 2 * day,
-        "next": ctx.today - 12 * day,
-        "recent": ctx.today - 20 * day,
-        "spring": ctx.spring - 20 * day,
-    }[key]
-    decided_on = min(nominated_on + 2 * day, ctx.today)
-    with demo_at(nominated_on, 9, 30):
-        d = services.dispatch_nominate(
-            cadre=cadre,
-            village=village,
-            by=deputy,
-            year=ctx.year,
-            note=note,
-            exclusion=Exclusion.WEAK_ABILITY if excluded else "",
-            exclusion_note=_EXCLUSION_NOTE if excluded else "",
-        )
-    ctx.created["dispatches"] += 1
-    if item.state == "nominated":
-        return d
-    if item.state == "withdrawn":
-        with demo_at(decided_on, 15):
-            return services.dispatch_withdraw(dispatch=d, by=deputy, reason=_WITHDRAW_REASON)
-    if item.state in ("rejected", "excluded"):
-        reason = _EXCLUDED_REASON if excluded else _REJECT_REASON
-        with demo_at(decided_on, 11):
-            return execute_task(
-                DispatchFlow,
-                "approve",
-                d,
-                user=head,
-                perform=lambda: services.dispatch_reject(dispatch=d, by=head, reason=reason),
-            )
-    with demo_at(decided_on, 11):
-        execute_task(
-            DispatchFlow,
-            "approve",
-            d,
-            user=head,
-            perform=lambda: services.dispatch_approve(dispatch=d, by=head, comment="同意。"),
-        )
-    if item.state == "approved":
-        return d
-    batch = _batch(ctx, key)
-    with demo_at(min(max(decided_on + day, batch.starts_on - 3 * day), ctx.today), 10):
-        services.dispatch_enrol(dispatches=[d], batch=batch, by=ctx.org)
-    if item.state == "training":
-        return d
-    with demo_at(batch.ends_on, 17):
-        services.dispatch_complete_training(dispatches=[d], completed_on=batch.ends_on, by=ctx.org)
-    if item.state == "trained":
-        return d
-    arranged_on = ctx.spring if batch.ends_on < ctx.spring else ctx.today - datetime.timedelta(days=2)
-    terms = _arrangements(ctx, d, arranged_on)
-    with demo_at(arranged_on, 10):
-        execute_task(
-            DispatchFlow,
-            "arrange",
-            d,
-            user=deputy,
-            perform=lambda: services.dispatch_record_arrangements(dispatch=d, by=deputy, **terms),
-        )
-    if item.state == "arranged":
-        return d
-    township = village.township
-    committee, on = ctx.committees[township.pk], ctx.stationed_on(township)
-    with demo_at(on, 9):
-        d = execute_task(
-            DispatchFlow,
-            "station",
-            d,
-            user=committee,
-            perform=lambda: services.dispatch_station(dispatch=d, by=committee, on=on),
-        )
-    if item.state == "stationed":
-        return d
-    reason, details, comment = _RECALL_DONE
-    recalled_on = max(on, min(datetime.date(ctx.year, 7, 10), ctx.today))
-    with demo_at(max(on, recalled_on - 8 * day), 16):
-        recall = services.recall_propose(dispatch=d, by=committee, reason=reason, details=details, own_fault=True)
-    ctx.created["recalls"] += 1
-    with demo_at(max(on, recalled_on - 4 * day), 10):
-        execute_task(
-            RecallFlow,
-            "decide",
-            recall,
-            user=ctx.org,
-            perform=lambda: services.recall_decide(recall=recall, by=ctx.org, approve=True, comment=comment),
-        )
-    with demo_at(recalled_on, 10):
-        execute_task(
-            RecallFlow,
-            "carry_out",
-            recall,
-            user=head,
-            perform=lambda: services.recall_carry_out(recall=recall, by=head, on=recalled_on),
-        )
-    return Dispatch.objects.get(pk=d.pk)
-
-
-def _build_round(county: County, plan: _Plan, today: datetime.date) -> dict[str, int]:
-    """Quotas, training, dispatches in every state, a recall waiting, a township team and an application."""
-    from dispatch import services
-    from dispatch.models import ACTIVE_STATES, Application, Dispatch, DispatchState, Quota, TeamLeader, WorkGroup
-
-    ctx = _round_context(county, today)
-    created = ctx.created
-
-    # Each unit is asked to send one cadre for each village it is paired with (R-S5).
-    units = {u.name: u for u in Unit.objects.filter(county=county)}
-    per_unit: dict[str, int] = {}
-    for unit_name, _code in plan.pairings:
-        per_unit[unit_name] = per_unit.get(unit_name, 0) + 1
-    have_quota = set(Quota.objects.filter(unit__county=county, year=ctx.year).values_list("unit_id", flat=True))
-    for unit_name, count in per_unit.items():
-        if units[unit_name].pk not in have_quota:
-            with demo_at(ctx.spring - datetime.timedelta(days=40)):
-                services.quota_set(
-                    unit=units[unit_name],
-                    year=ctx.year,
-                    cadres=count,
-                    deadline=datetime.date(ctx.year, 12, 31),
-                    by=ctx.org,
-                )
-            created["quotas"] += 1
-
-    round_plan = _plan_round(plan, settings.POLICY["ECONOMICALLY_WEAK_INCOME_YUAN"])
-    usernames = [d.username for d in round_plan.dispatches] + [round_plan.applicant or ""]
-    cadres = {
-        c.user.username: c for c in Cadre.objects.filter(user__username__in=usernames).select_related("user", "unit")
-    }
-    villages = {
-        v.code: v
-        for v in Village.objects.filter(code__in=[d.village_code for d in round_plan.dispatches]).select_related(
-            "township"
-        )
-    }
-    for serial, item in enumerate(round_plan.dispatches):
-        _build_dispatch(ctx, item, cadres[item.username], villages[item.village_code], serial)
-
-    # A recall the township proposed, waiting for the org dept (R-M5a).
-    reason, details = _RECALL_PROPOSED
-    for item in round_plan.dispatches:
-        if not item.recall_proposed:
-            continue
-        dispatch = Dispatch.objects.filter(
-            cadre=cadres[item.username],
-            village=villages[item.village_code],
-            year=ctx.year,
-            state=DispatchState.STATIONED,
-        ).first()
-        if dispatch is not None and not dispatch.recalls.exists():
-            with demo_at(max(dispatch.stationed_on, ctx.today - datetime.timedelta(days=3)), 16):
-                services.recall_propose(
-                    dispatch=dispatch,
-                    by=ctx.committees[dispatch.village.township_id],
-                    reason=reason,
-                    details=details,
-                    own_fault=True,
-                )
-            created["recalls"] += 1
-
-    # The demo township's team: its leader, work groups of neighbouring villages, a mentor for each (R-M4).
-    township = Township.objects.get(code=_DEMO_TOWNSHIP)
-    committee = ctx.committees[township.pk]
-    stationed = list(
-        Dispatch.objects.filter(village__township=township, year=ctx.year, state=DispatchState.STATIONED)
-        .select_related("cadre__user", "village__township")
-        .order_by("village__code")
-    )
-    # The township arranges its team in the term's first weeks.
-    with demo_at(min(ctx.spring + datetime.timedelta(days=14), ctx.today)):
-        leader = next((d for d in stationed if d.cadre.user.username == _DEMO_CADRE_UNIT[0]), None)
-        if leader is not None and not TeamLeader.objects.filter(township=township).exists():
-            services.team_leader_name(township=township, dispatch=leader, by=committee)
-            created["teams"] += 1
-        size, low = settings.POLICY["WORK_GROUP_MAX_VILLAGES"], settings.POLICY["WORK_GROUP_MIN_VILLAGES"]
-        grouped = set(WorkGroup.objects.filter(township=township, year=ctx.year).values_list("villages", flat=True))
-        for number, start in zip("一二", range(0, 2 * size, size), strict=True):
-            members = [d.village for d in stationed[start : start + size]]
-            if len(members) < low or any(v.pk in grouped for v in members):
-                continue
-            services.work_group_save(
-                township=township,
-                year=ctx.year,
-                name=f"{township.name}第{number}工作小组",
-                villages=members,
-                by=committee,
-            )
-            created["teams"] += 1
-        for dispatch in stationed:
-            if dispatch.mentor_id is None:
-                services.mentor_assign(dispatch=dispatch, mentor=committee, by=committee)
-                created["teams"] += 1
-
-    # One cadre's own application, waiting for the unit to decide (R-S2).
-    applicant = cadres.get(round_plan.applicant or "")
-    if (
-        applicant is not None
-        and not Application.objects.filter(cadre=applicant, year=ctx.year).exists()
-        and not Dispatch.objects.filter(cadre=applicant, state__in=ACTIVE_STATES).exists()
-    ):
-        with demo_at(ctx.today - datetime.timedelta(days=4), 20):
-            services.application_submit(
-                cadre=applicant, year=ctx.year, statement=_APPLICATION_STATEMENT, by=applicant.user
-            )
-        created["applications"] += 1
-    return created
 
 
 def demo_county_counts(county: County, *, year: int | None = None) -> dict[str, int]:

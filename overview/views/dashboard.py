@@ -1,7 +1,7 @@
 """The org dept's dashboard: the county at a glance, each figure a link to the list behind it (R-S5 … R-A2).
 
 Read by those holding VIEW_COUNTY or COORDINATE_COUNTY on a county (the org dept and the auditor);
-everyone else gets 403. The figures come from `workflows.dashboard`; this module only lays them out
+everyone else gets 403. The figures come from `overview.dashboard`; this module only lays them out
 and hands the charts their data.
 """
 
@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from appraisal.models import Grade
 from leave.selectors import parse_month, shift_month
-from workflows import dashboard
+from overview import dashboard
 from workflows.models import County
 from workflows.params import read_year
 
@@ -114,6 +113,3 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             grades_height=90 + 48 * len(appraisal.rounds),
             **kwargs,
         )
-
-
-urlpatterns = [path("", DashboardView.as_view(), name="index")]

@@ -3,7 +3,7 @@
 from django import template
 from django.template.defaultfilters import floatformat
 
-from workflows.dashboard import month_label
+from overview.dashboard import month_label
 
 register = template.Library()
 

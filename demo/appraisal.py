@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import random
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Q
@@ -18,6 +18,17 @@ from django.utils.translation import gettext
 from appraisal import services
 from appraisal.flows import AppraisalFlow
 from appraisal.models import Appraisal, AppraisalRound, AppraisalState, Grade
+from demo.base import (
+    COUNTY_CODE,
+    DEMO_CADRE_UNIT,
+    DEMO_DONE_CADRE_UNIT,
+    DEMO_TOWNSHIP,
+    SEED,
+    Build,
+    demo_at,
+    execute_task,
+    round_context,
+)
 from dispatch import services as dispatch_services
 from dispatch.flows import DispatchFlow
 from dispatch.models import Application, Dispatch, Pairing, TrainingBatch
@@ -25,17 +36,6 @@ from leave.calendar import Day, days_between, month_bounds
 from leave.ledger import ledger_write
 from leave.models import DaySource, DayStatus
 from workflows.dates import add_months
-from workflows.demo import (
-    _DEMO_CADRE_UNIT,
-    _DEMO_DONE_CADRE_UNIT,
-    _DEMO_TOWNSHIP,
-    COUNTY_CODE,
-    SEED,
-    _Round,
-    _round_context,
-    demo_at,
-    execute_task,
-)
 from workflows.models import Cadre, County, Township, Unit, User, Village
 
 LAST_TITLE = "{year}年度驻村干部考评"
@@ -106,19 +106,6 @@ _ABSENT_NOTE = "乡镇随机抽查时不在村,未请假,经核实属实"
 
 
 @dataclass
-class _Build:
-    county: County
-    today: datetime.date
-    ctx: _Round
-    rng: random.Random
-    created: dict[str, int]
-    units: dict[int, Unit] = field(default_factory=dict)
-
-    def count(self, key: str, n: int = 1) -> None:
-        self.created[key] = self.created.get(key, 0) + n
-
-
-@dataclass
 class _Slot:
     """One cadre of a cohort: where, from when, and how the year went."""
 
@@ -132,7 +119,7 @@ class _Slot:
 
 def appraisal_demo_build(*, county: County, today: datetime.date) -> dict[str, int]:
     """Last year's cadres appraised and finalised, this year's round open for the next ones (R-A1 … R-A5)."""
-    ctx = _round_context(county, today)
+    ctx = round_context(county, today)
     created = dict.fromkeys(
         [
             "appraisal_pairings",
@@ -150,11 +137,11 @@ def appraisal_demo_build(*, county: County, today: datetime.date) -> dict[str, i
     units = {u.pk: u for u in Unit.objects.filter(county=county)}
     last_title = LAST_TITLE.format(year=today.year - 1)
     if not AppraisalRound.objects.filter(county=county, title=last_title).exists():
-        build = _Build(county, today, ctx, random.Random(f"{SEED}:appraisal:last"), created, units)
+        build = Build(county, today, ctx, random.Random(f"{SEED}:appraisal:last"), created, units=units)
         _build_last_year(build, last_title)
     this_title = LAST_TITLE.format(year=today.year)
     if not AppraisalRound.objects.filter(county=county, title=this_title).exists():
-        build = _Build(county, today, ctx, random.Random(f"{SEED}:appraisal:this"), created, units)
+        build = Build(county, today, ctx, random.Random(f"{SEED}:appraisal:this"), created, units=units)
         _build_this_year(build, this_title)
     return created
 
@@ -223,7 +210,7 @@ class _Picker:
 
 
 def _plan_slots(
-    build: _Build, *, months_ago: int, days_more: int, sizes: dict[int, int], first: dict[str, str]
+    build: Build, *, months_ago: int, days_more: int, sizes: dict[int, int], first: dict[str, str]
 ) -> list[_Slot]:
     """Cadres and villages for a cohort stationed `months_ago` months and `days_more` days before today.
 
@@ -240,7 +227,7 @@ def _plan_slots(
         stationed_on = base + datetime.timedelta(days=int(township.code[-1]) % 3)
         for n, village in enumerate(chosen):
             cadre = None
-            if township.code == _DEMO_TOWNSHIP and n == 0:
+            if township.code == DEMO_TOWNSHIP and n == 0:
                 cadre = picker.named(first["user"]) if "user" in first else picker.of_unit(first["unit"])
             cadre = cadre or picker.any()
             if cadre is None:
@@ -252,7 +239,7 @@ def _plan_slots(
 # --- A term: pairing, nomination to stationing, the day ledger (R-S1, R-S7 … R-S9, R-M2a) -----------
 
 
-def _training_batch(build: _Build, year: int, stationed_on: datetime.date) -> TrainingBatch:
+def _training_batch(build: Build, year: int, stationed_on: datetime.date) -> TrainingBatch:
     name = f"{year}年{stationed_on.month}月驻村干部岗前培训班"
     batch = TrainingBatch.objects.filter(county=build.county, year=year, name=name).first()
     if batch is None:
@@ -270,7 +257,7 @@ def _training_batch(build: _Build, year: int, stationed_on: datetime.date) -> Tr
     return batch
 
 
-def _station(build: _Build, slots: list[_Slot], year: int, batch: TrainingBatch) -> None:
+def _station(build: Build, slots: list[_Slot], year: int, batch: TrainingBatch) -> None:
     """The cohort through the services and flow tasks, from pairing to stationing on each slot's day."""
     ctx = build.ctx
     dispatches = []
@@ -338,13 +325,13 @@ def _take_in(committee: User, d: Dispatch, on: datetime.date) -> Dispatch:
         )
 
 
-def _calendar(build: _Build, slots: list[_Slot], last: datetime.date) -> dict[datetime.date, Day]:
+def _calendar(build: Build, slots: list[_Slot], last: datetime.date) -> dict[datetime.date, Day]:
     """The county's days over all the cohort's terms, read once."""
     first = min(s.dispatch.stationed_on for s in slots)
     return {day.date: day for day in days_between(first, last, build.county.pk)}
 
 
-def _fill_ledger(build: _Build, slot: _Slot, last: datetime.date, calendar: dict[datetime.date, Day]) -> None:
+def _fill_ledger(build: Build, slot: _Slot, last: datetime.date, calendar: dict[datetime.date, Day]) -> None:
     """The term's days as the cadre reported them, a few days of leave and, for some, absences the township found.
 
     Working days in the village, a few away on reported business, about one rest day in five on duty in the
@@ -399,7 +386,7 @@ def _fill_ledger(build: _Build, slot: _Slot, last: datetime.date, calendar: dict
 # --- Scores and votes (R-A1, R-A5) ---------------------------------------------------------------------
 
 
-def _score_township(build: _Build, slot: _Slot, score: int, on: datetime.date) -> None:
+def _score_township(build: Build, slot: _Slot, score: int, on: datetime.date) -> None:
     appraisal, committee = slot.appraisal, build.ctx.committees[slot.village.township_id]
     comment = build.rng.choice(_TOWNSHIP_COMMENTS[slot.profile])
     with demo_at(on, 10):
@@ -414,7 +401,7 @@ def _score_township(build: _Build, slot: _Slot, score: int, on: datetime.date) -
         )
 
 
-def _score_unit(build: _Build, slot: _Slot, score: int, on: datetime.date) -> None:
+def _score_unit(build: Build, slot: _Slot, score: int, on: datetime.date) -> None:
     appraisal, head = slot.appraisal, build.ctx.heads[slot.cadre.unit_id]
     comment = build.rng.choice(_UNIT_COMMENTS[slot.profile])
     with demo_at(on, 15):
@@ -427,12 +414,12 @@ def _score_unit(build: _Build, slot: _Slot, score: int, on: datetime.date) -> No
         )
 
 
-def _scores(build: _Build, slot: _Slot) -> tuple[int, int]:
+def _scores(build: Build, slot: _Slot) -> tuple[int, int]:
     profile = _PROFILES[slot.profile]
     return build.rng.randint(*profile.township), build.rng.randint(*profile.unit)
 
 
-def _votes(build: _Build, slot: _Slot, total: int) -> list[str]:
+def _votes(build: Build, slot: _Slot, total: int) -> list[str]:
     """The villagers' valid votes on one cadre, in the profile's shares, in the order they come in."""
     rng, profile = build.rng, _PROFILES[slot.profile]
     excellent = round(total * rng.uniform(*profile.excellent))
@@ -445,7 +432,7 @@ def _votes(build: _Build, slot: _Slot, total: int) -> list[str]:
 
 
 def _vote_online(
-    build: _Build,
+    build: Build,
     slot: _Slot,
     round_: AppraisalRound,
     votes: list[str],
@@ -466,7 +453,7 @@ def _vote_online(
             services.ballot_cast(code=code, choices={slot.appraisal.pk: grade})
 
 
-def _vote_on_paper(build: _Build, slot: _Slot, votes: list[str], held_on: datetime.date) -> None:
+def _vote_on_paper(build: Build, slot: _Slot, votes: list[str], held_on: datetime.date) -> None:
     """The village meets on paper that day; the township enters the tallies that evening (R-A5)."""
     committee = build.ctx.committees[slot.village.township_id]
     invalid = build.rng.randint(0, 2)
@@ -487,7 +474,7 @@ def _vote_on_paper(build: _Build, slot: _Slot, votes: list[str], held_on: dateti
 
 
 def _open_round(
-    build: _Build,
+    build: Build,
     title: str,
     year: int,
     slots: list[_Slot],
@@ -510,7 +497,7 @@ def _open_round(
 # --- Last year: appraised and finalised (R-A1, R-A2, R-A2a, R-A3) --------------------------------------
 
 
-def _build_last_year(build: _Build, title: str) -> None:
+def _build_last_year(build: Build, title: str) -> None:
     """About two cadres per township stationed 20 months ago, their term ended; the round run to the end."""
     rng, today, org, day = build.rng, build.today, build.ctx.org, datetime.timedelta(days=1)
     townships = list(Township.objects.filter(county=build.county).values_list("pk", flat=True))
@@ -519,13 +506,13 @@ def _build_last_year(build: _Build, title: str) -> None:
         months_ago=20,
         days_more=0,
         sizes=dict.fromkeys(townships, LAST_PER_TOWNSHIP),
-        first={"user": _DEMO_DONE_CADRE_UNIT[0]},
+        first={"user": DEMO_DONE_CADRE_UNIT[0]},
     )
     if not slots:
         return
     # A few excellent (the demo login among them), one with an absence, one basically competent, one
     # capped by three absences, the rest competent.
-    star = next((s for s in slots if s.cadre.user.username == _DEMO_DONE_CADRE_UNIT[0]), None)
+    star = next((s for s in slots if s.cadre.user.username == DEMO_DONE_CADRE_UNIT[0]), None)
     others = [s for s in slots if s is not star]
     rng.shuffle(others)
     special = ["excellent", "excellent", "excellent", "one_absence", "basically", "three_absences"]
@@ -577,7 +564,7 @@ def _build_last_year(build: _Build, title: str) -> None:
         _finalise(build, appraisal, grade, reason, closed_on + 4 * day, n)
 
 
-def _finalise(build: _Build, appraisal: Appraisal, grade: str, reason: str, on: datetime.date, n: int) -> None:
+def _finalise(build: Build, appraisal: Appraisal, grade: str, reason: str, on: datetime.date, n: int) -> None:
     """The org dept finalises the round's grades one after another on one afternoon, a minute apart."""
     org = build.ctx.org
     hour, minute = divmod(n, 60)
@@ -594,7 +581,7 @@ def _finalise(build: _Build, appraisal: Appraisal, grade: str, reason: str, on: 
 # --- This year: the round open, scores and votes coming in (R-A1, R-A5) --------------------------------
 
 
-def _build_this_year(build: _Build, title: str) -> None:
+def _build_this_year(build: Build, title: str) -> None:
     """Cadres stationed 11½ months ago, their term ending in the coming weeks; the round open for them.
 
     In the demo township one cadre of the demo unit waits for both scores, one for the unit's, one has
@@ -602,8 +589,8 @@ def _build_this_year(build: _Build, title: str) -> None:
     """
     rng, today, day = build.rng, build.today, datetime.timedelta(days=1)
     townships = list(Township.objects.filter(county=build.county).values_list("pk", "code"))
-    sizes = {pk: THIS_IN_DEMO_TOWNSHIP if code == _DEMO_TOWNSHIP else THIS_PER_TOWNSHIP for pk, code in townships}
-    slots = _plan_slots(build, months_ago=11, days_more=15, sizes=sizes, first={"unit": _DEMO_CADRE_UNIT[1]})
+    sizes = {pk: THIS_IN_DEMO_TOWNSHIP if code == DEMO_TOWNSHIP else THIS_PER_TOWNSHIP for pk, code in townships}
+    slots = _plan_slots(build, months_ago=11, days_more=15, sizes=sizes, first={"unit": DEMO_CADRE_UNIT[1]})
     if not slots:
         return
     year = min(min(s.stationed_on for s in slots).year, today.year - 1)
@@ -620,7 +607,7 @@ def _build_this_year(build: _Build, title: str) -> None:
     # Opened twelve days ago; scores and votes have come in since, the last of them yesterday.
     round_ = _open_round(build, title, today.year, slots, today - 30 * day, today + 60 * day, today - 12 * day)
     # In the demo township: nothing yet, the township's score, both; elsewhere every stage, mostly both.
-    demo = [s for s in slots if s.village.township.code == _DEMO_TOWNSHIP]
+    demo = [s for s in slots if s.village.township.code == DEMO_TOWNSHIP]
     elsewhere = [s for s in slots if s not in demo]
     mix = (["both", "township", "unit", "none", "both"] * len(elsewhere))[: len(elsewhere)]
     rng.shuffle(mix)

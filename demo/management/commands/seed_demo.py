@@ -6,8 +6,10 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from appraisal.demo import appraisal_demo_counts
-from workflows.demo import DEMO_LOGINS, demo_county_build, demo_county_counts
+from demo.appraisal import appraisal_demo_counts
+from demo.base import DEMO_LOGINS
+from demo.build import demo_county_build
+from demo.county import demo_county_counts
 from workflows.models import VillageCategory
 
 

@@ -1,7 +1,7 @@
 """The demo county's management while stationed: the day ledger, leave, visits, inspections, circulars (R-M1 … R-M6).
 
 Everything goes through the real services (the day ledger through its one write path, as the cadres' monthly
-calendars are entered), each step run at the time it would have happened (`workflows.demo.demo_at`), in the
+calendars are entered), each step run at the time it would have happened (`demo.base.demo_at`), in the
 order of those times. A part already built is skipped, so building again adds nothing.
 """
 
@@ -10,15 +10,15 @@ from __future__ import annotations
 import datetime
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from demo.base import DAY, DEMO_CADRE_UNIT, DEMO_TOWNSHIP, SEED, Build, demo_at, round_context
 from dispatch import services as dispatch_services
 from dispatch.models import Dispatch, DispatchState, Pairing, Recall, RecallReason
 from dispatch.selectors import paired_villages_with_places
 from leave import attendance, leave_selectors, leaves, oversight
-from leave.calendar import Day, days_between, month_bounds
+from leave.calendar import month_bounds
 from leave.ledger import ledger_write
 from leave.models import (
     AttendanceDay,
@@ -32,10 +32,7 @@ from leave.models import (
     Visit,
 )
 from leave.selectors import dispatches_in_month
-from workflows.demo import _DEMO_CADRE_UNIT, _DEMO_TOWNSHIP, SEED, _Round, _round_context, demo_at
 from workflows.models import County, Township, Unit, Village
-
-DAY = datetime.timedelta(days=1)
 
 _ABSENT_NOTE = "乡镇党委电话抽查及到村核实,当日不在村,未请假,也未报备。"
 _AT_RISK_NOTE = "多次无故不在村,经乡镇党委核实,已约谈提醒。"
@@ -74,69 +71,13 @@ _RECALL_DECLINED = (
 )
 
 
-@dataclass
-class _Build:
-    county: County
-    today: datetime.date
-    ctx: _Round
-    rng: random.Random
-    created: dict[str, int]
-    steps: list[tuple[datetime.datetime, int, Callable[[], object]]] = field(default_factory=list)
-    calendar: dict[datetime.date, Day] = field(default_factory=dict)
-
-    def at(self, day: datetime.date, hour: int, step: Callable[[], object]) -> datetime.datetime:
-        """Plan a step for that day and hour; steps run in the order of their times."""
-        moment = datetime.datetime.combine(day, datetime.time(hour))
-        self.steps.append((moment, len(self.steps), step))
-        return moment
-
-    def chain(self) -> Callable[[datetime.date, int, Callable[[], object]], None]:
-        """Plan the steps of one story: each after the one before, even when two fall on the same day."""
-        last: list[datetime.datetime] = []
-
-        def at(day: datetime.date, hour: int, step: Callable[[], object]) -> None:
-            moment = datetime.datetime.combine(day, datetime.time(hour))
-            if last and moment <= last[0]:
-                moment = last[0] + datetime.timedelta(minutes=1)
-            last[:] = [moment]
-            self.steps.append((moment, len(self.steps), step))
-
-        return at
-
-    def count(self, key: str, n: int = 1) -> None:
-        self.created[key] = self.created.get(key, 0) + n
-
-    def workdays_from(self, start: datetime.date, n: int) -> list[datetime.date]:
-        """The first n working days on or after start."""
-        found, day = [], start
-        while len(found) < n:
-            if self.calendar_day(day).is_workday:
-                found.append(day)
-            day += DAY
-        return found
-
-    def last_workday_before(self, day: datetime.date) -> datetime.date:
-        day -= DAY
-        while not self.calendar_day(day).is_workday:
-            day -= DAY
-        return day
-
-    def calendar_day(self, day: datetime.date) -> Day:
-        if day not in self.calendar:
-            year = datetime.date(day.year, 1, 1)
-            self.calendar.update(
-                {d.date: d for d in days_between(year, datetime.date(day.year, 12, 31), self.county.pk)}
-            )
-        return self.calendar[day]
-
-
 def leave_demo_build(*, county: County, today: datetime.date) -> dict[str, int]:
     """The term so far: calendars entered and past months confirmed, leave in every state, visits, an
     inspection and its circular, recalls at every step, and a village with a place for every unit."""
-    build = _Build(
+    build = Build(
         county,
         today,
-        _round_context(county, today),
+        round_context(county, today),
         random.Random(f"{SEED}:leave"),
         dict.fromkeys(
             [
@@ -162,7 +103,7 @@ def leave_demo_build(*, county: County, today: datetime.date) -> dict[str, int]:
     if first_build:
         earlier = list(
             Dispatch.objects.filter(
-                unit__county=county, state=DispatchState.STATIONED, village__township__code=_DEMO_TOWNSHIP
+                unit__county=county, state=DispatchState.STATIONED, village__township__code=DEMO_TOWNSHIP
             )
             .exclude(year=today.year)
             .select_related("cadre__user", "unit", "village__township")
@@ -186,10 +127,10 @@ def leave_demo_build(*, county: County, today: datetime.date) -> dict[str, int]:
 
 def _cast(current: list[Dispatch]) -> dict[str, list[Dispatch]]:
     """The demo township's cadres take the leave (xiangzhen1 decides it); others the ledger's and recall's parts."""
-    demo_username = _DEMO_CADRE_UNIT[0]
-    home = [d for d in current if d.village.township.code == _DEMO_TOWNSHIP]
+    demo_username = DEMO_CADRE_UNIT[0]
+    home = [d for d in current if d.village.township.code == DEMO_TOWNSHIP]
     home.sort(key=lambda d: (d.cadre.user.username != demo_username, d.village.code))
-    elsewhere = [d for d in current if d.village.township.code != _DEMO_TOWNSHIP]
+    elsewhere = [d for d in current if d.village.township.code != DEMO_TOWNSHIP]
     # A cadre at risk this month and this year, one absent at both ends a few days, one who has not entered
     # this month yet: in the demo township where it has more than the leave's four cadres, else elsewhere.
     spare = home[4:] + elsewhere
@@ -212,7 +153,7 @@ def _cast(current: list[Dispatch]) -> dict[str, list[Dispatch]]:
 # --- Leave in every state (R-M2) -------------------------------------------------------------------------
 
 
-def _plan_leaves(build: _Build, cadres: list[Dispatch], others: list[Dispatch]) -> None:
+def _plan_leaves(build: Build, cadres: list[Dispatch], others: list[Dispatch]) -> None:
     """Nine requests over four cadres of the demo township, one in each state a leave can be in.
 
     A leave that does not fit its cadre's term (early in the year this year's terms have only begun) goes to
@@ -255,7 +196,7 @@ def _plan_leaves(build: _Build, cadres: list[Dispatch], others: list[Dispatch]) 
 
 
 def _plan_leave(
-    build: _Build, dispatch: Dispatch, starts_on: datetime.date, ends_on: datetime.date, key: str, story: str
+    build: Build, dispatch: Dispatch, starts_on: datetime.date, ends_on: datetime.date, key: str, story: str
 ) -> None:
     t, ctx = build.today, build.ctx
     cadre, committee, org = dispatch.cadre.user, ctx.committees[dispatch.village.township_id], ctx.org
@@ -271,7 +212,7 @@ def _plan_leave(
 
     def decide(by, approve=True, comment="同意。") -> Callable[[], object]:
         def step() -> None:
-            # A cadre of an earlier year has the whole term entered already (appraisal/demo.py builds it
+            # A cadre of an earlier year has the whole term entered already (demo/appraisal.py builds it
             # first): the decider ticks each day already recorded to be overwritten by the leave, as the page asks.
             recorded = [r.date for r in leave_selectors.days_leave_would_overwrite(box["leave"])] if approve else []
             box["leave"] = leaves.leave_decide(
@@ -311,14 +252,14 @@ def _plan_leave(
         at(returned_on + DAY, 10, lambda: leaves.leave_close(leave=box["leave"], by=committee))
 
 
-def _workdays(build: _Build, start: datetime.date, end: datetime.date) -> int:
+def _workdays(build: Build, start: datetime.date, end: datetime.date) -> int:
     return sum(1 for n in range((end - start).days + 1) if build.calendar_day(start + n * DAY).is_workday)
 
 
 # --- The day ledger and the months confirmed (R-M1, R-M2a, R-M3) ------------------------------------------
 
 
-def _plan_ledger(build: _Build, county: County, roles: dict[str, list[Dispatch]]) -> None:
+def _plan_ledger(build: Build, county: County, roles: dict[str, list[Dispatch]]) -> None:
     """Each cadre of this year's round enters each month's calendar at its end, this month's up to yesterday.
 
     Working days in the village, a few away on reported business, about one rest day in four on duty in the
@@ -346,7 +287,7 @@ def _plan_ledger(build: _Build, county: County, roles: dict[str, list[Dispatch]]
 
 
 def _month_entry(
-    build: _Build, dispatch: Dispatch, span: tuple[datetime.date, datetime.date], part: str
+    build: Build, dispatch: Dispatch, span: tuple[datetime.date, datetime.date], part: str
 ) -> Callable[[], None]:
     rng = random.Random(f"{SEED}:leave:{dispatch.pk}:{span[0]}")
 
@@ -391,7 +332,7 @@ def _month_entry(
     return enter
 
 
-def _plan_confirmations(build: _Build, county: County) -> None:
+def _plan_confirmations(build: Build, county: County) -> None:
     """Each township confirms every past month on the second day of the next, once all its days are entered."""
     this_month = build.today.replace(day=1)
     first = (
@@ -410,7 +351,7 @@ def _plan_confirmations(build: _Build, county: County) -> None:
         month = end + DAY
 
 
-def _confirm(build: _Build, township: Township, month: datetime.date) -> Callable[[], None]:
+def _confirm(build: Build, township: Township, month: datetime.date) -> Callable[[], None]:
     def confirm() -> None:
         dispatches = dispatches_in_month(month).filter(village__township=township)
         confirmed = AttendanceMonth.objects.filter(dispatch__in=dispatches, month=month, state=MonthState.CONFIRMED)
@@ -425,7 +366,7 @@ def _confirm(build: _Build, township: Township, month: datetime.date) -> Callabl
 # --- Leaders' visits (R-M5) ----------------------------------------------------------------------------
 
 
-def _plan_visits(build: _Build, county: County) -> None:
+def _plan_visits(build: Build, county: County) -> None:
     """Heads and deputies visit most cadres; one unit's deputy skipped a half-year; near-ending terms await the head."""
     t = build.today
     dispatches = list(
@@ -433,14 +374,14 @@ def _plan_visits(build: _Build, county: County) -> None:
         .select_related("cadre", "unit", "village")
         .order_by("pk")
     )
-    skipped_unit = next((d.unit_id for d in dispatches if d.unit.name == _DEMO_CADRE_UNIT[1]), None)
+    skipped_unit = next((d.unit_id for d in dispatches if d.unit.name == DEMO_CADRE_UNIT[1]), None)
     for dispatch in dispatches:
         head, deputy = build.ctx.heads[dispatch.unit_id], build.ctx.deputies[dispatch.unit_id]
         ending = dispatch.term_ends_on - t < datetime.timedelta(days=60)
         plans = []
         if not ending:
             plans.append((head, dispatch.stationed_on + 40 * DAY, _HEAD_NOTES))
-        if dispatch.unit_id != skipped_unit or dispatch.cadre.user.username == _DEMO_CADRE_UNIT[0]:
+        if dispatch.unit_id != skipped_unit or dispatch.cadre.user.username == DEMO_CADRE_UNIT[0]:
             plans.append((deputy, dispatch.stationed_on + 55 * DAY, _DEPUTY_NOTES))
         if dispatch.pk % 2:
             plans.append((deputy, dispatch.stationed_on + 200 * DAY, _DEPUTY_NOTES))
@@ -449,7 +390,7 @@ def _plan_visits(build: _Build, county: County) -> None:
                 build.at(on, 15, _visit(build, dispatch, visitor, on, notes, deputy))
 
 
-def _visit(build: _Build, dispatch: Dispatch, visitor, on: datetime.date, notes: str, by) -> Callable[[], None]:
+def _visit(build: Build, dispatch: Dispatch, visitor, on: datetime.date, notes: str, by) -> Callable[[], None]:
     def record() -> None:
         if not Visit.objects.filter(dispatch=dispatch, visitor=visitor, visited_on=on).exists():
             oversight.visit_record(dispatch=dispatch, visitor=visitor, visited_on=on, notes=notes, by=by)
@@ -461,13 +402,13 @@ def _visit(build: _Build, dispatch: Dispatch, visitor, on: datetime.date, notes:
 # --- An unannounced inspection and its circular (R-M6, R-M3) ------------------------------------------------
 
 
-def _plan_inspection(build: _Build, current: list[Dispatch], roles: dict[str, list[Dispatch]]) -> None:
+def _plan_inspection(build: Build, current: list[Dispatch], roles: dict[str, list[Dispatch]]) -> None:
     """The org dept calls on five cadres unannounced; one is away without leave, and a circular names two units."""
     pool = roles["inspected"]
     if len(pool) < 5:
         return
     on = build.last_workday_before(build.today - 7 * DAY)
-    absent = next((d for d in pool if d.unit.name == _DEMO_CADRE_UNIT[1]), pool[0])
+    absent = next((d for d in pool if d.unit.name == DEMO_CADRE_UNIT[1]), pool[0])
     checked = [absent, *[d for d in pool if d is not absent and d.unit_id != absent.unit_id][:4]]
     if any(d.stationed_on >= on for d in checked):
         return
@@ -508,7 +449,7 @@ def _plan_inspection(build: _Build, current: list[Dispatch], roles: dict[str, li
 # --- Recalls at each step (R-M5a) --------------------------------------------------------------------------
 
 
-def _plan_recalls(build: _Build, roles: dict[str, list[Dispatch]]) -> None:
+def _plan_recalls(build: Build, roles: dict[str, list[Dispatch]]) -> None:
     """One recall agreed and waiting for the unit, one the org dept declined (proposed and done exist already)."""
     t, ctx = build.today, build.ctx
     for dispatch, (reason, details, comment), approve, days_ago in (
@@ -538,7 +479,7 @@ def _plan_recalls(build: _Build, roles: dict[str, list[Dispatch]]) -> None:
 # --- A village with a place for every unit (R-S6) ----------------------------------------------------------
 
 
-def _spare_villages(build: _Build, county: County) -> None:
+def _spare_villages(build: Build, county: County) -> None:
     """Pair each unit that has no place left with one more village, so it can still nominate a cadre."""
     year = build.today.year
     busy = set(Dispatch.objects.values_list("village_id", flat=True)) | set(
