@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import HttpRequest
 from django.urls import reverse
 
 
@@ -36,6 +37,7 @@ class AreaPage(LoginRequiredMixin):
     nav_min_links = 1
     #: The URL name of the link that this page belongs under.
     nav_name = ""
+    request: HttpRequest
 
     def nav_shown(self, links: list[dict], context: dict) -> bool:
         return len([link for link in links if link["url"]]) >= self.nav_min_links
