@@ -7,7 +7,6 @@ from collections import Counter, defaultdict
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -30,6 +29,7 @@ from appraisal.models import (
     RoundState,
 )
 from workflows.exports import export_response, file_name, wanted_format
+from workflows.frame import AreaPage, NavLink
 from workflows.guards import require_perm
 from workflows.models import Cadre, County, Village
 from workflows.permissions import (
@@ -78,13 +78,57 @@ def _errors_to_messages(request, error: ValidationError) -> None:
         messages.error(request, message)
 
 
-class AppraisalPage(LoginRequiredMixin, View):
+def _round_args(page) -> list:
+    return [page.round.pk]
+
+
+def _in_round(page) -> bool:
+    return page.round is not None
+
+
+class AppraisalPage(AreaPage, View):
     """The frame of these pages: for people holding a post, with links within a round and messages kept on the page."""
+
+    area = "appraisal"
+    nav_class = "vc-apnav"
+    nav_label = gettext_lazy("年度考评")
+    nav = [
+        NavLink(
+            gettext_lazy("考评轮次"), "appraisal:rounds", current=lambda page, context, url: page.request.path == url
+        ),
+        NavLink(
+            gettext_lazy("干部能否提拔查询"),
+            "appraisal:promotion",
+            visible=lambda page: bool(page.grants["county"]),
+            current=lambda page, context, url: False,
+            testid="promotion-link",
+        ),
+        NavLink(lambda page: page.round.title, visible=_in_round),
+        NavLink(gettext_lazy("考评进展"), "appraisal:round_detail", visible=_in_round, args=_round_args),
+        NavLink(
+            lambda page: _("干部名单与审定") if page.grants["county"] else _("干部评分"),
+            "appraisal:round_appraisals",
+            visible=_in_round,
+            args=_round_args,
+        ),
+        NavLink(
+            gettext_lazy("村民评议投票码"),
+            "appraisal:round_ballots",
+            visible=lambda page: page.round is not None and page.shows_ballots,
+            args=_round_args,
+        ),
+        NavLink(gettext_lazy("考评结果汇总表"), "appraisal:round_report", visible=_in_round, args=_round_args),
+    ]
 
     template_name = ""
     #: Which link of the round's row of links this page is.
     nav_name = ""
     round: AppraisalRound | None = None
+
+    def link_is_current(self, link, context, url):
+        if link.current is not None:
+            return link.current(self, context, url)
+        return link.url_name == f"appraisal:{self.nav_name}"
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -110,31 +154,11 @@ class AppraisalPage(LoginRequiredMixin, View):
         return bool(self.grants["county"] or self.grants["township"])
 
     def render(self, context: dict, status: int = 200) -> TemplateResponse:
-        nav = []
-        if self.round is not None:
-            links = [
-                ("round_detail", _("考评进展")),
-                ("round_appraisals", _("干部名单与审定") if self.grants["county"] else _("干部评分")),
-            ]
-            if self.shows_ballots:
-                links.append(("round_ballots", _("村民评议投票码")))
-            links.append(("round_report", _("考评结果汇总表")))
-            nav = [
-                {
-                    "url": reverse(f"appraisal:{name}", args=[self.round.pk]),
-                    "label": label,
-                    "current": name == self.nav_name,
-                }
-                for name, label in links
-            ]
-        # Messages go into the page, where a refusal stays readable, not into viewflow's passing snackbar.
         context = {
             "round": self.round,
-            "round_nav": nav,
             "county_reader": bool(self.grants["county"]),
             "shows_ballots": self.shows_ballots,
-            "page_messages": list(messages.get_messages(self.request)),
-            "messages": (),
+            **self.frame_context(context),
             **context,
         }
         return TemplateResponse(self.request, self.template_name, context, status=status)

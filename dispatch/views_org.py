@@ -8,7 +8,6 @@ from collections import defaultdict
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
@@ -23,6 +22,7 @@ from django.views.generic import TemplateView
 from dispatch import exports, selectors, services
 from dispatch.models import Dispatch, Pairing, QuotaSanction, TrainingBatch
 from workflows.exports import ExportMixin, file_name
+from workflows.frame import AreaPage, NavLink
 from workflows.models import County, Unit, Village, VillageCategory, income_categories
 from workflows.params import BoundedDateField, read_year
 from workflows.permissions import COORDINATE_COUNTY, may, may_view, visible_to
@@ -76,16 +76,31 @@ def _codes(error: ValidationError | None) -> set[str]:
     return {e.code for e in error.error_list} if error is not None else set()
 
 
-class OrgPage(LoginRequiredMixin):
-    """The org pages' frame: links between them, and messages kept on the page (see dispatch/org/base.html)."""
+class OrgPage(AreaPage):
+    """The org pages' frame: links between them, and messages kept on the page (workflows.frame)."""
 
+    area = "org"
+    nav_class = "vc-orgnav"
+    nav_label = gettext_lazy("组织部选派工作")
+    nav = [
+        NavLink(gettext_lazy("结对与选派任务"), "dispatch:pairings"),
+        NavLink(gettext_lazy("评先评优资格"), "dispatch:eligibility"),
+        NavLink(gettext_lazy("重点村覆盖"), "dispatch:coverage"),
+        NavLink(
+            gettext_lazy("岗前培训"),
+            "dispatch:training",
+            current=lambda page, context, url: page.request.path == url or bool(context.get("batch")),
+        ),
+    ]
     org_nav = True
 
-    def get_context_data(self, **kwargs):
-        # The messages go into the page, where a refusal stays readable; an empty `messages` keeps
-        # viewflow's snackbar, which shows only the last one for a few seconds, from repeating them.
-        kwargs.setdefault("org_nav", self.org_nav)
-        return super().get_context_data(page_messages=list(messages.get_messages(self.request)), messages=(), **kwargs)
+    def link_is_current(self, link, context, url):
+        if link.current is not None:
+            return link.current(self, context, url)
+        return self.request.path == url
+
+    def nav_shown(self, links, context):
+        return bool(context.get("org_nav", self.org_nav))
 
 
 class CountyPage(OrgPage):

@@ -11,7 +11,6 @@ import datetime
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -26,6 +25,7 @@ from leave import attendance, exports, selectors
 from leave.calendar import days_between, month_bounds
 from leave.models import CalendarCorrection, DayStatus
 from workflows.exports import ExportMixin, file_name
+from workflows.frame import AreaPage, NavLink
 from workflows.models import County, Township
 from workflows.params import BoundedDateField, date_from_text, read_year
 from workflows.permissions import (
@@ -59,10 +59,24 @@ def calendar_url(dispatch: Dispatch | None = None, month: datetime.date | None =
     return reverse("leave:calendar") + ("?" + "&".join(params) if params else "")
 
 
-class AttendancePage(LoginRequiredMixin):
+class AttendancePage(AreaPage):
     """The frame of these pages: links to the ones the user may open, and messages kept on the page."""
 
-    nav_name = ""
+    area = "attendance"
+    nav_class = "vc-atnav"
+    nav_label = gettext_lazy("考勤")
+    nav_min_links = 2
+    nav = [
+        NavLink(
+            gettext_lazy("我的考勤"),
+            "leave:calendar",
+            visible=lambda page: selectors.current_dispatch_of(page.request.user) is not None,
+        ),
+        NavLink(gettext_lazy("乡镇考勤确认"), "leave:grid", visible=lambda page: page.reads_townships),
+        NavLink(gettext_lazy("考勤月报"), "leave:attendance_report", visible=lambda page: page.reads_townships),
+        NavLink(gettext_lazy("在村天数达标"), "leave:compliance", visible=lambda page: bool(page.grants["county"])),
+        NavLink(gettext_lazy("节假日更正"), "leave:holidays", visible=lambda page: bool(page.grants["county"])),
+    ]
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -70,19 +84,9 @@ class AttendancePage(LoginRequiredMixin):
         self.grants = granted_tier_pks(request.user, {"county": VIEW_COUNTY, "township": VIEW_TOWNSHIP})
         return super().dispatch(request, *args, **kwargs)
 
-    def get_context_data(self, **kwargs):
-        links = []
-        if selectors.current_dispatch_of(self.request.user) is not None:
-            links.append(("leave:calendar", _("我的考勤")))
-        if self.grants["township"] or self.grants["county"]:
-            links += [("leave:grid", _("乡镇考勤确认")), ("leave:attendance_report", _("考勤月报"))]
-        if self.grants["county"]:
-            links += [("leave:compliance", _("在村天数达标")), ("leave:holidays", _("节假日更正"))]
-        nav = [{"url": reverse(name), "label": label, "current": name == self.nav_name} for name, label in links]
-        # Messages go into the page, where a refusal stays readable, not into viewflow's passing snackbar.
-        return super().get_context_data(
-            attendance_nav=nav, page_messages=list(messages.get_messages(self.request)), messages=(), **kwargs
-        )
+    @property
+    def reads_townships(self) -> bool:
+        return bool(self.grants["township"] or self.grants["county"])
 
 
 def _show_error(request, error: ValidationError) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
@@ -20,6 +19,7 @@ from dispatch.models import Dispatch, DispatchState
 from leave import exports, oversight
 from leave.models import Circular, CircularKind, Inspection, InspectionKind, VisitorRole
 from workflows.exports import ExportMixin, file_name
+from workflows.frame import AreaPage, NavLink
 from workflows.models import County, Post, Township, Unit
 from workflows.params import BoundedDateField
 from workflows.permissions import (
@@ -38,11 +38,25 @@ from workflows.taskviews import ServiceFormView, add_service_errors
 from workflows.widgets import DateInput
 
 
-class OversightPage(LoginRequiredMixin):
+class OversightPage(AreaPage):
     """The frame of these pages: links to the ones the user may open, and messages kept on the page."""
 
-    #: The URL name of the link that this page belongs under.
-    nav_name = ""
+    area = "oversight"
+    nav_class = "vc-ovnav"
+    nav_label = gettext_lazy("驻村干部监督")
+    nav_min_links = 2
+    nav = [
+        NavLink(gettext_lazy("到村调研"), "leave:visits", visible=lambda page: bool(page.grants["unit"])),
+        NavLink(
+            gettext_lazy("单位领导调研情况"), "leave:visits_overview", visible=lambda page: bool(page.grants["county"])
+        ),
+        NavLink(gettext_lazy("明查暗访"), "leave:inspections", visible=lambda page: bool(page.grants["county"])),
+        NavLink(
+            gettext_lazy("通报"),
+            "leave:circulars",
+            visible=lambda page: bool(page.grants["unit"] or page.grants["county"]),
+        ),
+    ]
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -53,20 +67,6 @@ class OversightPage(LoginRequiredMixin):
 
     def check_access(self, request, *args, **kwargs) -> None:
         """Raise PermissionDenied when the user is outside the page's tier (R-O4)."""
-
-    def get_context_data(self, **kwargs):
-        links = []
-        if self.grants["unit"]:
-            links.append(("leave:visits", _("到村调研")))
-        if self.grants["county"]:
-            links += [("leave:visits_overview", _("单位领导调研情况")), ("leave:inspections", _("明查暗访"))]
-        if self.grants["unit"] or self.grants["county"]:
-            links.append(("leave:circulars", _("通报")))
-        nav = [{"url": reverse(name), "label": label, "current": name == self.nav_name} for name, label in links]
-        # Messages go into the page, where a refusal stays readable, not into viewflow's passing snackbar.
-        return super().get_context_data(
-            oversight_nav=nav, page_messages=list(messages.get_messages(self.request)), messages=(), **kwargs
-        )
 
 
 def _county_for(request, perm: str | None = None) -> County:
