@@ -25,8 +25,11 @@ from appraisal.models import (
     PaperSession,
     RoundState,
 )
+from appraisal.selectors import appraisals_without_votes
 from dispatch.models import Dispatch, DispatchState
+from leave.selectors import absences_in
 from workflows.audit import audit_record, audit_refusal
+from workflows.flows import cancel_process, complete_task, finish_task, flow_of, locked, start_process
 from workflows.guards import require_perm, require_state
 from workflows.models import County, User, Village
 from workflows.permissions import APPRAISE_AS_TOWNSHIP, APPRAISE_AS_UNIT, COORDINATE_COUNTY, may
@@ -56,33 +59,9 @@ class BallotRefused(Exception):
     """Any reason a ballot code cannot be used; the villager is told the same thing whatever it is (R-A5)."""
 
 
-def _flow():
-    # Imported late: the flow imports the task pages, which import this module.
-    from appraisal.flows import AppraisalFlow
-
-    return AppraisalFlow
-
-
 def _locked(appraisal: Appraisal) -> Appraisal:
     """Re-read the appraisal under a row lock, after its flow's process row: the order the task pages use."""
-    from workflows.flows import process_of
-
-    flow = _flow()
-    process = process_of(flow, appraisal)
-    if process is not None:
-        flow.process_class._default_manager.select_for_update().filter(pk=process.pk).exists()
-    return (
-        Appraisal.objects.select_for_update()
-        .select_related("round__county", "dispatch__cadre", "dispatch__unit", "dispatch__village__township")
-        .get(pk=appraisal.pk)
-    )
-
-
-def _complete_task(appraisal: Appraisal, node_name: str, by: User) -> None:
-    """Move the flow past the human task whose work this service just did (no-op inside its own page)."""
-    from workflows.flows import complete_human_task
-
-    complete_human_task(_flow(), node_name, appraisal, by)
+    return locked(appraisal, "round__county", "dispatch__cadre", "dispatch__unit", "dispatch__village__township")
 
 
 def _audit(
@@ -166,14 +145,13 @@ def round_open(
             to_state=round_.state,
             data={"title": title, "from": str(term_ends_from), "to": str(term_ends_to), "cadres": len(dispatches)},
         )
-        flow = _flow()
         for dispatch in dispatches:
             appraisal = Appraisal.objects.create(
                 round=round_, dispatch=dispatch, category=grading.category_of(dispatch.cadre)
             )
             OnlineTally.objects.bulk_create(OnlineTally(appraisal=appraisal, grade=g) for g in Grade.values)
             _audit(appraisal, action="appraisal.open", by=by, before="", data={"round": round_.title})
-            flow.start.run(appraisal=appraisal)
+            start_process(appraisal)
     return round_
 
 
@@ -187,8 +165,6 @@ def round_close(
     appraisal id, kept on the appraisal and audited. Reasons given for appraisals that have votes are not kept.
     """
     require_perm(by, COORDINATE_COUNTY, round_, action="appraisal_round.close")
-    from appraisal.selectors import appraisals_without_votes
-    from workflows.flows import finish_handle
 
     reasons = {pk: (text or "").strip() for pk, text in (no_votes_reasons or {}).items()}
     with transaction.atomic():
@@ -221,7 +197,7 @@ def round_close(
                 appraisal, action="appraisal.no_votes", by=by, before=appraisal.state, reason=appraisal.no_votes_reason
             )
         for appraisal in round_.appraisals.filter(state=AppraisalState.OPEN).order_by("pk"):
-            finish_handle(_flow(), "votes_closed", appraisal)
+            finish_task(appraisal, "votes_closed")
     return round_
 
 
@@ -255,7 +231,7 @@ def _score_enter(node: str, *, appraisal: Appraisal, score: int, comment: str, b
         getattr(appraisal, transition)(score=score, comment=comment, by=by, at=timezone.now())
         appraisal.save()
         _audit(appraisal, action=f"appraisal.{node}", by=by, before=before, reason=comment, data={"score": score})
-        _complete_task(appraisal, node, by)
+        complete_task(appraisal, node, by)
     return appraisal
 
 
@@ -512,8 +488,6 @@ def vote_totals(appraisal: Appraisal) -> dict[str, int]:
 
 def unexcused_absences(dispatch: Dispatch) -> int:
     """Days recorded absent (缺勤) in the day ledger over the term (R-A2a, R-M1)."""
-    from leave.selectors import absences_in
-
     last = dispatch.ended_on or dispatch.term_ends_on
     return len(absences_in([dispatch.pk], dispatch.stationed_on, last).get(dispatch.pk, []))
 
@@ -643,7 +617,7 @@ def appraisal_finalise(*, appraisal: Appraisal, grade: str, by: User, reason: st
                 to_state=dispatch.state,
                 data={"grade": grade, "ended_on": str(dispatch.ended_on)},
             )
-        _complete_task(appraisal, "finalise", by)
+        complete_task(appraisal, "finalise", by)
     return appraisal
 
 
@@ -660,14 +634,12 @@ def appraisal_reopen(*, appraisal: Appraisal, reason: str, by: User) -> Appraisa
         appraisal.reopen(reason=reason)
         appraisal.save()
         _audit(appraisal, action="appraisal.reopen", by=by, before=before, reason=reason, data={"was": was})
-        _flow().reopen.run(appraisal=appraisal)
+        flow_of(appraisal).reopen.run(appraisal=appraisal)
     return appraisal
 
 
 def appraisal_cancel(*, appraisal: Appraisal, reason: str, by: User) -> Appraisal:
     """The org dept takes a cadre out of the round (recalled, or listed by mistake), with a reason (R-A1)."""
-    from workflows.flows import cancel_process_of
-
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("请填写撤销理由。"))
@@ -679,5 +651,5 @@ def appraisal_cancel(*, appraisal: Appraisal, reason: str, by: User) -> Appraisa
         appraisal.cancel(reason=reason)
         appraisal.save()
         _audit(appraisal, action="appraisal.cancel", by=by, before=before, reason=reason)
-        cancel_process_of(_flow(), appraisal)
+        cancel_process(appraisal)
     return appraisal
