@@ -21,6 +21,7 @@ from django.views import View
 
 from appraisal import ballots, exports, forms, pdf, selectors, services
 from appraisal.models import (
+    CANCELLABLE,
     Appraisal,
     AppraisalRound,
     AppraisalState,
@@ -48,9 +49,6 @@ from workflows.views import LandingRedirectView
 
 #: The close page's field holding the reason a village gave no votes, followed by the appraisal's id (R-A1).
 NO_VOTES_FIELD = "no_votes_reason_"
-
-#: States from which the org dept may take a cadre out of the round (R-A1).
-CANCELLABLE = {AppraisalState.OPEN, AppraisalState.COLLECTED, AppraisalState.PROPOSED}
 
 
 def _task_links(user) -> dict[int, list[dict]]:
