@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from django.utils.translation import gettext as _
 
@@ -16,6 +17,9 @@ from appraisal.selectors.terms import term_counts
 from dispatch.models import ONCE_STATIONED, Dispatch, DispatchState
 from workflows.models import Cadre
 from workflows.policy import policy
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # --- A cadre's record and the consequences of a grade (R-A3, R-A4) -----------------------------------
 
@@ -33,7 +37,7 @@ class Experience:
         return self.appraisal.grade if self.appraisal else ""
 
     @property
-    def grade_label(self) -> str:
+    def grade_label(self) -> StrOrPromise:
         return Grade(self.grade).label if self.grade else ""
 
 
@@ -57,7 +61,7 @@ def experience_of(cadre: Cadre) -> list[Experience]:
     return [
         Experience(
             d,
-            d.stationed_on,
+            cast(datetime.date, d.stationed_on),  # the query keeps only dispatches that arrived
             d.ended_on or (d.term_ends_on if d.state != DispatchState.STATIONED else None),
             counts[d.pk].present,
             appraisals.get(d.pk),
@@ -113,14 +117,16 @@ def may_be_promoted(cadre: Cadre, *, on: datetime.date) -> PromotionAnswer:
     )
     for appraisal in finalised:
         if appraisal.final_grade == Grade.INCOMPETENT:
-            until = add_years(appraisal.finalised_on, years)
+            # A finalised appraisal has its date: the query asks for one on or before `on`.
+            finalised_on = cast(datetime.date, appraisal.finalised_on)
+            until = add_years(finalised_on, years)
             if on < until:
                 return PromotionAnswer(
                     False,
                     False,
                     _("%(date)s「%(round)s」考核为不称职,%(years)s 年内不予提拔,%(until)s起方可提拔。")
                     % {
-                        "date": _chinese_date(appraisal.finalised_on),
+                        "date": _chinese_date(finalised_on),
                         "round": appraisal.round.title,
                         "years": years,
                         "until": _chinese_date(until),
@@ -133,7 +139,7 @@ def may_be_promoted(cadre: Cadre, *, on: datetime.date) -> PromotionAnswer:
             True,
             True,
             _("%(date)s「%(round)s」考核为优秀,同等条件下优先选拔使用。")
-            % {"date": _chinese_date(latest.finalised_on), "round": latest.round.title},
+            % {"date": _chinese_date(cast(datetime.date, latest.finalised_on)), "round": latest.round.title},
         )
     # A term served to its appraisal, and not found incompetent, is the stationing experience promotions prefer.
     served = [a for a in finalised if a.final_grade != Grade.INCOMPETENT]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
@@ -21,6 +22,9 @@ from appraisal.models import (
 from workflows.models import User
 from workflows.permissions import visible_to
 from workflows.policy import policy
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 APPRAISAL_RELATED = ("round__county", "dispatch__cadre", "dispatch__unit", "dispatch__village__township")
 
@@ -59,14 +63,14 @@ def rounds_visible_to(user: User | None) -> QuerySet[AppraisalRound]:
 @dataclass(frozen=True)
 class VoteRow:
     grade: str
-    label: str
+    label: StrOrPromise
     count: int
     worth: int
 
 
 def vote_rows(appraisal: Appraisal) -> list[VoteRow]:
     """The collected votes per grade, with what each is worth, for the finalisation page (R-A2)."""
-    worth = {
+    worth: dict[str, str] = {
         Grade.EXCELLENT: "VOTE_SCORE_EXCELLENT",
         Grade.COMPETENT: "VOTE_SCORE_COMPETENT",
         Grade.BASICALLY_COMPETENT: "VOTE_SCORE_BASICALLY_COMPETENT",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+from typing import cast
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -30,8 +33,10 @@ from workflows.policy import policy
 
 def unexcused_absences(dispatch: Dispatch) -> int:
     """Days recorded absent (缺勤) in the day ledger over the term (R-A2a, R-M1)."""
-    last = dispatch.ended_on or dispatch.term_ends_on
-    return len(absences_in([dispatch.pk], dispatch.stationed_on, last).get(dispatch.pk, []))
+    # An appraised cadre was stationed: `station` set the arrival and the term's end.
+    first = cast(datetime.date, dispatch.stationed_on)
+    last = cast(datetime.date, dispatch.ended_on or dispatch.term_ends_on)
+    return len(absences_in([dispatch.pk], first, last).get(dispatch.pk, []))
 
 
 def appraisal_collect_and_propose(*, appraisal: Appraisal) -> Appraisal:
@@ -60,8 +65,12 @@ def appraisal_collect_and_propose(*, appraisal: Appraisal) -> Appraisal:
                 "absences": absences,
             },
         )
+        # `collect` takes both scores as given: its transition is open only once both are in.
         proposal = grading.propose(
-            township=appraisal.township_score, unit=appraisal.unit_score, votes=votes, absences=absences
+            township=cast(int, appraisal.township_score),
+            unit=cast(int, appraisal.unit_score),
+            votes=votes,
+            absences=absences,
         )
         before = appraisal.state
         appraisal.propose(
@@ -149,7 +158,7 @@ def appraisal_finalise(*, appraisal: Appraisal, grade: str, by: User, reason: st
         )
         if dispatch.state == DispatchState.STATIONED:
             dispatch_before = dispatch.state
-            dispatch.appraise(on=min(today, dispatch.term_ends_on))
+            dispatch.appraise(on=min(today, cast(datetime.date, dispatch.term_ends_on)))
             dispatch.save()
             audit_record(
                 action="dispatch.appraise",
