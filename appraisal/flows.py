@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
 
-from appraisal import views_tasks as views
+from appraisal.services import appraisal_collect_and_propose
+from appraisal.views import tasks as views
 from workflows.flows import TierView, flow_lock, flow_view_permission
 from workflows.permissions import APPRAISE_AS_TOWNSHIP, APPRAISE_AS_UNIT, COORDINATE_COUNTY
 
@@ -68,8 +69,6 @@ class AppraisalFlow(flow.Flow):
         return appraisal
 
     def propose_grade(self, activation):
-        from appraisal.services import appraisal_collect_and_propose
-
         appraisal_collect_and_propose(appraisal=activation.process.artifact)
 
     def has_view_permission(self, user, obj=None):

@@ -81,3 +81,9 @@ class BallotCodeForm(forms.Form):
 
 class PromotionQueryForm(forms.Form):
     on = BoundedDateField(label=_("拟提拔日期"), widget=DateInput())
+
+
+class PromotionSearchForm(PromotionQueryForm):
+    name = forms.CharField(label=_("干部姓名"), max_length=50)
+
+    field_order = ["name", "on"]

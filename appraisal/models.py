@@ -103,6 +103,8 @@ class AppraisalState(models.TextChoices):
 
 #: States of an appraisal still in force (not cancelled).
 LIVE_STATES = [AppraisalState.OPEN, AppraisalState.COLLECTED, AppraisalState.PROPOSED, AppraisalState.FINALISED]
+#: States from which the org dept may take a cadre out of the round (R-A1).
+CANCELLABLE = {AppraisalState.OPEN, AppraisalState.COLLECTED, AppraisalState.PROPOSED}
 
 
 SCORE_VALIDATORS = [MaxValueValidator(100)]

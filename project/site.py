@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
 
 from appraisal import urls as appraisal_urls
-from appraisal import views_org as appraisal_views
 from appraisal.flows import AppraisalFlow
+from appraisal.views import org as appraisal_views
 from dispatch import urls as dispatch_urls
 from dispatch.flows import DispatchFlow, RecallFlow
 from leave import urls as leave_urls

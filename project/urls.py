@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from viewflow.contrib.auth import AuthViewset
 
-from appraisal import views_public
+from appraisal import urls as appraisal_urls
 from project.site import site
 
 urlpatterns = [
@@ -14,7 +14,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     # The villagers' ballot: public, no account, outside the site's frame (R-A5).
-    path("vote/", include((views_public.urlpatterns, "vote"))),
+    path("vote/", include((appraisal_urls.vote_urlpatterns, "vote"))),
     path("", site.urls),
 ]
 

@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
 
-from appraisal.pdf import FAMILY, PdfFontMissing, chinese_date, chinese_font
 from workflows.exports import Column, Table
+from workflows.pdf import FAMILY, PdfFontMissing, chinese_date, chinese_font
 from workflows.text import yes_no
 
 __all__ = ["PdfFontMissing", "cell_text", "table_pdf"]

@@ -6,7 +6,7 @@ from django import template
 from django.urls import reverse
 
 from appraisal import selectors
-from appraisal.views_record import may_certify
+from appraisal.views.record import may_certify
 from workflows.models import Cadre
 from workflows.permissions import may_view
 

@@ -827,15 +827,24 @@ def _service_calls(w: dict) -> dict[str, tuple[str, dict]]:
             "head_a",
             dict(dispatch=d, visitor=w["people"]["head_a"], visited_on=D(2026, 5, 21), notes="听取汇报"),
         ),
-        "appraisal.services.appraisal_cancel": ("org", dict(appraisal=f(w["appraisal_open"]), reason="列入有误")),
-        "appraisal.services.appraisal_finalise": (
+        "appraisal.services.grades.appraisal_cancel": (
+            "org",
+            dict(appraisal=f(w["appraisal_open"]), reason="列入有误"),
+        ),
+        "appraisal.services.grades.appraisal_finalise": (
             "org",
             dict(appraisal=f(w["appraisal_proposed"]), grade=f(w["appraisal_proposed"]).proposed_grade),
         ),
-        "appraisal.services.appraisal_reopen": ("org", dict(appraisal=f(w["appraisal_final"]), reason="材料有误")),
-        "appraisal.services.ballot_sheet_codes": ("org", dict(batch=f(w["ballots"]))),
-        "appraisal.services.ballots_issue": ("org", dict(round_=f(w["round_open"]), village=w["village_a"], count=2)),
-        "appraisal.services.paper_session_enter": (
+        "appraisal.services.grades.appraisal_reopen": (
+            "org",
+            dict(appraisal=f(w["appraisal_final"]), reason="材料有误"),
+        ),
+        "appraisal.services.votes.ballot_sheet_codes": ("org", dict(batch=f(w["ballots"]))),
+        "appraisal.services.votes.ballots_issue": (
+            "org",
+            dict(round_=f(w["round_open"]), village=w["village_a"], count=2),
+        ),
+        "appraisal.services.votes.paper_session_enter": (
             "town_a",
             dict(
                 appraisal=f(w["appraisal_open"]),
@@ -848,15 +857,15 @@ def _service_calls(w: dict) -> dict[str, tuple[str, dict]]:
                 ballots_collected=1,
             ),
         ),
-        "appraisal.services.paper_session_void": ("town_a", dict(session=f(w["paper"]), reason="录入有误")),
-        "appraisal.services.round_close": (
+        "appraisal.services.votes.paper_session_void": ("town_a", dict(session=f(w["paper"]), reason="录入有误")),
+        "appraisal.services.rounds.round_close": (
             "org",
             dict(
                 round_=f(w["round_open"]),
                 no_votes_reasons={a.pk: "未组织评议" for a in Appraisal.objects.filter(round=w["round_open"])},
             ),
         ),
-        "appraisal.services.round_open": (
+        "appraisal.services.rounds.round_open": (
             "org",
             dict(
                 county=org_county,
@@ -866,11 +875,11 @@ def _service_calls(w: dict) -> dict[str, tuple[str, dict]]:
                 term_ends_to=D(2027, 12, 31),
             ),
         ),
-        "appraisal.services.township_score_enter": (
+        "appraisal.services.scores.township_score_enter": (
             "town_a",
             dict(appraisal=f(w["appraisal_open"]), score=90, comment="扎实"),
         ),
-        "appraisal.services.unit_score_enter": (
+        "appraisal.services.scores.unit_score_enter": (
             "head_a",
             dict(appraisal=f(w["appraisal_open"]), score=90, comment="良好"),
         ),
@@ -897,7 +906,10 @@ SERVICE_MODULES = (
     "leave.leaves",
     "leave.oversight",
     "leave.ledger",
-    "appraisal.services",
+    "appraisal.services.rounds",
+    "appraisal.services.scores",
+    "appraisal.services.votes",
+    "appraisal.services.grades",
     "workflows.services",
     "workflows.importing",
 )

@@ -9,7 +9,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import content_disposition_header
@@ -19,7 +19,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 
 from appraisal import selectors
-from appraisal.forms import PromotionQueryForm
+from appraisal.forms import PromotionQueryForm, PromotionSearchForm
 from appraisal.pdf import CertificateData, ExperienceRow, PdfFontMissing, certificate_pdf
 from workflows.audit import audit_record, register_actions
 from workflows.models import Cadre, User
@@ -102,12 +102,6 @@ def _date_query_form(
     # A browser's date field takes only ISO dates; the Chinese locale would write 2026/11/26 and show it empty.
     form.fields["on"].widget = DateInput()
     return form
-
-
-class PromotionSearchForm(PromotionQueryForm):
-    name = forms.CharField(label=_("干部姓名"), max_length=50)
-
-    field_order = ["name", "on"]
 
 
 # --- Pages -----------------------------------------------------------------------------------------
@@ -227,11 +221,3 @@ class CertificateView(LoginRequiredMixin, View):
     def _message(self, request: HttpRequest, cadre: Cadre, back: str, message: str, *, status: int = 200):
         context = {"page_title": gettext("驻村工作经历证明"), "cadre": cadre, "message": message, "back": back}
         return render(request, "appraisal/record/certificate_message.html", context, status=status)
-
-
-urlpatterns = [
-    path("record/", MyRecordView.as_view(), name="my_record"),
-    path("record/<int:cadre_pk>/", CadreRecordView.as_view(), name="cadre_record"),
-    path("record/<int:cadre_pk>/certificate.pdf", CertificateView.as_view(), name="certificate"),
-    path("promotion/", PromotionView.as_view(), name="promotion"),
-]

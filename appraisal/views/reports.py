@@ -6,11 +6,10 @@ of its own cadres only, as on the round's other pages, and the subtitle says so;
 
 from __future__ import annotations
 
-from django.urls import path
 from django.utils.translation import gettext as _
 
 from appraisal import reports, selectors
-from appraisal.views_org import RoundPage
+from appraisal.views.org import RoundPage
 from workflows.pdf_tables import PdfFontMissing
 from workflows.reports import preview, report_download, report_format
 
@@ -37,8 +36,3 @@ class RoundReportView(RoundPage):
             {"report": preview(table), "subtitle": subtitle, "error": error, "county_reader": county_reader},
             status=503 if error else 200,
         )
-
-
-urlpatterns = [
-    path("rounds/<int:pk>/report/", RoundReportView.as_view(), name="round_report"),
-]

@@ -12,14 +12,15 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from appraisal import ballots, exports, forms, selectors, services
+from appraisal import ballots, exports, forms, pdf, selectors, services
 from appraisal.models import (
+    CANCELLABLE,
     Appraisal,
     AppraisalRound,
     AppraisalState,
@@ -29,6 +30,7 @@ from appraisal.models import (
     RoundState,
 )
 from workflows.exports import export_response, file_name, wanted_format
+from workflows.flows import flows_of, open_tasks_for
 from workflows.frame import AreaPage, NavLink
 from workflows.guards import require_perm
 from workflows.models import Cadre, County, Village
@@ -48,17 +50,11 @@ from workflows.views import LandingRedirectView
 #: The close page's field holding the reason a village gave no votes, followed by the appraisal's id (R-A1).
 NO_VOTES_FIELD = "no_votes_reason_"
 
-#: States from which the org dept may take a cadre out of the round (R-A1).
-CANCELLABLE = {AppraisalState.OPEN, AppraisalState.COLLECTED, AppraisalState.PROPOSED}
-
 
 def _task_links(user) -> dict[int, list[dict]]:
     """The user's open appraisal tasks, by appraisal: where the queues link a row to what is to be done."""
-    from appraisal.flows import AppraisalFlow
-    from workflows.flows import open_tasks_for
-
     links: dict[int, list[dict]] = defaultdict(list)
-    for task in open_tasks_for(user, [AppraisalFlow]):
+    for task in open_tasks_for(user, flows_of(Appraisal)):
         links[int(task.process.artifact_object_id)].append(
             {"title": task.flow_task.task_title, "url": task.execute_url}
         )
@@ -545,9 +541,6 @@ class BatchPdfView(AppraisalPage):
     def get(self, request, pk: int, *args, **kwargs):
         batch = get_object_or_404(BallotBatch.objects.select_related("round__county", "village__township"), pk=pk)
         back = reverse("appraisal:round_ballots", args=[batch.round_id]) + f"#village-{batch.village_id}"
-        # Imported here: the PDF libraries are heavy and only this page needs them.
-        from appraisal import pdf
-
         try:
             pdf.chinese_font()
         except pdf.PdfFontMissing as missing:
@@ -694,17 +687,3 @@ class IndexRedirectView(LandingRedirectView):
         if user.is_authenticated and Cadre.objects.filter(user=user).exists():
             return "appraisal:my_record"
         return None
-
-
-urlpatterns = [
-    path("", IndexRedirectView.as_view(), name="index"),
-    path("rounds/", RoundsView.as_view(), name="rounds"),
-    path("rounds/<int:pk>/", RoundDetailView.as_view(), name="round_detail"),
-    path("rounds/<int:pk>/close/", RoundCloseView.as_view(), name="round_close"),
-    path("rounds/<int:pk>/appraisals/", RoundAppraisalsView.as_view(), name="round_appraisals"),
-    path("rounds/<int:pk>/ballots/", RoundBallotsView.as_view(), name="round_ballots"),
-    path("ballots/<int:pk>/pdf/", BatchPdfView.as_view(), name="batch_pdf"),
-    path("appraisals/<int:pk>/paper/", PaperSessionsView.as_view(), name="paper_sessions"),
-    path("appraisals/<int:pk>/reopen/", AppraisalReopenView.as_view(), name="appraisal_reopen"),
-    path("appraisals/<int:pk>/cancel/", AppraisalCancelView.as_view(), name="appraisal_cancel"),
-]

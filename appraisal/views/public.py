@@ -12,7 +12,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import path
 from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
@@ -112,6 +111,3 @@ class BallotView(View):
         rows = [{"appraisal": a, "field": f"{GRADE_FIELD}{a.pk}", "chosen": chosen.get(a.pk, "")} for a in appraisals]
         context = {"code": code, "batch": batch, "rows": rows, "grades": Grade.choices, "message": message}
         return render(request, "appraisal/public/ballot.html", context, status=status)
-
-
-urlpatterns = [path("", BallotView.as_view(), name="ballot")]
