@@ -3,10 +3,8 @@
 import datetime
 from collections import Counter
 
-import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate
-from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -19,19 +17,6 @@ from dispatch.models import DispatchState
 from leave.models import AttendanceDay, DayStatus
 from workflows.flows import FINISHED, open_tasks_for, process_of
 from workflows.models import Cadre, User
-
-
-@pytest.fixture(scope="module")
-def built_demo(django_db_setup, django_db_blocker):
-    """One demo county for the module's checks, which only read it; rolled back when the module ends."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield demo_county_build()
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def demo(built_demo, db):
-    return built_demo
 
 
 def _round(year: int) -> AppraisalRound:

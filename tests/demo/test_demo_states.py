@@ -3,9 +3,7 @@
 import datetime
 from collections import Counter
 
-import pytest
 import time_machine
-from django.db import transaction
 from django.utils import timezone
 
 from demo.build import demo_county_build
@@ -29,31 +27,11 @@ from workflows.audit import audit_verify
 from workflows.models import AuditEvent, Unit, User
 
 
-@pytest.fixture(scope="module")
-def built_demo(django_db_setup, django_db_blocker):
-    """One demo county for the module's checks, which only read it, and when its build began; rolled back when
-    the module ends."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        started = timezone.now()
-        yield demo_county_build(), started
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def demo(built_demo, db):
-    return built_demo[0]
-
-
-@pytest.fixture
-def demo_started(built_demo, db) -> datetime.datetime:
-    return built_demo[1]
-
-
 def _stamped_during(started: datetime.datetime) -> Counter:
     return Counter(AuditEvent.objects.filter(at__gte=started).values_list("action", flat=True))
 
 
-# Built at the start of a year, before the module's demo (which lives until the module ends) exists.
+# Built at the start of a year, on an empty database: it runs before the package's shared demo exists.
 
 
 def test_the_demo_builds_early_in_the_year(db):

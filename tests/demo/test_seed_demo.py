@@ -9,12 +9,10 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import call_command
-from django.db import transaction
 from django.utils import timezone
 from guardian.models import UserObjectPermission
 
 from demo.base import DEMO_LOGINS, DEMO_PASSWORD
-from demo.build import demo_county_build
 from dispatch.models import Pairing
 from workflows.audit import audit_verify
 from workflows.models import AuditEvent, Cadre, County, Post, Role, Township, Unit, User, Village, VillageIncome
@@ -30,19 +28,6 @@ EXPECTED_POSTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def built_demo(django_db_setup, django_db_blocker):
-    """One demo county for the module's checks, which only read it; rolled back when the module ends."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield demo_county_build()
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def demo(built_demo, db):
-    return built_demo
-
-
 def _check_digit(body: str) -> str:
     weights = [2 ** (17 - i) % 11 for i in range(17)]
     return "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
@@ -52,7 +37,7 @@ def _row_counts() -> dict[str, int]:
     return {model._meta.label: model.objects.count() for model in apps.get_models()}
 
 
-# The command test comes first: it needs an empty database, and the built demo lives until the module ends.
+# The command test needs an empty database: it runs before the package's shared demo exists (conftest.py).
 
 
 def test_seed_demo_prints_logins_and_counts_and_run_twice_adds_no_rows_anywhere(db):
