@@ -10,6 +10,9 @@ from workflows.models import AuditEvent, Cadre, County, Post, Township, Unit, Us
 class SuperuserOnlyAdmin(admin.ModelAdmin):
     """Tier roles are granted on objects, not through the admin; only superusers maintain data here."""
 
+    #: The site's pages are for posts held on tiers, which a superuser need not hold.
+    view_on_site = False
+
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_superuser
 
