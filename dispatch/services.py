@@ -30,6 +30,7 @@ from dispatch.models import (
 )
 from workflows.audit import audit_record
 from workflows.dates import add_months
+from workflows.flows import cancel_process, complete_task, finish_task, lock_process, locked, start_process
 from workflows.guards import require_perm, require_state
 from workflows.models import Cadre, County, Post, Role, Township, Unit, User, Village
 from workflows.permissions import (
@@ -47,39 +48,12 @@ def term_end(stationed_on: datetime.date) -> datetime.date:
     return add_months(stationed_on, policy("TERM_MONTHS")) - datetime.timedelta(days=1)
 
 
-def _recall_flow():
-    # Imported late: the flows import the task pages, which import this module.
-    from dispatch.flows import RecallFlow
-
-    return RecallFlow
-
-
 def _locked(dispatch: Dispatch) -> Dispatch:
     """Re-read the dispatch under a row lock, so two people deciding at once cannot both succeed.
 
     Its flow's process row is locked first, the order the task pages take them in (no deadlock).
     """
-    from dispatch.flows import DispatchFlow
-
-    _wait_for_flow(DispatchFlow, dispatch)
-    return (
-        Dispatch.objects.select_for_update()
-        .select_related("cadre", "unit__county", "village__township")
-        .get(pk=dispatch.pk)
-    )
-
-
-def _wait_for_flow(flow_class, artifact) -> None:
-    """Lock the artifact's process row, waiting, before any other row: the order the task pages use.
-
-    Taking the dispatch row first and the flow lock second (as cancelling does) inverts the pages' order,
-    and viewflow's no-wait lock, failing inside an outer transaction, leaves it aborted: a 500.
-    """
-    from workflows.flows import process_of
-
-    process = process_of(flow_class, artifact)
-    if process is not None:
-        flow_class.process_class._default_manager.select_for_update().filter(pk=process.pk).exists()
+    return locked(dispatch, "cadre", "unit__county", "village__township")
 
 
 def _audit_transition(
@@ -94,21 +68,6 @@ def _audit_transition(
         reason=reason,
         data={"cadre": dispatch.cadre.name, "village": dispatch.village.name, **(data or {})},
     )
-
-
-def _complete_task(artifact, node_name: str, by: User, flow: str = "dispatch") -> None:
-    """Move the flow past the human task whose work this service just did (no-op inside its own page)."""
-    from dispatch.flows import DispatchFlow, RecallFlow
-    from workflows.flows import complete_human_task
-
-    complete_human_task(DispatchFlow if flow == "dispatch" else RecallFlow, node_name, artifact, by)
-
-
-def _finish_flow_task(dispatch: Dispatch, node_name: str) -> None:
-    from dispatch.flows import DispatchFlow
-    from workflows.flows import finish_handle
-
-    finish_handle(DispatchFlow, node_name, dispatch)
 
 
 # --- Pairing and quota (R-S5, R-S6) ---------------------------------------------------------------
@@ -377,9 +336,7 @@ def dispatch_nominate(
             reason=exclusion_note.strip() if exclusion else note.strip(),
             data={"exclusion": exclusion, "source": dispatch.source},
         )
-        from dispatch.flows import DispatchFlow
-
-        DispatchFlow.start.run(dispatch=dispatch)
+        start_process(dispatch)
     return dispatch
 
 
@@ -415,7 +372,7 @@ def dispatch_approve(*, dispatch: Dispatch, by: User, comment: str = "") -> Disp
             reason=comment.strip(),
             data={"reserve_warning_shown": [d.cadre.name for d in waiting]},
         )
-        _complete_task(dispatch, "approve", by)
+        complete_task(dispatch, "approve", by)
     return dispatch
 
 
@@ -431,7 +388,7 @@ def dispatch_reject(*, dispatch: Dispatch, by: User, reason: str) -> Dispatch:
         dispatch.reject(by=by, on=timezone.now(), reason=reason.strip())
         dispatch.save()
         _audit_transition(dispatch, action="dispatch.reject", by=by, before=before, reason=reason.strip())
-        _complete_task(dispatch, "approve", by)
+        complete_task(dispatch, "approve", by)
     return dispatch
 
 
@@ -440,18 +397,15 @@ def dispatch_withdraw(*, dispatch: Dispatch, by: User, reason: str) -> Dispatch:
     if not reason.strip():
         raise ValidationError(_("请填写撤回的理由。"))
     require_perm(by, NOMINATE_CADRES, dispatch.unit, action="dispatch.withdraw")
-    from dispatch.flows import DispatchFlow
-    from workflows.flows import cancel_process_of
-
     with transaction.atomic():
-        _wait_for_flow(DispatchFlow, dispatch)
+        lock_process(dispatch)
         dispatch = _locked(dispatch)
         require_state(dispatch, dispatch.withdraw)
         before = dispatch.state
         dispatch.withdraw(on=timezone.localdate(), reason=reason.strip())
         dispatch.save()
         _audit_transition(dispatch, action="dispatch.withdraw", by=by, before=before, reason=reason.strip())
-        cancel_process_of(DispatchFlow, dispatch)
+        cancel_process(dispatch)
     return dispatch
 
 
@@ -506,12 +460,10 @@ def dispatch_complete_training(
             _("结业日期 %(day)s 晚于今天(%(today)s):培训结束后才能记录结业。")
             % {"day": completed_on.isoformat(), "today": today.isoformat()}
         )
-    from dispatch.flows import DispatchFlow
-
     done = []
     with transaction.atomic():
         for dispatch in dispatches:
-            _wait_for_flow(DispatchFlow, dispatch)
+            lock_process(dispatch)
             dispatch = _locked(dispatch)
             if dispatch.state != DispatchState.TRAINING:
                 raise ValidationError(_("%(name)s 不在岗前培训中。") % {"name": dispatch.cadre.name})
@@ -525,7 +477,7 @@ def dispatch_complete_training(
                 obj=dispatch,
                 data={"completed_on": str(completed_on), "cadre": dispatch.cadre.name},
             )
-            _finish_flow_task(dispatch, "training")
+            finish_task(dispatch, "training")
             done.append(dispatch)
     return done
 
@@ -571,7 +523,7 @@ def dispatch_record_arrangements(
                 "allowance": str(living_allowance_yuan),
             },
         )
-        _complete_task(dispatch, "arrange", by)
+        complete_task(dispatch, "arrange", by)
     return dispatch
 
 
@@ -596,7 +548,7 @@ def dispatch_station(*, dispatch: Dispatch, by: User, on: datetime.date) -> Disp
             before=before,
             data={"stationed_on": str(on), "term_ends_on": str(dispatch.term_ends_on)},
         )
-        _complete_task(dispatch, "station", by)
+        complete_task(dispatch, "station", by)
     return dispatch
 
 
@@ -626,9 +578,7 @@ def recall_propose(*, dispatch: Dispatch, by: User, reason: str, details: str, o
             to_state=recall.state,
             reason=f"{recall.get_reason_display()}:{recall.details}",
         )
-        from dispatch.flows import RecallFlow
-
-        RecallFlow.start.run(recall=recall)
+        start_process(recall)
     return recall
 
 
@@ -638,7 +588,7 @@ def recall_decide(*, recall: Recall, by: User, approve: bool, comment: str = "")
     if not approve and not comment.strip():
         raise ValidationError(_("不同意召回时请写明理由。"))
     with transaction.atomic():
-        _wait_for_flow(_recall_flow(), recall)
+        lock_process(recall)
         recall = Recall.objects.select_for_update().select_related("dispatch__cadre").get(pk=recall.pk)
         transition = recall.approve if approve else recall.decline
         require_state(recall, transition)
@@ -653,7 +603,7 @@ def recall_decide(*, recall: Recall, by: User, approve: bool, comment: str = "")
             to_state=recall.state,
             reason=comment.strip(),
         )
-        _complete_task(recall, "decide", by, flow="recall")
+        complete_task(recall, "decide", by)
     return recall
 
 
@@ -661,7 +611,7 @@ def recall_carry_out(*, recall: Recall, by: User, on: datetime.date) -> Recall:
     """The unit recalls its cadre; through their own fault a reserve cadre loses reserve status (R-M5a)."""
     require_perm(by, NOMINATE_CADRES, recall.dispatch.unit, action="recall.carry_out")
     with transaction.atomic():
-        _wait_for_flow(_recall_flow(), recall)
+        lock_process(recall)
         recall = Recall.objects.select_for_update().get(pk=recall.pk)
         require_state(recall, recall.carry_out)
         dispatch = _locked(recall.dispatch)
@@ -688,7 +638,7 @@ def recall_carry_out(*, recall: Recall, by: User, on: datetime.date) -> Recall:
                 reason=_("因本人原因被召回,取消后备干部资格"),
                 data={"recall": recall.pk},
             )
-        _complete_task(recall, "carry_out", by, flow="recall")
+        complete_task(recall, "carry_out", by)
     return recall
 
 
