@@ -4,8 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
 
-from dispatch.views import tasks
 from dispatch.models import DispatchState, RecallState
+from dispatch.views import tasks
 from workflows.flows import TierView, flow_lock, flow_view_permission, fresh_artifact
 from workflows.permissions import APPROVE_NOMINATIONS, COORDINATE_COUNTY, MANAGE_STATIONED, NOMINATE_CADRES
 
