@@ -60,7 +60,9 @@ def dispatch_nominate(
             )
         if Dispatch.objects.filter(cadre=cadre, state__in=ACTIVE_STATES).exists():
             raise ValidationError(_("%(name)s 已在选派中,不能重复推荐。") % {"name": cadre.name})
-        if not selectors.paired_villages_with_places(unit, year).filter(pk=village.pk, has_place=True).exists():
+        places = selectors.paired_villages_with_places(unit, year)
+        # `has_place` is the selector's annotation, which its QuerySet[Village] return type cannot name.
+        if not places.filter(pk=village.pk, has_place=True).exists():  # type: ignore[misc]
             raise ValidationError(village_full_message(village, year))
         dispatch = Dispatch.objects.create(
             cadre=cadre,

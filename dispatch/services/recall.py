@@ -88,6 +88,7 @@ def recall_carry_out(*, recall: Recall, by: User, on: datetime.date) -> Recall:
         require_state(recall, recall.carry_out)
         dispatch = _locked(recall.dispatch)
         require_state(dispatch, dispatch.recall)
+        assert dispatch.stationed_on is not None  # a dispatch that may be recalled is stationed
         if on < dispatch.stationed_on:
             raise ValidationError(_("召回日期不能早于到村日期。"))
         recall.carry_out(on=on)

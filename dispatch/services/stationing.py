@@ -76,6 +76,8 @@ def dispatch_station(*, dispatch: Dispatch, by: User, on: datetime.date) -> Disp
         if not dispatch.has_completed_training():
             missing.insert(0, _("岗前培训结业"))
         require_state(dispatch, dispatch.station, _("尚不能到村:还缺 %(items)s。") % {"items": join_list(missing)})
+        # The station transition's conditions require the insurance period, so both dates are set here.
+        assert dispatch.insurance_starts_on is not None and dispatch.insurance_ends_on is not None
         if dispatch.insurance_ends_on < on or dispatch.insurance_starts_on > on:
             raise ValidationError(_("到村日期不在意外伤害保险期内。"))
         before = dispatch.state
