@@ -1,369 +1,69 @@
 """Reads for the dispatch pages: candidates, queues, quotas, sanctions and coverage, aggregated in SQL."""
 
-from __future__ import annotations
-
-import datetime
-from dataclasses import dataclass
-
-from django.db.models import (
-    BooleanField,
-    Case,
-    Count,
-    DecimalField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
+from dispatch.models import SENT_STATES
+from dispatch.selectors.coverage import (
+    coverage,
+    coverage_by_township,
+    uncovered_target_villages,
+    uncovered_wherever_possible,
 )
-from django.db.models.functions import Coalesce
-
-from dispatch.models import (
-    ACTIVE_STATES,
-    Application,
-    ApplicationState,
-    Dispatch,
-    DispatchState,
-    Pairing,
-    Quota,
-    QuotaSanction,
-    TeamLeader,
-    TrainingBatch,
-    WorkGroup,
+from dispatch.selectors.eligibility import candidates_for_unit, dispatches_for, waiting_reserve_candidates
+from dispatch.selectors.pairing import (
+    QuotaCheck,
+    active_dispatches_in,
+    cadres_per_village_per_round,
+    paired_villages,
+    paired_villages_with_places,
+    pairings_in,
+    quota_checks,
+    quota_progress,
+    quotas_due,
+    sanction_period,
+    sanctions_in_force,
+    sent_counts,
+    unit_is_award_eligible,
+    villages_target_first,
 )
-from workflows.dates import add_months
-from workflows.models import Cadre, County, Post, Role, Township, Unit, User, Village, VillageIncome
-from workflows.permissions import visible_to
-from workflows.policy import policy
-from workflows.selectors import target_village_filter, villages_with_income
-
-#: States that count as "sent" for the quota (R-S5): approved and not withdrawn, rejected or recalled.
-SENT_STATES = [DispatchState.APPROVED, DispatchState.TRAINING, DispatchState.STATIONED, DispatchState.APPRAISED]
-
-
-def dispatches_for(user: User) -> QuerySet[Dispatch]:
-    return visible_to(user, Dispatch.objects.select_related("cadre", "unit", "village__township", "training_batch"))
-
-
-def candidates_for_unit(unit: Unit) -> QuerySet[Cadre]:
-    """The unit's cadres free to nominate, reserve and key-cultivation cadres first (R-S3)."""
-    busy = Dispatch.objects.filter(cadre=OuterRef("pk"), state__in=ACTIVE_STATES)
-    return (
-        Cadre.objects.filter(unit=unit)
-        .annotate(busy=Exists(busy))
-        .filter(busy=False)
-        .order_by("-is_reserve", "-is_key_cultivation", "name")
-    )
-
-
-def waiting_reserve_candidates(dispatch: Dispatch) -> list[Dispatch]:
-    """Reserve or key cadres of the same unit nominated and waiting while a non-reserve one is approved (R-S3)."""
-    if dispatch.cadre.is_reserve or dispatch.cadre.is_key_cultivation:
-        return []
-    return list(
-        Dispatch.objects.filter(
-            unit_id=dispatch.unit_id, year=dispatch.year, state=DispatchState.NOMINATED, exclusion=""
-        )
-        .filter(Q(cadre__is_reserve=True) | Q(cadre__is_key_cultivation=True))
-        .exclude(pk=dispatch.pk)
-        .select_related("cadre")
-    )
-
-
-def paired_villages(unit: Unit, year: int) -> QuerySet[Village]:
-    return (
-        Village.objects.filter(pairings__unit=unit, pairings__year=year)
-        .select_related("township")
-        .order_by("township__code", "code")
-    )
-
-
-def cadres_per_village_per_round() -> int:
-    """How many active dispatches one village may have in one year's round (R-S6: one, or two by setting)."""
-    return 2 if policy("ALLOW_TWO_CADRES_PER_VILLAGE_PER_ROUND") else 1
-
-
-def paired_villages_with_places(unit: Unit, year: int) -> QuerySet[Village]:
-    """The unit's paired villages for the year, each with `active_dispatches` and `has_place` (R-S6).
-
-    The nomination form offers the villages with a place and the nomination service refuses the others:
-    both read this one answer.
-    """
-    active = (
-        Dispatch.objects.filter(village=OuterRef("pk"), year=year, state__in=ACTIVE_STATES)
-        .order_by()
-        .values("village")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return (
-        paired_villages(unit, year)
-        .annotate(active_dispatches=Coalesce(Subquery(active), 0))
-        .annotate(
-            has_place=Case(
-                When(active_dispatches__lt=cadres_per_village_per_round(), then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            )
-        )
-    )
-
-
-def active_dispatches_in(villages: list[Village], year: int) -> dict[int, list[Dispatch]]:
-    """The year's active dispatches of each village, to say who already holds its place (R-S6)."""
-    found: dict[int, list[Dispatch]] = {v.pk: [] for v in villages}
-    rows = (
-        Dispatch.objects.filter(village__in=villages, year=year, state__in=ACTIVE_STATES)
-        .select_related("cadre", "unit")
-        .order_by("pk")
-    )
-    for dispatch in rows:
-        found[dispatch.village_id].append(dispatch)
-    return found
-
-
-def sent_counts(*, year_unit_pairs: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
-    """How many cadres each (year, unit) has sent, in one query (R-S5)."""
-    if not year_unit_pairs:
-        return {}
-    years = {y for y, _ in year_unit_pairs}
-    units = {u for _, u in year_unit_pairs}
-    rows = (
-        Dispatch.objects.filter(year__in=years, unit_id__in=units, state__in=SENT_STATES)
-        .values("year", "unit_id")
-        .annotate(n=Count("pk"))
-    )
-    return {(row["year"], row["unit_id"]): row["n"] for row in rows}
-
-
-def sanction_period(quota: Quota) -> tuple[datetime.date, datetime.date]:
-    """The days a unit that missed this quota is barred from the awards: from the day after the deadline (R-S5)."""
-    starts = quota.deadline + datetime.timedelta(days=1)
-    return starts, add_months(starts, 12 * policy("QUOTA_SANCTION_YEARS")) - datetime.timedelta(days=1)
-
-
-def quotas_due(*, on: datetime.date, county: County | None = None) -> QuerySet[Quota]:
-    """Quotas whose deadline passed before `on` and that were not yet checked (R-S5)."""
-    due = Quota.objects.filter(deadline__lt=on, enforced_at__isnull=True)
-    if county is not None:
-        due = due.filter(unit__county=county)
-    return due.select_related("unit__county").order_by("unit__code", "year")
-
-
-@dataclass(frozen=True)
-class QuotaCheck:
-    """What the deadline check would find for one quota: sent against quota, and the sanction if short (R-S5)."""
-
-    quota: Quota
-    sent: int
-    starts_on: datetime.date
-    ends_on: datetime.date
-
-    @property
-    def short(self) -> bool:
-        return self.sent < self.quota.cadres
-
-
-def quota_checks(quotas: list[Quota]) -> list[QuotaCheck]:
-    """Each quota with its sent count and sanction period, counted in one query (R-S5)."""
-    sent = sent_counts(year_unit_pairs=[(q.year, q.unit_id) for q in quotas])
-    return [QuotaCheck(q, sent.get((q.year, q.unit_id), 0), *sanction_period(q)) for q in quotas]
-
-
-def quota_progress(county: County, year: int) -> QuerySet[Quota]:
-    """Each unit's quota for the year with how many it has nominated and sent (R-S5)."""
-    return (
-        Quota.objects.filter(unit__county=county, year=year)
-        .select_related("unit")
-        .annotate(
-            sent=Count(
-                "unit__dispatches", filter=Q(unit__dispatches__year=year, unit__dispatches__state__in=SENT_STATES)
-            ),
-            pending=Count(
-                "unit__dispatches",
-                filter=Q(unit__dispatches__year=year, unit__dispatches__state=DispatchState.NOMINATED),
-            ),
-        )
-        .order_by("unit__code")
-    )
-
-
-def unit_is_award_eligible(unit: Unit, *, on: datetime.date) -> tuple[bool, QuotaSanction | None]:
-    """May the unit be considered for the party-building and civilised-unit awards on this date (R-S5)?"""
-    sanction = (
-        QuotaSanction.objects.filter(unit=unit, starts_on__lte=on, ends_on__gte=on, revoked_at__isnull=True)
-        .select_related("quota")
-        .order_by("-ends_on")
-        .first()
-    )
-    return sanction is None, sanction
-
-
-def coverage(county: County, year: int) -> QuerySet[Village]:
-    """Villages of the county annotated with whether a cadre is stationed there this year (R-S6)."""
-    stationed = Dispatch.objects.filter(village=OuterRef("pk"), year=year, state=DispatchState.STATIONED)
-    on_the_way = Dispatch.objects.filter(
-        village=OuterRef("pk"),
-        year=year,
-        state__in=[DispatchState.NOMINATED, DispatchState.APPROVED, DispatchState.TRAINING],
-    )
-    paired = Pairing.objects.filter(village=OuterRef("pk"), year=year)
-    return (
-        villages_with_income(Village.objects.filter(township__county=county))
-        .annotate(covered=Exists(stationed), on_the_way=Exists(on_the_way), paired=Exists(paired))
-        .order_by("township__code", "code")
-    )
-
-
-def uncovered_target_villages(county: County, year: int) -> QuerySet[Village]:
-    """Villages that must be covered (weak, economically weak, election-difficult) and are not (R-S6)."""
-    return coverage(county, year).filter(target_village_filter(), covered=False)
-
-
-def uncovered_wherever_possible(county: County, year: int) -> QuerySet[Village]:
-    """Old-revolutionary and ethnic-minority villages without a stationed cadre (应派尽派, R-S6)."""
-    return coverage(county, year).filter(Q(is_old_revolutionary=True) | Q(is_ethnic_minority=True), covered=False)
-
-
-def coverage_by_township(county: County, year: int) -> list[dict]:
-    """Per township: target villages, how many covered, and the uncovered count (R-S6), in one query."""
-    rows = (
-        coverage(county, year)
-        .values("township__code", "township__name")
-        .annotate(
-            targets=Count("pk", filter=target_village_filter()),
-            targets_covered=Count("pk", filter=target_village_filter() & Q(covered=True)),
-            possible=Count("pk", filter=Q(is_old_revolutionary=True) | Q(is_ethnic_minority=True)),
-            possible_covered=Count(
-                "pk", filter=(Q(is_old_revolutionary=True) | Q(is_ethnic_minority=True)) & Q(covered=True)
-            ),
-            stationed=Count("pk", filter=Q(covered=True)),
-        )
-        .order_by("township__code")
-    )
-    return list(rows)
-
-
-# --- Township team and self-application (R-M4, R-S2, R-S3) ----------------------------------------
-
-
-def stationed_in_township(township: Township) -> QuerySet[Dispatch]:
-    """The cadres stationed now in the township's villages, with unit and mentor (R-M4)."""
-    return (
-        Dispatch.objects.filter(state=DispatchState.STATIONED, village__township=township)
-        .select_related("cadre", "unit", "village", "mentor")
-        .order_by("village__code", "cadre__name")
-    )
-
-
-def township_leaders(township: Township) -> QuerySet[User]:
-    """The township's leaders: users holding an active township-committee post on it (R-M4)."""
-    posts = Post.objects.active().filter(role=Role.TOWNSHIP_COMMITTEE, township=township)
-    return User.objects.filter(pk__in=posts.values("user_id")).order_by("name", "username")
-
-
-def team_leader_of(township: Township) -> TeamLeader | None:
-    return (
-        TeamLeader.objects.filter(township=township)
-        .select_related("dispatch__cadre", "dispatch__unit", "dispatch__village")
-        .first()
-    )
-
-
-def work_groups_of(township: Township, year: int) -> QuerySet[WorkGroup]:
-    return WorkGroup.objects.filter(township=township, year=year).prefetch_related(
-        Prefetch("villages", queryset=Village.objects.order_by("code"))
-    )
-
-
-def applications_of(cadre: Cadre) -> QuerySet[Application]:
-    """A cadre's own applications, newest first, with the village and dispatch they led to (R-S2)."""
-    return (
-        Application.objects.filter(cadre=cadre)
-        .select_related("preferred_village__township", "dispatch__village__township")
-        .order_by("-submitted_at")
-    )
-
-
-def open_applications_for_unit(unit: Unit) -> QuerySet[Application]:
-    """Applications the unit has still to decide, reserve and key-cultivation cadres first (R-S2, R-S3)."""
-    return (
-        Application.objects.filter(cadre__unit=unit, state=ApplicationState.SUBMITTED)
-        .select_related("cadre", "preferred_village__township")
-        .order_by("-cadre__is_reserve", "-cadre__is_key_cultivation", "submitted_at")
-    )
-
-
-# --- Org dept: pairing, sanctions, training (R-S5, R-S6, R-S8) ------------------------------------
-
-
-def villages_target_first(county: County) -> QuerySet[Village]:
-    """The county's villages with their latest income, target villages first (R-S6)."""
-    return (
-        villages_with_income(Village.objects.filter(township__county=county))
-        # Case, not the bare condition: a village with no income record must compare False, not NULL.
-        .annotate(
-            is_target=Case(
-                When(target_village_filter(), then=Value(True)), default=Value(False), output_field=BooleanField()
-            )
-        )
-        .order_by("-is_target", "township__code", "code")
-    )
-
-
-def pairings_in(county: County, year: int) -> QuerySet[Pairing]:
-    """The county's pairings for a year, each with its village's latest own income (`village_own_income`)."""
-    latest = VillageIncome.objects.filter(village=OuterRef("village_id")).order_by("-year")
-    own = ExpressionWrapper(
-        F("total_income") - F("subsidies"), output_field=DecimalField(max_digits=14, decimal_places=2)
-    )
-    return (
-        Pairing.objects.filter(unit__county=county, year=year)
-        .select_related("unit", "village__township")
-        .annotate(village_own_income=Subquery(latest.annotate(own=own).values("own")[:1]))
-        .order_by("unit__code", "village__township__code", "village__code")
-    )
-
-
-def sanctions_in_force(*, on: datetime.date) -> QuerySet[QuotaSanction]:
-    """Sanctions running on a date and not revoked: those units may not be considered for the two awards (R-S5)."""
-    return (
-        QuotaSanction.objects.filter(starts_on__lte=on, ends_on__gte=on, revoked_at__isnull=True)
-        .select_related("unit__county", "quota")
-        .order_by("unit__code", "-ends_on")
-    )
-
-
-def training_batches_in(county: County) -> QuerySet[TrainingBatch]:
-    """The county's training batches with how many cadres were enrolled and have completed (R-S8)."""
-    return (
-        TrainingBatch.objects.filter(county=county)
-        .annotate(
-            enrolled=Count("dispatches"),
-            completed=Count("dispatches", filter=Q(dispatches__training_completed_on__isnull=False)),
-        )
-        .order_by("-starts_on", "-pk")
-    )
-
-
-def approved_awaiting_training(county: County) -> QuerySet[Dispatch]:
-    """Approved dispatches of the county not yet in a training batch, reserve cadres first (R-S3, R-S8)."""
-    return (
-        Dispatch.objects.filter(unit__county=county, state=DispatchState.APPROVED)
-        .select_related("cadre", "unit", "village__township")
-        .order_by("-cadre__is_reserve", "-cadre__is_key_cultivation", "unit__code", "cadre__name")
-    )
-
-
-def batch_members(batch: TrainingBatch) -> QuerySet[Dispatch]:
-    """The cadres placed in a training batch, reserve cadres first (R-S8)."""
-    return (
-        Dispatch.objects.filter(training_batch=batch)
-        .select_related("cadre", "unit", "village__township")
-        .order_by("-cadre__is_reserve", "-cadre__is_key_cultivation", "unit__code", "cadre__name")
-    )
+from dispatch.selectors.team import (
+    applications_of,
+    open_applications_for_unit,
+    stationed_in_township,
+    team_leader_of,
+    township_leaders,
+    work_groups_of,
+)
+from dispatch.selectors.training import approved_awaiting_training, batch_members, training_batches_in
+
+__all__ = [
+    "SENT_STATES",
+    "dispatches_for",
+    "candidates_for_unit",
+    "waiting_reserve_candidates",
+    "paired_villages",
+    "cadres_per_village_per_round",
+    "paired_villages_with_places",
+    "active_dispatches_in",
+    "sent_counts",
+    "sanction_period",
+    "quotas_due",
+    "QuotaCheck",
+    "quota_checks",
+    "quota_progress",
+    "unit_is_award_eligible",
+    "villages_target_first",
+    "pairings_in",
+    "sanctions_in_force",
+    "coverage",
+    "uncovered_target_villages",
+    "uncovered_wherever_possible",
+    "coverage_by_township",
+    "stationed_in_township",
+    "township_leaders",
+    "team_leader_of",
+    "work_groups_of",
+    "applications_of",
+    "open_applications_for_unit",
+    "training_batches_in",
+    "approved_awaiting_training",
+    "batch_members",
+]
