@@ -37,12 +37,14 @@ def coverage(county: County, year: int) -> QuerySet[Village]:
 
 def uncovered_target_villages(county: County, year: int) -> QuerySet[Village]:
     """Villages that must be covered (weak, economically weak, election-difficult) and are not (R-S6)."""
-    return coverage(county, year).filter(target_village_filter(), covered=False)  # type: ignore[misc]  # `covered` is coverage()'s annotation, unnamed by its return type
+    # `covered` is coverage()'s annotation, which its QuerySet[Village] return type cannot name.
+    return coverage(county, year).filter(target_village_filter(), covered=False)  # type: ignore[misc]
 
 
 def uncovered_wherever_possible(county: County, year: int) -> QuerySet[Village]:
     """Old-revolutionary and ethnic-minority villages without a stationed cadre (应派尽派, R-S6)."""
-    return coverage(county, year).filter(Q(is_old_revolutionary=True) | Q(is_ethnic_minority=True), covered=False)  # type: ignore[misc]  # `covered` is coverage()'s annotation, unnamed by its return type
+    # `covered` is coverage()'s annotation, which its QuerySet[Village] return type cannot name.
+    return coverage(county, year).filter(Q(is_old_revolutionary=True) | Q(is_ethnic_minority=True), covered=False)  # type: ignore[misc]
 
 
 def coverage_by_township(county: County, year: int) -> list[dict]:
