@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -18,7 +19,7 @@ from dispatch.forms import RecallProposeForm
 from dispatch.models import Dispatch, DispatchState, Exclusion
 from workflows.exports import ExportMixin, file_name
 from workflows.models import AuditEvent, Unit
-from workflows.permissions import NOMINATE_CADRES, acting_on, may, may_view
+from workflows.permissions import MANAGE_STATIONED, NOMINATE_CADRES, acting_on, may, may_view
 from workflows.taskviews import ServiceFormView
 from workflows.text import join_list, with_tags
 
@@ -177,15 +178,11 @@ class DispatchDetailView(LoginRequiredMixin, DetailView):
         return dispatch
 
     def get_context_data(self, **kwargs):
-        from django.contrib.contenttypes.models import ContentType
-
         d = self.object
         user = self.request.user
         history = AuditEvent.objects.filter(
             content_type=ContentType.objects.get_for_model(Dispatch), object_id=str(d.pk)
         ).order_by("seq")
-        from workflows.permissions import MANAGE_STATIONED
-
         return super().get_context_data(
             history=history,
             can_withdraw=d.state == DispatchState.NOMINATED and may(user, NOMINATE_CADRES, d),
