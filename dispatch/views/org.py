@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -605,16 +605,3 @@ class TrainingBatchView(OrgPage, TemplateView):
                 return HttpResponseRedirect(reverse("dispatch:training_batch", args=[batch.pk]) + "#messages")
             return self.render_to_response(self.get_context_data(completion_form=form))
         return HttpResponseBadRequest()
-
-
-urlpatterns = [
-    path("org/pairings/", PairingsView.as_view(), name="pairings"),
-    path("org/pairings/<int:pk>/remove/", pairing_remove, name="pairing_remove"),
-    path("org/quotas/enforce/", QuotaEnforceView.as_view(), name="quota_enforce"),
-    path("org/sanctions/<int:pk>/revoke/", SanctionRevokeView.as_view(), name="sanction_revoke"),
-    path("org/eligibility/", EligibilityView.as_view(), name="eligibility"),
-    path("org/coverage/", CoverageView.as_view(), name="coverage"),
-    path("org/training/", TrainingListView.as_view(), name="training"),
-    path("org/training/new/", TrainingCreateView.as_view(), name="training_new"),
-    path("org/training/<int:pk>/", TrainingBatchView.as_view(), name="training_batch"),
-]

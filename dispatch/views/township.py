@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -422,13 +422,3 @@ class ApplicationDecideView(ApplicationsView):
                     return HttpResponseRedirect(f"{reverse('dispatch:applications')}?unit={unit.pk}")
             return self.render(unit, bound=(application.pk, form))
         return HttpResponseBadRequest()
-
-
-urlpatterns = [
-    path("township/team/", TeamView.as_view(), name="team"),
-    path("township/team/groups/new/", WorkGroupFormView.as_view(), name="work_group_create"),
-    path("township/team/groups/<int:pk>/", WorkGroupFormView.as_view(), name="work_group_edit"),
-    path("apply/", ApplyView.as_view(), name="apply"),
-    path("applications/", ApplicationsView.as_view(), name="applications"),
-    path("applications/<int:pk>/", ApplicationDecideView.as_view(), name="application_decide"),
-]

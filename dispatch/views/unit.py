@@ -9,7 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, ListView
@@ -222,12 +222,3 @@ def withdraw(request, pk: int):
     else:
         messages.success(request, _("推荐已撤回。"))
     return HttpResponseRedirect(reverse("dispatch:detail", args=[pk]))
-
-
-urlpatterns = [
-    path("", DispatchListView.as_view(), name="list"),
-    path("nominate/", NominateView.as_view(), name="nominate"),
-    path("<int:pk>/", DispatchDetailView.as_view(), name="detail"),
-    path("<int:pk>/withdraw/", withdraw, name="withdraw"),
-    path("<int:pk>/recall/", recall_propose, name="recall_propose"),
-]
