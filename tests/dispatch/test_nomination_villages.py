@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from dispatch import selectors, services
 from dispatch.models import Dispatch, DispatchState
-from dispatch.views.unit import NominateForm
+from dispatch.forms import NominateForm
 from tests.dispatch.test_quota_coverage_training import YEAR, advance, new_cadre
 
 
