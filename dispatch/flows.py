@@ -4,8 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
 
-from dispatch import views
 from dispatch.models import DispatchState, RecallState
+from dispatch.views import tasks
 from workflows.flows import TierView, flow_lock, flow_view_permission, fresh_artifact
 from workflows.permissions import APPROVE_NOMINATIONS, COORDINATE_COUNTY, MANAGE_STATIONED, NOMINATE_CADRES
 
@@ -24,7 +24,7 @@ class DispatchFlow(flow.Flow):
     start = flow.StartHandle(this.start_dispatch).Next(this.approve)
 
     approve = (
-        TierView(views.ApproveTaskView.as_view())
+        TierView(tasks.ApproveTaskView.as_view())
         .Annotation(title=_("审批推荐"))
         .Permission(_perm(APPROVE_NOMINATIONS), obj=lambda process: process.artifact.unit)
         .Next(this.check_approved)
@@ -49,14 +49,14 @@ class DispatchFlow(flow.Flow):
     )
 
     arrange = (
-        TierView(views.ArrangementsTaskView.as_view())
+        TierView(tasks.ArrangementsTaskView.as_view())
         .Annotation(title=_("落实保险、党组织关系和生活补助"))
         .Permission(_perm(NOMINATE_CADRES), obj=lambda process: process.artifact.unit)
         .Next(this.station)
     )
 
     station = (
-        TierView(views.StationTaskView.as_view())
+        TierView(tasks.StationTaskView.as_view())
         .Annotation(title=_("接收干部到村"))
         .Permission(_perm(MANAGE_STATIONED), obj=lambda process: process.artifact.village.township)
         .Next(this.end)
@@ -83,7 +83,7 @@ class RecallFlow(flow.Flow):
     start = flow.StartHandle(this.start_recall).Next(this.decide)
 
     decide = (
-        TierView(views.DecideRecallTaskView.as_view())
+        TierView(tasks.DecideRecallTaskView.as_view())
         .Annotation(title=_("决定是否召回"))
         .Permission(_perm(COORDINATE_COUNTY), obj=lambda process: process.artifact.dispatch.unit.county)
         .Next(this.check_decision)
@@ -97,7 +97,7 @@ class RecallFlow(flow.Flow):
     )
 
     carry_out = (
-        TierView(views.CarryOutRecallTaskView.as_view())
+        TierView(tasks.CarryOutRecallTaskView.as_view())
         .Annotation(title=_("召回干部"))
         .Permission(_perm(NOMINATE_CADRES), obj=lambda process: process.artifact.dispatch.unit)
         .Next(this.end)

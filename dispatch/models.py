@@ -153,6 +153,8 @@ class DispatchState(models.TextChoices):
 ACTIVE_STATES = [DispatchState.NOMINATED, DispatchState.APPROVED, DispatchState.TRAINING, DispatchState.STATIONED]
 #: Dispatch states in which the cadre was, at some time, stationed in the village.
 ONCE_STATIONED = [DispatchState.STATIONED, DispatchState.RECALLED, DispatchState.APPRAISED]
+#: States that count as "sent" for the quota (R-S5): approved and not withdrawn, rejected or recalled.
+SENT_STATES = [DispatchState.APPROVED, DispatchState.TRAINING, DispatchState.STATIONED, DispatchState.APPRAISED]
 
 
 class Dispatch(models.Model):

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from dispatch import services
 from dispatch.models import DispatchState, Pairing, WorkGroup
-from dispatch.views_unit import DispatchListView
+from dispatch.views.unit import DispatchListView
 from tests.dispatch.test_quota_coverage_training import DEADLINE, YEAR, advance
 from tests.dispatch.test_team import stationed
 from tests.exports import column, csv_rows, download_name, sheet_rows

@@ -7,8 +7,8 @@ from django.test import override_settings
 from django.urls import reverse
 
 from dispatch import selectors, services
+from dispatch.forms import NominateForm
 from dispatch.models import Dispatch, DispatchState
-from dispatch.views_unit import NominateForm
 from tests.dispatch.test_quota_coverage_training import YEAR, advance, new_cadre
 
 

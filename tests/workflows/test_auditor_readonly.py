@@ -712,22 +712,28 @@ def _service_calls(w: dict) -> dict[str, tuple[str, dict]]:
     d, org_county = _fresh(w["d_stationed"]), w["county"]
     f = _fresh
     return {
-        "dispatch.services.application_decline": ("head_a", dict(application=f(w["application"]), reason="名额已满")),
-        "dispatch.services.application_submit": (
+        "dispatch.services.applications.application_decline": (
+            "head_a",
+            dict(application=f(w["application"]), reason="名额已满"),
+        ),
+        "dispatch.services.applications.application_submit": (
             "plain",
             dict(cadre=f(w["d_rejected"]).cadre, year=YEAR, statement="愿意到村里去"),
         ),
-        "dispatch.services.dispatch_approve": ("head_a", dict(dispatch=f(w["d_nominated"]))),
-        "dispatch.services.dispatch_complete_training": (
+        "dispatch.services.nomination.dispatch_approve": ("head_a", dict(dispatch=f(w["d_nominated"]))),
+        "dispatch.services.training.dispatch_complete_training": (
             "org",
             dict(dispatches=[f(w["d_training"])], completed_on=D(2026, 11, 20)),
         ),
-        "dispatch.services.dispatch_enrol": ("org", dict(dispatches=[f(w["d_approved"])], batch=f(w["batch"]))),
-        "dispatch.services.dispatch_nominate": (
+        "dispatch.services.training.dispatch_enrol": (
+            "org",
+            dict(dispatches=[f(w["d_approved"])], batch=f(w["batch"])),
+        ),
+        "dispatch.services.nomination.dispatch_nominate": (
             "head_a",
             dict(cadre=f(w["d_rejected"]).cadre, village=f(w["d_rejected"]).village, year=YEAR),
         ),
-        "dispatch.services.dispatch_record_arrangements": (
+        "dispatch.services.stationing.dispatch_record_arrangements": (
             "head_a",
             dict(
                 dispatch=f(w["d_approved"]),
@@ -739,26 +745,41 @@ def _service_calls(w: dict) -> dict[str, tuple[str, dict]]:
                 living_allowance_yuan=600,
             ),
         ),
-        "dispatch.services.dispatch_reject": ("head_a", dict(dispatch=f(w["d_nominated"]), reason="另有安排")),
-        "dispatch.services.dispatch_station": ("town_a", dict(dispatch=f(w["d_ready"]), on=D(2026, 11, 25))),
-        "dispatch.services.dispatch_withdraw": ("head_a", dict(dispatch=f(w["d_nominated"]), reason="另有安排")),
-        "dispatch.services.mentor_assign": ("town_a", dict(dispatch=d, mentor=w["people"]["town_a"])),
-        "dispatch.services.pairing_add": ("org", dict(unit=w["unit_b"], village=w["village_a2"], year=2027)),
-        "dispatch.services.pairing_remove": (
+        "dispatch.services.nomination.dispatch_reject": (
+            "head_a",
+            dict(dispatch=f(w["d_nominated"]), reason="另有安排"),
+        ),
+        "dispatch.services.stationing.dispatch_station": ("town_a", dict(dispatch=f(w["d_ready"]), on=D(2026, 11, 25))),
+        "dispatch.services.nomination.dispatch_withdraw": (
+            "head_a",
+            dict(dispatch=f(w["d_nominated"]), reason="另有安排"),
+        ),
+        "dispatch.services.team.mentor_assign": ("town_a", dict(dispatch=d, mentor=w["people"]["town_a"])),
+        "dispatch.services.pairing.pairing_add": ("org", dict(unit=w["unit_b"], village=w["village_a2"], year=2027)),
+        "dispatch.services.pairing.pairing_remove": (
             "org",
             dict(pairing=Pairing.objects.get(unit=w["unit_a"], village=w["village_a"], year=APPRAISED_ON.year)),
         ),
-        "dispatch.services.quota_enforce": ("org", dict(on=timezone.localdate(), county=org_county)),
-        "dispatch.services.quota_sanction_revoke": ("org", dict(sanction=f(w["sanction"]), reason="核查有误")),
-        "dispatch.services.quota_set": ("org", dict(unit=w["unit_a"], year=2027, cadres=2, deadline=D(2027, 6, 30))),
-        "dispatch.services.recall_carry_out": ("head_b", dict(recall=f(w["recall_approved"]), on=D(2026, 11, 20))),
-        "dispatch.services.recall_decide": ("org", dict(recall=f(w["recall_open"]), approve=True, comment="同意")),
-        "dispatch.services.recall_propose": (
+        "dispatch.services.pairing.quota_enforce": ("org", dict(on=timezone.localdate(), county=org_county)),
+        "dispatch.services.pairing.quota_sanction_revoke": ("org", dict(sanction=f(w["sanction"]), reason="核查有误")),
+        "dispatch.services.pairing.quota_set": (
+            "org",
+            dict(unit=w["unit_a"], year=2027, cadres=2, deadline=D(2027, 6, 30)),
+        ),
+        "dispatch.services.recall.recall_carry_out": (
+            "head_b",
+            dict(recall=f(w["recall_approved"]), on=D(2026, 11, 20)),
+        ),
+        "dispatch.services.recall.recall_decide": (
+            "org",
+            dict(recall=f(w["recall_open"]), approve=True, comment="同意"),
+        ),
+        "dispatch.services.recall.recall_propose": (
             "town_a",
             dict(dispatch=d, reason=RecallReason.OTHER, details="长期不在村"),
         ),
-        "dispatch.services.team_leader_name": ("town_a", dict(township=w["town_a"], dispatch=d)),
-        "dispatch.services.training_batch_create": (
+        "dispatch.services.team.team_leader_name": ("town_a", dict(township=w["town_a"], dispatch=d)),
+        "dispatch.services.training.training_batch_create": (
             "org",
             dict(
                 county=org_county,
@@ -769,7 +790,7 @@ def _service_calls(w: dict) -> dict[str, tuple[str, dict]]:
                 content="农村政策",
             ),
         ),
-        "dispatch.services.work_group_save": (
+        "dispatch.services.team.work_group_save": (
             "town_a",
             dict(
                 township=w["town_a"],
@@ -901,7 +922,13 @@ NOT_TRIED = {
     "workflows.importing.county_import": "it needs spreadsheet files; the permission is its first check",
 }
 SERVICE_MODULES = (
-    "dispatch.services",
+    "dispatch.services.pairing",
+    "dispatch.services.applications",
+    "dispatch.services.nomination",
+    "dispatch.services.training",
+    "dispatch.services.stationing",
+    "dispatch.services.recall",
+    "dispatch.services.team",
     "leave.attendance",
     "leave.leaves",
     "leave.oversight",

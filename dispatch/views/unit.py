@@ -2,82 +2,28 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, ListView
 
 from dispatch import exports, selectors, services
-from dispatch.forms import RecallProposeForm
-from dispatch.models import Dispatch, DispatchState, Exclusion
+from dispatch.forms import NominateForm, RecallProposeForm
+from dispatch.models import Dispatch, DispatchState
 from workflows.exports import ExportMixin, file_name
 from workflows.models import AuditEvent, Unit
-from workflows.permissions import NOMINATE_CADRES, acting_on, may, may_view
+from workflows.permissions import MANAGE_STATIONED, NOMINATE_CADRES, acting_on, may, may_view
 from workflows.taskviews import ServiceFormView
-from workflows.text import join_list, with_tags
 
 
 def _units_user_nominates_for(user):
     return acting_on(user, NOMINATE_CADRES, Unit.objects.all())
-
-
-class NominateForm(forms.Form):
-    cadre = forms.ModelChoiceField(
-        label=_("干部"), queryset=None, help_text=_("后备干部、重点培养干部排在前面,应优先选派。")
-    )
-    village = forms.ModelChoiceField(
-        label=_("驻点村"),
-        queryset=None,
-        error_messages={
-            "invalid_choice": _("所选的村现在不能推荐(本年度可能刚有干部被推荐到该村),请从列表中重新选择。")
-        },
-    )
-    note = forms.CharField(label=_("推荐理由"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    exclusion = forms.ChoiceField(
-        label=_("“宁可不派”情形"),
-        required=False,
-        choices=[("", _("无"))] + list(Exclusion.choices),
-        help_text=_("如干部不情愿、能力不强或群众反映不好,请如实记录;记录后不能获批。"),
-    )
-    exclusion_note = forms.CharField(label=_("情形说明"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-
-    def __init__(self, *args, unit: Unit, year: int, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["cadre"].queryset = selectors.candidates_for_unit(unit)
-        self.fields["cadre"].label_from_instance = self._cadre_label
-        villages = selectors.paired_villages_with_places(unit, year)
-        # The villages without a place are left out, and the help text says which and who holds them (R-S6).
-        self.fields["village"].queryset = villages.filter(has_place=True)
-        self.fields["village"].label_from_instance = lambda v: f"{v.township.name} · {v.name}"
-        self.full_villages = list(villages.filter(has_place=False))
-        self.fields["village"].help_text = self._full_villages_text(year)
-
-    def _full_villages_text(self, year: int) -> str:
-        if not self.full_villages:
-            return ""
-        holders = selectors.active_dispatches_in(self.full_villages, year)
-        listed = join_list(
-            with_tags(v.name, join_list(f"{d.cadre.name} · {d.get_state_display()}" for d in holders[v.pk]))
-            for v in self.full_villages
-        )
-        if not self.fields["village"].queryset.exists():
-            return _(
-                "本单位本年度的结对村都已有选派干部,暂无可推荐的村:%(villages)s。如需增派,请联系县委组织部增加结对。"
-            ) % {"villages": listed}
-        return _("以下结对村本年度已有选派干部,不能再推荐,未列入选项:%(villages)s。") % {"villages": listed}
-
-    @staticmethod
-    def _cadre_label(cadre) -> str:
-        marks = [str(_("后备")) if cadre.is_reserve else "", str(_("重点培养")) if cadre.is_key_cultivation else ""]
-        return with_tags(
-            f"{cadre.name}({cadre.post_title or cadre.get_rank_display()})", join_list(m for m in marks if m)
-        )
 
 
 class NominateView(ServiceFormView):
@@ -177,15 +123,11 @@ class DispatchDetailView(LoginRequiredMixin, DetailView):
         return dispatch
 
     def get_context_data(self, **kwargs):
-        from django.contrib.contenttypes.models import ContentType
-
         d = self.object
         user = self.request.user
         history = AuditEvent.objects.filter(
             content_type=ContentType.objects.get_for_model(Dispatch), object_id=str(d.pk)
         ).order_by("seq")
-        from workflows.permissions import MANAGE_STATIONED
-
         return super().get_context_data(
             history=history,
             can_withdraw=d.state == DispatchState.NOMINATED and may(user, NOMINATE_CADRES, d),
@@ -225,12 +167,3 @@ def withdraw(request, pk: int):
     else:
         messages.success(request, _("推荐已撤回。"))
     return HttpResponseRedirect(reverse("dispatch:detail", args=[pk]))
-
-
-urlpatterns = [
-    path("", DispatchListView.as_view(), name="list"),
-    path("nominate/", NominateView.as_view(), name="nominate"),
-    path("<int:pk>/", DispatchDetailView.as_view(), name="detail"),
-    path("<int:pk>/withdraw/", withdraw, name="withdraw"),
-    path("<int:pk>/recall/", recall_propose, name="recall_propose"),
-]

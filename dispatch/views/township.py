@@ -9,13 +9,21 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from dispatch import exports, selectors, services
+from dispatch.forms import (
+    ApplicationForm,
+    DeclineApplicationForm,
+    MentorForm,
+    NominateApplicantForm,
+    TeamLeaderForm,
+    WorkGroupForm,
+)
 from dispatch.models import ACTIVE_STATES, Application, ApplicationState, Dispatch, TeamLeader, WorkGroup
 from workflows.exports import export_response, file_name, wanted_format
 from workflows.models import Cadre, Township, Unit
@@ -43,27 +51,6 @@ def _township_for(request, *, manage: bool = False) -> Township:
 
 def _team_url(township: Township) -> str:
     return f"{reverse('dispatch:team')}?township={township.pk}"
-
-
-class TeamLeaderForm(forms.Form):
-    dispatch = forms.ModelChoiceField(
-        label=_("领队"), queryset=Dispatch.objects.none(), empty_label=_("请选择驻村干部")
-    )
-
-    def __init__(self, *args, township: Township, **kwargs):
-        super().__init__(*args, auto_id="id_leader_%s", **kwargs)
-        self.fields["dispatch"].queryset = selectors.stationed_in_township(township)
-        self.fields["dispatch"].label_from_instance = lambda d: f"{d.cadre.name}({d.village.name} · {d.unit.name})"
-
-
-class MentorForm(forms.Form):
-    mentor = forms.ModelChoiceField(label=_("传帮带联系领导"), queryset=None, empty_label=_("请选择"))
-
-    def __init__(self, *args, township: Township, dispatch: Dispatch, **kwargs):
-        super().__init__(*args, auto_id=f"id_mentor{dispatch.pk}_%s", **kwargs)
-        self.dispatch = dispatch
-        self.fields["mentor"].queryset = selectors.township_leaders(township)
-        self.fields["mentor"].label_from_instance = lambda u: u.name or u.username
 
 
 class TeamView(LoginRequiredMixin, View):
@@ -170,33 +157,6 @@ class TeamView(LoginRequiredMixin, View):
         return TemplateResponse(self.request, self.template_name, context)
 
 
-class WorkGroupForm(forms.Form):
-    name = forms.CharField(label=_("小组名称"), max_length=50)
-    villages = forms.ModelMultipleChoiceField(label=_("村"), queryset=None, widget=forms.CheckboxSelectMultiple)
-
-    def __init__(self, *args, township: Township, year: int, group: WorkGroup | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["villages"].queryset = township.villages.order_by("code")
-        self.fields["villages"].help_text = gettext("选 %(low)s 至 %(high)s 个相邻的村;一个村只能在一个小组中。") % {
-            "low": policy("WORK_GROUP_MIN_VILLAGES"),
-            "high": policy("WORK_GROUP_MAX_VILLAGES"),
-        }
-        group_of = {}
-        for other in selectors.work_groups_of(township, year):
-            if group is None or other.pk != group.pk:
-                group_of.update({v.pk: other.name for v in other.villages.all()})
-
-        def label(village):
-            if village.pk in group_of:
-                return gettext("%(village)s(已在「%(group)s」)") % {
-                    "village": village.name,
-                    "group": group_of[village.pk],
-                }
-            return village.name
-
-        self.fields["villages"].label_from_instance = label
-
-
 class WorkGroupFormView(ServiceFormView):
     """Create or edit one work group of 2–3 neighbouring villages (R-M4)."""
 
@@ -248,22 +208,6 @@ class WorkGroupFormView(ServiceFormView):
 # --- Self-application (R-S2, R-S3) ----------------------------------------------------------------
 
 
-class ApplicationForm(forms.Form):
-    statement = forms.CharField(
-        label=_("报名理由"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("请写明您的专长、意愿和能保证驻村时间的情况。"),
-    )
-    preferred_village = forms.ModelChoiceField(
-        label=_("意向村(可不选)"), queryset=None, required=False, empty_label=_("服从单位安排")
-    )
-
-    def __init__(self, *args, cadre: Cadre, year: int, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["preferred_village"].queryset = selectors.paired_villages(cadre.unit, year)
-        self.fields["preferred_village"].label_from_instance = lambda v: f"{v.township.name} · {v.name}"
-
-
 class ApplyView(ServiceFormView):
     """A cadre applies to be stationed and follows their applications (自觉报名, R-S2)."""
 
@@ -309,26 +253,6 @@ class ApplyView(ServiceFormView):
 
     def get_success_url(self):
         return reverse("dispatch:apply")
-
-
-class NominateApplicantForm(forms.Form):
-    village = forms.ModelChoiceField(label=_("驻点村"), queryset=None, empty_label=_("请选择"))
-    note = forms.CharField(label=_("推荐理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-    def __init__(self, *args, application: Application, **kwargs):
-        super().__init__(*args, auto_id=f"id_nominate{application.pk}_%s", **kwargs)
-        self.fields["village"].queryset = selectors.paired_villages(application.cadre.unit, application.year)
-        self.fields["village"].label_from_instance = lambda v: f"{v.township.name} · {v.name}"
-
-
-class DeclineApplicationForm(forms.Form):
-    # The service requires the reason and says so; the field does not repeat the rule.
-    reason = forms.CharField(
-        label=_("不推荐的理由"), required=False, widget=forms.Textarea(attrs={"rows": 2, "required": True})
-    )
-
-    def __init__(self, *args, application: Application, **kwargs):
-        super().__init__(*args, auto_id=f"id_decline{application.pk}_%s", **kwargs)
 
 
 def _units_user_nominates_for(user):
@@ -422,13 +346,3 @@ class ApplicationDecideView(ApplicationsView):
                     return HttpResponseRedirect(f"{reverse('dispatch:applications')}?unit={unit.pk}")
             return self.render(unit, bound=(application.pk, form))
         return HttpResponseBadRequest()
-
-
-urlpatterns = [
-    path("township/team/", TeamView.as_view(), name="team"),
-    path("township/team/groups/new/", WorkGroupFormView.as_view(), name="work_group_create"),
-    path("township/team/groups/<int:pk>/", WorkGroupFormView.as_view(), name="work_group_edit"),
-    path("apply/", ApplyView.as_view(), name="apply"),
-    path("applications/", ApplicationsView.as_view(), name="applications"),
-    path("applications/<int:pk>/", ApplicationDecideView.as_view(), name="application_decide"),
-]

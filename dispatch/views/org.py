@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,41 +20,28 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from dispatch import exports, selectors, services
-from dispatch.models import Dispatch, Pairing, QuotaSanction, TrainingBatch
+from dispatch.forms import (
+    CompletionForm,
+    EligibilityForm,
+    EnrolForm,
+    PairingForm,
+    QuotaForm,
+    SanctionRevokeForm,
+    TrainingBatchForm,
+    village_tags,
+)
+from dispatch.models import Pairing, QuotaSanction, TrainingBatch
 from workflows.exports import ExportMixin, file_name
 from workflows.frame import AreaPage, NavLink
-from workflows.models import County, Unit, Village, VillageCategory, income_categories
-from workflows.params import BoundedDateField, read_year
+from workflows.models import County, Unit
+from workflows.params import read_year
 from workflows.permissions import COORDINATE_COUNTY, may, may_view, visible_to
 from workflows.policy import policy
 from workflows.taskviews import ServiceFormView, add_service_errors
-from workflows.text import join_list, with_tags
-from workflows.widgets import DateInput
-
-#: Categories that oblige full coverage (R-S6); the others are covered wherever possible.
-TARGET_CATEGORIES = {
-    VillageCategory.WEAK_LEADERSHIP,
-    VillageCategory.ECONOMICALLY_WEAK,
-    VillageCategory.ELECTION_DIFFICULT,
-    VillageCategory.EMPTY_SHELL,
-}
 
 
 def _year(request) -> int:
     return read_year(request.GET, default=timezone.localdate().year)
-
-
-def _categories(village: Village, own_income) -> list[dict]:
-    """Category tags of a village from its flags and an income read with it, without another query."""
-    return [
-        {"label": c.label, "target": c in TARGET_CATEGORIES}
-        for c in village.recorded_categories() + income_categories(own_income)
-    ]
-
-
-def _village_label(village: Village) -> str:
-    tags = join_list(c["label"] for c in _categories(village, village.latest_own_income))
-    return with_tags(f"{village.township.name} · {village.name}", tags)
 
 
 def _call_service(form: forms.Form, call) -> bool:
@@ -129,47 +116,13 @@ class CountyPage(OrgPage):
 # --- Pairing and quota (R-S5, R-S6) ---------------------------------------------------------------
 
 
-class PairingForm(forms.Form):
-    unit = forms.ModelChoiceField(label=gettext_lazy("单位"), queryset=Unit.objects.none())
-    village = forms.ModelChoiceField(
-        label=gettext_lazy("结对村"),
-        queryset=Village.objects.none(),
-        help_text=gettext_lazy("须全覆盖的重点村排在前面。"),
-    )
-
-    def __init__(self, *args, county: County, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = Unit.objects.filter(county=county).order_by("code")
-        self.fields["village"].queryset = selectors.villages_target_first(county)
-        self.fields["village"].label_from_instance = _village_label
-
-
-class QuotaForm(forms.Form):
-    unit = forms.ModelChoiceField(label=gettext_lazy("单位"), queryset=Unit.objects.none())
-    cadres = forms.IntegerField(label=gettext_lazy("选派名额(名)"), max_value=32767)
-    deadline = BoundedDateField(label=gettext_lazy("截止日期"), widget=DateInput())
-    # Offered only once the service has said the deadline is past: the org dept confirms it knowingly (R-S5).
-    confirm_past_deadline = forms.BooleanField(
-        label=gettext_lazy("确认截止日期已过"), required=False, widget=forms.HiddenInput
-    )
-
-    def __init__(self, *args, county: County, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = Unit.objects.filter(county=county).order_by("code")
-        if self.is_bound and self.data.get("confirm_past_deadline") in ("on", "true", "True", "1"):
-            self.ask_past_deadline()
-
-    def ask_past_deadline(self) -> None:
-        self.fields["confirm_past_deadline"].widget = forms.CheckboxInput()
-
-
 def _unit_rows(county: County, year: int, today: datetime.date) -> list[dict]:
     """One row per unit: its pairings, quota with sent and pending counts, and sanction (four queries)."""
     units = list(Unit.objects.filter(county=county).order_by("code"))
     quotas = {q.unit_id: q for q in selectors.quota_progress(county, year).select_related("sanction__revoked_by")}
     pairings = defaultdict(list)
     for pairing in selectors.pairings_in(county, year):
-        pairing.categories = _categories(pairing.village, pairing.village_own_income)
+        pairing.categories = village_tags(pairing.village, pairing.village_own_income)
         pairings[pairing.unit_id].append(pairing)
     in_force: dict[int, object] = {}
     for sanction in selectors.sanctions_in_force(on=today).filter(unit__county=county):
@@ -339,14 +292,6 @@ class QuotaEnforceView(CountyPage, TemplateView):
         return f"{reverse('dispatch:quota_enforce')}?county={self.county.pk}&year={year}"
 
 
-class SanctionRevokeForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("撤销理由"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("如核查有误、任务已按期完成但登记滞后等,请写明依据。"),
-    )
-
-
 class SanctionRevokeView(ServiceFormView):
     """The org dept revokes a sanction with a reason, from the quota page (R-S5, R-X1)."""
 
@@ -386,15 +331,6 @@ class SanctionRevokeView(ServiceFormView):
 
 
 # --- Award eligibility (R-S5) ---------------------------------------------------------------------
-
-
-class EligibilityForm(forms.Form):
-    unit = forms.ModelChoiceField(label=gettext_lazy("单位"), queryset=Unit.objects.none())
-    on = BoundedDateField(label=gettext_lazy("日期"), widget=DateInput())
-
-    def __init__(self, *args, units, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
 
 
 class EligibilityView(ExportMixin, OrgPage, TemplateView):
@@ -472,7 +408,7 @@ class CoverageView(ExportMixin, CountyPage, TemplateView):
         uncovered = list(selectors.uncovered_target_villages(self.county, year))
         possible = list(selectors.uncovered_wherever_possible(self.county, year))
         for village in uncovered + possible:
-            village.tags = _categories(village, village.latest_own_income)
+            village.tags = village_tags(village, village.latest_own_income)
         return {"rows": rows, "totals": totals, "uncovered": uncovered, "possible": possible}
 
     def export_tables(self, request, *args, **kwargs):
@@ -500,18 +436,6 @@ class TrainingListView(CountyPage, TemplateView):
         )
 
 
-class TrainingBatchForm(forms.Form):
-    year = forms.IntegerField(label=gettext_lazy("年度"), min_value=2000, max_value=2100)
-    name = forms.CharField(label=gettext_lazy("班次名称"), max_length=80)
-    starts_on = BoundedDateField(label=gettext_lazy("开班日期"), widget=DateInput())
-    ends_on = BoundedDateField(label=gettext_lazy("结业日期"), widget=DateInput())
-    content = forms.CharField(
-        label=gettext_lazy("培训内容"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        initial=gettext_lazy("驻村蹲点工作内容、方法、要求;农村政策"),
-    )
-
-
 class TrainingCreateView(CountyPage, ServiceFormView):
     """The org dept opens a pre-service training batch (R-S8)."""
 
@@ -529,33 +453,6 @@ class TrainingCreateView(CountyPage, ServiceFormView):
 
     def get_success_url(self):
         return reverse("dispatch:training_batch", args=[self.result.pk])
-
-
-class EnrolForm(forms.Form):
-    dispatches = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("参训干部"),
-        queryset=Dispatch.objects.none(),
-        error_messages={"required": gettext_lazy("请至少勾选一名干部。")},
-    )
-
-    def __init__(self, *args, batch: TrainingBatch, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Any dispatch of the county; the service refuses those that are not approved.
-        self.fields["dispatches"].queryset = Dispatch.objects.filter(unit__county=batch.county_id)
-
-
-class CompletionForm(forms.Form):
-    dispatches = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("结业干部"),
-        queryset=Dispatch.objects.none(),
-        error_messages={"required": gettext_lazy("请至少勾选一名干部。")},
-    )
-    completed_on = BoundedDateField(label=gettext_lazy("结业日期"), widget=DateInput())
-
-    def __init__(self, *args, batch: TrainingBatch, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Any cadre of this batch; the service refuses those no longer in training.
-        self.fields["dispatches"].queryset = Dispatch.objects.filter(training_batch=batch)
 
 
 class TrainingBatchView(OrgPage, TemplateView):
@@ -620,16 +517,3 @@ class TrainingBatchView(OrgPage, TemplateView):
                 return HttpResponseRedirect(reverse("dispatch:training_batch", args=[batch.pk]) + "#messages")
             return self.render_to_response(self.get_context_data(completion_form=form))
         return HttpResponseBadRequest()
-
-
-urlpatterns = [
-    path("org/pairings/", PairingsView.as_view(), name="pairings"),
-    path("org/pairings/<int:pk>/remove/", pairing_remove, name="pairing_remove"),
-    path("org/quotas/enforce/", QuotaEnforceView.as_view(), name="quota_enforce"),
-    path("org/sanctions/<int:pk>/revoke/", SanctionRevokeView.as_view(), name="sanction_revoke"),
-    path("org/eligibility/", EligibilityView.as_view(), name="eligibility"),
-    path("org/coverage/", CoverageView.as_view(), name="coverage"),
-    path("org/training/", TrainingListView.as_view(), name="training"),
-    path("org/training/new/", TrainingCreateView.as_view(), name="training_new"),
-    path("org/training/<int:pk>/", TrainingBatchView.as_view(), name="training_batch"),
-]

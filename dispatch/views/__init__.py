@@ -1,0 +1,1 @@
+"""The dispatch app's pages: flow tasks, then one module per tier."""
