@@ -8,11 +8,7 @@ from typing import TYPE_CHECKING, cast
 
 from django.utils.translation import gettext as _
 
-from appraisal.models import (
-    Appraisal,
-    AppraisalState,
-    Grade,
-)
+from appraisal.models import Appraisal, AppraisalState, Grade
 from appraisal.selectors.terms import term_counts
 from dispatch.models import ONCE_STATIONED, Dispatch, DispatchState
 from workflows.models import Cadre

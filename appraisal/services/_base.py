@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from django.db import connection
 
-from appraisal.models import (
-    Appraisal,
-    AppraisalRound,
-)
+from appraisal.models import Appraisal, AppraisalRound
 from workflows.audit import audit_record
 from workflows.flows import locked
 from workflows.models import User

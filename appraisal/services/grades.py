@@ -11,12 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appraisal import grading
-from appraisal.models import (
-    Appraisal,
-    AppraisalRound,
-    AppraisalState,
-    Grade,
-)
+from appraisal.models import Appraisal, AppraisalRound, AppraisalState, Grade
 from appraisal.services._base import _audit, _locked
 from appraisal.services.votes import vote_totals
 from dispatch.models import Dispatch, DispatchState

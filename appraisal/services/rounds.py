@@ -11,14 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appraisal import grading
-from appraisal.models import (
-    LIVE_STATES,
-    Appraisal,
-    AppraisalRound,
-    AppraisalState,
-    Grade,
-    OnlineTally,
-)
+from appraisal.models import LIVE_STATES, Appraisal, AppraisalRound, AppraisalState, Grade, OnlineTally
 from appraisal.selectors import appraisals_without_votes
 from appraisal.services._base import _audit
 from dispatch.models import Dispatch, DispatchState

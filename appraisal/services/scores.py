@@ -8,9 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from appraisal.models import (
-    Appraisal,
-)
+from appraisal.models import Appraisal
 from appraisal.services._base import _audit, _locked
 from workflows.flows import complete_task
 from workflows.guards import require_perm, require_state
