@@ -512,7 +512,7 @@ def vote_totals(appraisal: Appraisal) -> dict[str, int]:
 
 def unexcused_absences(dispatch: Dispatch) -> int:
     """Days recorded absent (缺勤) in the day ledger over the term (R-A2a, R-M1)."""
-    from leave.selectors import absences_in
+    from leave.selectors.attendance import absences_in
 
     last = dispatch.ended_on or dispatch.term_ends_on
     return len(absences_in([dispatch.pk], dispatch.stationed_on, last).get(dispatch.pk, []))

@@ -17,7 +17,6 @@ from django.conf import settings
 from dispatch import services as dispatch_services
 from dispatch.models import Dispatch, DispatchState, Pairing, Recall, RecallReason
 from dispatch.selectors import paired_villages_with_places
-from leave import attendance, leave_selectors, leaves, oversight
 from leave.calendar import Day, days_between, month_bounds
 from leave.ledger import ledger_write
 from leave.models import (
@@ -31,7 +30,10 @@ from leave.models import (
     MonthState,
     Visit,
 )
-from leave.selectors import dispatches_in_month
+from leave.selectors import leave as leave_selectors
+from leave.selectors.attendance import dispatches_in_month
+from leave.services import attendance, oversight
+from leave.services import leave as leaves
 from workflows.demo import _DEMO_CADRE_UNIT, _DEMO_TOWNSHIP, SEED, _Round, _round_context, demo_at
 from workflows.models import County, Township, Unit, Village
 

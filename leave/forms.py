@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from leave.leave_selectors import RecordedDay
 from leave.models import LeaveRequest
+from leave.selectors.leave import RecordedDay
 from workflows.params import BoundedDateField
 from workflows.widgets import DateInput
 

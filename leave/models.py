@@ -154,6 +154,21 @@ LEAVE_HOLDING_STATES = [
     LeaveState.CLOSED,
 ]
 
+#: Leave states in which something is still to be done.
+OPEN_LEAVE_STATES = [
+    LeaveState.REQUESTED,
+    LeaveState.REVIEWED,
+    LeaveState.APPROVED,
+    LeaveState.ON_LEAVE,
+    LeaveState.REPORTED_BACK,
+]
+
+#: Leave states before a decision: the cadre may still withdraw.
+UNDECIDED_LEAVE_STATES = [LeaveState.REQUESTED, LeaveState.REVIEWED]
+
+#: Leave states whose days are approved leave, not absence (R-M2, R-M3).
+APPROVED_LEAVE_STATES = [LeaveState.APPROVED, LeaveState.ON_LEAVE, LeaveState.REPORTED_BACK, LeaveState.CLOSED]
+
 
 class LeaveRequest(models.Model):
     """A stationed cadre's leave: up to N days the township decides, longer the org dept (R-M2)."""

@@ -2,7 +2,10 @@
 
 from django.urls import path
 
-from leave import views_attendance, views_leave, views_oversight, views_reports
+from leave import views_reports
+from leave.views import attendance as views_attendance
+from leave.views import leave as views_leave
+from leave.views import oversight as views_oversight
 
 urlpatterns = [
     path("", views_attendance.IndexRedirectView.as_view(), name="index"),

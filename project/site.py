@@ -14,8 +14,8 @@ from appraisal.flows import AppraisalFlow
 from dispatch import urls as dispatch_urls
 from dispatch.flows import DispatchFlow, RecallFlow
 from leave import urls as leave_urls
-from leave import views_attendance as leave_views
 from leave.flows import LeaveFlow
+from leave.views import attendance as leave_views
 from workflows import views_audit, views_dashboard
 from workflows.flows import TierFlowViewset
 from workflows.views import HomeView, OrganisationApp

@@ -30,11 +30,10 @@ from appraisal.models import Appraisal, AppraisalRound, Grade
 from appraisal.selectors import RoundProgress, TownshipProgress, round_progress
 from dispatch import selectors as dispatch_selectors
 from dispatch.models import Quota, QuotaSanction
-from leave import oversight
-from leave import selectors as leave_selectors
 from leave.calendar import days_between, month_bounds
-from leave.leave_selectors import OPEN_LEAVE_STATES, UNDECIDED_LEAVE_STATES
-from leave.models import LEAVE_HOLDING_STATES, LeaveRequest, LeaveState
+from leave.models import LEAVE_HOLDING_STATES, OPEN_LEAVE_STATES, UNDECIDED_LEAVE_STATES, LeaveRequest, LeaveState
+from leave.selectors import attendance as leave_selectors
+from leave.selectors import oversight
 from workflows.models import County, Township, Unit, User, Village, VillageCategory, income_categories
 from workflows.permissions import COORDINATE_COUNTY, VIEW_COUNTY, granted_tier_pks
 from workflows.selectors import village_category_counts

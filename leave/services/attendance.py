@@ -28,7 +28,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dispatch.models import Dispatch
-from leave import selectors
 from leave.calendar import Day, days_between, month_bounds
 from leave.ledger import ledger_write
 from leave.models import (
@@ -39,6 +38,7 @@ from leave.models import (
     DayStatus,
     MonthState,
 )
+from leave.selectors import attendance as selectors
 from workflows.audit import audit_record, audit_refusal
 from workflows.guards import require_perm, require_state
 from workflows.models import County, Township, User

@@ -22,9 +22,11 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from dispatch.models import Dispatch
-from leave import attendance, exports, selectors
+from leave import exports
 from leave.calendar import days_between, month_bounds
 from leave.models import CalendarCorrection, DayStatus
+from leave.selectors import attendance as selectors
+from leave.services import attendance
 from workflows.exports import ExportMixin, file_name
 from workflows.models import County, Township
 from workflows.params import BoundedDateField, date_from_text, read_year

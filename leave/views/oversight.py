@@ -17,8 +17,10 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from dispatch.models import Dispatch, DispatchState
-from leave import exports, oversight
+from leave import exports
 from leave.models import Circular, CircularKind, Inspection, InspectionKind, VisitorRole
+from leave.selectors import oversight as oversight_selectors
+from leave.services import oversight as oversight_services
 from workflows.exports import ExportMixin, file_name
 from workflows.models import County, Post, Township, Unit
 from workflows.params import BoundedDateField
@@ -95,19 +97,19 @@ class VisitForm(forms.Form):
 
     def __init__(self, *args, unit: Unit, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["dispatch"].queryset = oversight.stationed_dispatches(unit=unit)
+        self.fields["dispatch"].queryset = oversight_selectors.stationed_dispatches(unit=unit)
         self.fields["dispatch"].label_from_instance = lambda d: (
             f"{d.cadre.name}({d.village.township.name} · {d.village.name})"
         )
         # Ordered so that someone holding both posts is labelled as the head, as the service counts them.
         roles = {
-            user_id: VisitorRole(oversight.VISITOR_ROLE_OF_POST[role]).label
+            user_id: VisitorRole(oversight_selectors.VISITOR_ROLE_OF_POST[role]).label
             for user_id, role in Post.objects.active()
-            .filter(unit=unit, role__in=list(oversight.VISITOR_ROLE_OF_POST))
+            .filter(unit=unit, role__in=list(oversight_selectors.VISITOR_ROLE_OF_POST))
             .order_by("role")
             .values_list("user_id", "role")
         }
-        self.fields["visitor"].queryset = oversight.unit_leaders(unit)
+        self.fields["visitor"].queryset = oversight_selectors.unit_leaders(unit)
         self.fields["visitor"].label_from_instance = lambda u: f"{u.name or u.username}({roles[u.pk]})"
 
 
@@ -136,7 +138,7 @@ class VisitsView(OversightPage, TemplateView):
 
     def get_context_data(self, **kwargs):
         today = timezone.localdate()
-        rows = oversight.visit_board(unit=self.unit, on=today)
+        rows = oversight_selectors.visit_board(unit=self.unit, on=today)
         visits = sorted((v for row in rows for v in row.visits), key=lambda v: (v.visited_on, v.pk), reverse=True)
         dispatch_of = {row.dispatch.pk: row.dispatch for row in rows}
         for visit in visits:
@@ -154,8 +156,8 @@ class VisitsView(OversightPage, TemplateView):
             visits=visits,
             today=today,
             can_record=self.can_record,
-            missing=sum(1 for row in rows for w in row.flagged if w.status == oversight.WindowStatus.MISSING),
-            due=sum(1 for row in rows for w in row.flagged if w.status == oversight.WindowStatus.DUE),
+            missing=sum(1 for row in rows for w in row.flagged if w.status == oversight_selectors.WindowStatus.MISSING),
+            due=sum(1 for row in rows for w in row.flagged if w.status == oversight_selectors.WindowStatus.DUE),
             rules={
                 "head": policy("UNIT_HEAD_MIN_VISITS_PER_TERM"),
                 "months": policy("DEPUTY_VISIT_INTERVAL_MONTHS"),
@@ -170,7 +172,7 @@ class VisitsView(OversightPage, TemplateView):
             data = form.cleaned_data
             try:
                 with transaction.atomic():
-                    visit = oversight.visit_record(
+                    visit = oversight_services.visit_record(
                         dispatch=data["dispatch"],
                         visitor=data["visitor"],
                         visited_on=data["visited_on"],
@@ -207,7 +209,11 @@ class VisitsOverviewView(ExportMixin, OversightPage, TemplateView):
     def export_tables(self, request, *args, **kwargs):
         context = self.overview(timezone.localdate())
         status = context["status"]
-        label = oversight.WindowStatus.LABELS[status] if status in oversight.WindowStatus.FLAGGED else ""
+        label = (
+            oversight_selectors.WindowStatus.LABELS[status]
+            if status in oversight_selectors.WindowStatus.FLAGGED
+            else ""
+        )
         return (
             exports.visits_overview(context["flagged"], context["units"]),
             file_name(_("单位领导调研情况"), label, context["today"]),
@@ -223,15 +229,15 @@ class VisitsOverviewView(ExportMixin, OversightPage, TemplateView):
 
     def overview(self, today) -> dict:
         """The page's rows: the flagged windows (of the status asked for), and their counts by status and unit."""
-        rows = oversight.visits_flagged(county=self.county, on=today)
+        rows = oversight_selectors.visits_flagged(county=self.county, on=today)
         flagged = [(row, window) for row in rows for window in row.flagged]
         status = self.request.GET.get("status", "")
-        counts = {s: sum(1 for _row, w in flagged if w.status == s) for s in oversight.WindowStatus.FLAGGED}
-        if status in oversight.WindowStatus.FLAGGED:
+        counts = {s: sum(1 for _row, w in flagged if w.status == s) for s in oversight_selectors.WindowStatus.FLAGGED}
+        if status in oversight_selectors.WindowStatus.FLAGGED:
             flagged = [(row, w) for row, w in flagged if w.status == status]
         flagged.sort(
             key=lambda item: (
-                item[1].status != oversight.WindowStatus.MISSING,
+                item[1].status != oversight_selectors.WindowStatus.MISSING,
                 item[0].dispatch.unit.code,
                 item[1].ends_on,
                 item[0].dispatch.cadre.name,
@@ -296,7 +302,7 @@ class InspectionsView(ExportMixin, OversightPage, TemplateView):
         self.county = _county_for(request)
 
     def inspections(self):
-        return oversight.inspections_for(self.request.user).filter(county=self.county)
+        return oversight_selectors.inspections_for(self.request.user).filter(county=self.county)
 
     def export_tables(self, request, *args, **kwargs):
         return exports.inspections(self.inspections()), file_name(_("明查暗访"), timezone.localdate())
@@ -352,7 +358,7 @@ class InspectionCreateView(OversightPage, TemplateView):
             data = form.cleaned_data
             try:
                 with transaction.atomic():
-                    inspection = oversight.inspection_record(
+                    inspection = oversight_services.inspection_record(
                         county=self.county,
                         kind=data["kind"],
                         inspected_on=data["inspected_on"],
@@ -389,7 +395,7 @@ class InspectionDetailView(OversightPage, TemplateView):
             raise PermissionDenied(_("您无权查看此页面。"))
 
     def get_context_data(self, **kwargs):
-        findings = oversight.inspection_findings(self.inspection)
+        findings = oversight_selectors.inspection_findings(self.inspection)
         return super().get_context_data(
             inspection=self.inspection, findings=findings, n_absent=sum(1 for f in findings if not f.present), **kwargs
         )
@@ -411,7 +417,7 @@ class CircularsView(OversightPage, TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         return super().get_context_data(
-            circulars=oversight.circulars_for(user),
+            circulars=oversight_selectors.circulars_for(user),
             county_reader=bool(self.grants["county"]),
             can_issue=acting_on(user, COORDINATE_COUNTY, County.objects.all()).exists(),
             **kwargs,
@@ -459,7 +465,7 @@ class CircularCreateView(OversightPage, ServiceFormView):
         return super().get_context_data(county=self.county, **kwargs)
 
     def perform(self, form):
-        circular = oversight.circular_issue(county=self.county, by=self.request.user, **form.cleaned_data)
+        circular = oversight_services.circular_issue(county=self.county, by=self.request.user, **form.cleaned_data)
         self.success_message = _("已印发通报「%(title)s」。") % {"title": circular.title}
         return circular
 
@@ -474,7 +480,7 @@ class CircularDetailView(OversightPage, TemplateView):
     template_name = "leave/oversight/circular_detail.html"
 
     def check_access(self, request, *args, **kwargs) -> None:
-        circular = oversight.circulars_for(request.user).filter(pk=kwargs["pk"]).first()
+        circular = oversight_selectors.circulars_for(request.user).filter(pk=kwargs["pk"]).first()
         if circular is None:
             get_object_or_404(Circular, pk=kwargs["pk"])
             raise PermissionDenied(_("您无权查看此通报。"))
