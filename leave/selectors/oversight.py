@@ -108,7 +108,8 @@ def deputy_windows(
 ) -> list[tuple[datetime.date, datetime.date]]:
     """The deputy's windows: consecutive periods of N months from stationing, the last clipped at term end (R-M5)."""
     months = max(1, months if months is not None else policy("DEPUTY_VISIT_INTERVAL_MONTHS"))
-    windows, k = [], 0
+    windows: list[tuple[datetime.date, datetime.date]] = []
+    k = 0
     while True:
         start = add_months(stationed_on, k * months)
         if start > term_ends_on:
@@ -260,7 +261,7 @@ def inspection_findings(inspection: Inspection) -> list[InspectionFinding]:
         else {}
     )
     for finding in findings:
-        finding.day = days.get(finding.dispatch_id)
+        finding.day = days.get(finding.dispatch_id)  # type: ignore[attr-defined]
     return findings
 
 

@@ -73,7 +73,7 @@ def default_status(day: Day) -> DayStatus:
 
 
 def _is_owner(user: User | None, dispatch: Dispatch) -> bool:
-    return bool(user and user.is_authenticated and user.is_active) and dispatch.cadre.user_id == user.pk
+    return user is not None and bool(user.is_authenticated and user.is_active) and dispatch.cadre.user_id == user.pk
 
 
 def _require_owner_or_township(by: User | None, dispatch: Dispatch, *, action: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from typing import cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -98,7 +99,7 @@ def _already_handled(leave: LeaveRequest) -> ValidationError:
 
 
 def _term_end(dispatch: Dispatch) -> datetime.date:
-    return dispatch.ended_on or dispatch.term_ends_on
+    return cast(datetime.date, dispatch.ended_on or dispatch.term_ends_on)
 
 
 # --- Request and decision (R-M2) ------------------------------------------------------------------
@@ -122,10 +123,11 @@ def leave_request(
         )
         if dispatch.state != DispatchState.STATIONED:
             raise ValidationError(_("只有驻村期间的干部才能请假。"))
-        if starts_on < dispatch.stationed_on or ends_on > _term_end(dispatch):
+        stationed_on = cast(datetime.date, dispatch.stationed_on)  # set on every stationed dispatch
+        if starts_on < stationed_on or ends_on > _term_end(dispatch):
             raise ValidationError(
                 _("请假日期须在驻村期内(%(start)s 至 %(end)s)。")
-                % {"start": dispatch.stationed_on.isoformat(), "end": _term_end(dispatch).isoformat()}
+                % {"start": stationed_on.isoformat(), "end": _term_end(dispatch).isoformat()}
             )
         workdays = workdays_between(starts_on, ends_on, dispatch.unit.county_id)
         locked = locked_months(dispatch, [starts_on, ends_on, *workdays])

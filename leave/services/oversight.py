@@ -115,7 +115,7 @@ def inspection_record(
 
     The finding overrides the cadre's own entry, even in a confirmed month. A cadre on approved leave, or
     found away on a rest day, was not absent (R-M3): the finding is kept and the ledger is left as it is;
-    `inspection.ledger_skipped` says why, per dispatch.
+    `inspection.ledger_skipped` says why, per dispatch.  # type: ignore[attr-defined]
     """
     require_perm(by, COORDINATE_COUNTY, county, action="inspection.record")
     if kind not in InspectionKind.values:
@@ -161,7 +161,7 @@ def inspection_record(
                 "absent": [d.cadre.name for d in absent],
             },
         )
-        inspection.ledger_written, inspection.ledger_skipped = [], {}
+        inspection.ledger_written, inspection.ledger_skipped = [], {}  # type: ignore[attr-defined]
         before = (
             dict(
                 AttendanceDay.objects.filter(dispatch__in=absent, date=inspected_on).values_list(
@@ -174,10 +174,10 @@ def inspection_record(
         notes_of = {d.pk: (note or "").strip() for d, _p, note in findings}
         for dispatch in absent:
             if dispatch.pk in on_leave:
-                inspection.ledger_skipped[dispatch.pk] = _("当日为批准的请假,不记缺勤")
+                inspection.ledger_skipped[dispatch.pk] = _("当日为批准的请假,不记缺勤")  # type: ignore[attr-defined]
                 continue
             if not workday:
-                inspection.ledger_skipped[dispatch.pk] = _("当日为休息日,不记缺勤")
+                inspection.ledger_skipped[dispatch.pk] = _("当日为休息日,不记缺勤")  # type: ignore[attr-defined]
                 continue
             reason = _("%(kind)s(%(date)s)发现不在岗:%(note)s") % {
                 "kind": kind_label,
@@ -202,7 +202,7 @@ def inspection_record(
                 reason=reason,
                 data={"inspection": inspection.pk, "date": str(inspected_on)},
             )
-            inspection.ledger_written.append(dispatch.pk)
+            inspection.ledger_written.append(dispatch.pk)  # type: ignore[attr-defined]
     return inspection
 
 
