@@ -12,6 +12,7 @@ from django_fsm import FSMField, transition
 
 from dispatch.models import Dispatch
 from workflows.models import County, Unit
+from workflows.policy import policy
 
 
 class CalendarCorrection(models.Model):
@@ -209,8 +210,6 @@ class LeaveRequest(models.Model):
 
     def needs_org_dept(self) -> bool:
         """Longer than the township may grant alone (R-M2)."""
-        from workflows.policy import policy
-
         return self.days > policy("LEAVE_TOWNSHIP_MAX_DAYS")
 
     def within_township_limit(self) -> bool:
