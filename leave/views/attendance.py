@@ -15,7 +15,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -640,12 +640,3 @@ class IndexRedirectView(LandingRedirectView):
         if grants["unit"]:
             return "leave:visits"
         return None
-
-
-urlpatterns = [
-    path("attendance/calendar/", CalendarView.as_view(), name="calendar"),
-    path("attendance/grid/", GridView.as_view(), name="grid"),
-    path("attendance/compliance/", ComplianceView.as_view(), name="compliance"),
-    path("attendance/correct/<int:dispatch>/<str:day>/", DayCorrectView.as_view(), name="day_correct"),
-    path("attendance/holidays/", HolidaysView.as_view(), name="holidays"),
-]

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -149,10 +149,3 @@ class LeaveListView(LoginRequiredMixin, View):
             "township_max_days": policy("LEAVE_TOWNSHIP_MAX_DAYS"),
         }
         return TemplateResponse(request, self.template_name, context)
-
-
-urlpatterns = [
-    path("leave/", LeaveView.as_view(), name="leave"),
-    path("leave/<int:pk>/withdraw/", LeaveWithdrawView.as_view(), name="leave_withdraw"),
-    path("leave/township/", LeaveListView.as_view(), name="leave_list"),
-]

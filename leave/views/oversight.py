@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -488,15 +488,3 @@ class CircularDetailView(OversightPage, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(circular=self.circular, **kwargs)
-
-
-urlpatterns = [
-    path("visits/", VisitsView.as_view(), name="visits"),
-    path("visits/overview/", VisitsOverviewView.as_view(), name="visits_overview"),
-    path("inspections/", InspectionsView.as_view(), name="inspections"),
-    path("inspections/new/", InspectionCreateView.as_view(), name="inspection_new"),
-    path("inspections/<int:pk>/", InspectionDetailView.as_view(), name="inspection"),
-    path("circulars/", CircularsView.as_view(), name="circulars"),
-    path("circulars/new/", CircularCreateView.as_view(), name="circular_new"),
-    path("circulars/<int:pk>/", CircularDetailView.as_view(), name="circular"),
-]
