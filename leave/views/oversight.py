@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,12 +17,12 @@ from django.views.generic import TemplateView
 
 from dispatch.models import Dispatch, DispatchState
 from leave import exports
-from leave.models import Circular, CircularKind, Inspection, InspectionKind, VisitorRole
+from leave import forms as leave_forms
+from leave.models import Circular, Inspection, InspectionKind
 from leave.selectors import oversight as oversight_selectors
 from leave.services import oversight as oversight_services
 from workflows.exports import ExportMixin, file_name
-from workflows.models import County, Post, Township, Unit
-from workflows.params import BoundedDateField
+from workflows.models import County, Township, Unit
 from workflows.permissions import (
     COORDINATE_COUNTY,
     NOMINATE_CADRES,
@@ -37,7 +36,6 @@ from workflows.permissions import (
 )
 from workflows.policy import policy
 from workflows.taskviews import ServiceFormView, add_service_errors
-from workflows.widgets import DateInput
 
 
 class OversightPage(LoginRequiredMixin):
@@ -85,34 +83,6 @@ def _county_for(request, perm: str | None = None) -> County:
 # --- Visits (R-M5) --------------------------------------------------------------------------------
 
 
-class VisitForm(forms.Form):
-    dispatch = forms.ModelChoiceField(
-        label=gettext_lazy("驻村干部"), queryset=Dispatch.objects.none(), empty_label=gettext_lazy("请选择")
-    )
-    visitor = forms.ModelChoiceField(
-        label=gettext_lazy("调研领导"), queryset=Post.objects.none(), empty_label=gettext_lazy("请选择")
-    )
-    visited_on = BoundedDateField(label=gettext_lazy("调研日期"), widget=DateInput())
-    notes = forms.CharField(label=gettext_lazy("听取汇报、调研指导情况"), widget=forms.Textarea(attrs={"rows": 4}))
-
-    def __init__(self, *args, unit: Unit, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["dispatch"].queryset = oversight_selectors.stationed_dispatches(unit=unit)
-        self.fields["dispatch"].label_from_instance = lambda d: (
-            f"{d.cadre.name}({d.village.township.name} · {d.village.name})"
-        )
-        # Ordered so that someone holding both posts is labelled as the head, as the service counts them.
-        roles = {
-            user_id: VisitorRole(oversight_selectors.VISITOR_ROLE_OF_POST[role]).label
-            for user_id, role in Post.objects.active()
-            .filter(unit=unit, role__in=list(oversight_selectors.VISITOR_ROLE_OF_POST))
-            .order_by("role")
-            .values_list("user_id", "role")
-        }
-        self.fields["visitor"].queryset = oversight_selectors.unit_leaders(unit)
-        self.fields["visitor"].label_from_instance = lambda u: f"{u.name or u.username}({roles[u.pk]})"
-
-
 class VisitsView(OversightPage, TemplateView):
     """A unit's stationed cadres with the head's and the deputy's visit windows; the unit records visits (R-M5)."""
 
@@ -145,7 +115,8 @@ class VisitsView(OversightPage, TemplateView):
             visit.dispatch = dispatch_of[visit.dispatch_id]
         if self.can_record:
             kwargs.setdefault(
-                "form", VisitForm(unit=self.unit, initial={"visited_on": today, "visitor": self.request.user.pk})
+                "form",
+                leave_forms.VisitForm(unit=self.unit, initial={"visited_on": today, "visitor": self.request.user.pk}),
             )
         unit_list = list(self.units)
         unit_list = unit_list if len(unit_list) > 1 else []
@@ -167,7 +138,7 @@ class VisitsView(OversightPage, TemplateView):
         )
 
     def post(self, request, *args, **kwargs):
-        form = VisitForm(request.POST, unit=self.unit)
+        form = leave_forms.VisitForm(request.POST, unit=self.unit)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -262,36 +233,6 @@ class VisitsOverviewView(ExportMixin, OversightPage, TemplateView):
 # --- Inspections (R-M6) ---------------------------------------------------------------------------
 
 
-FINDING_CHOICES = [("", gettext_lazy("未检查")), ("present", gettext_lazy("在岗")), ("absent", gettext_lazy("不在岗"))]
-
-
-class InspectionForm(forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("方式"), choices=InspectionKind.choices)
-    inspected_on = BoundedDateField(label=gettext_lazy("检查日期"), widget=DateInput())
-    notes = forms.CharField(label=gettext_lazy("情况记录"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-
-    def __init__(self, *args, dispatches: list[Dispatch], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.dispatches = dispatches
-        for d in dispatches:
-            self.fields[f"finding_{d.pk}"] = forms.ChoiceField(
-                label=d.cadre.name, choices=FINDING_CHOICES, required=False, widget=forms.RadioSelect
-            )
-            self.fields[f"note_{d.pk}"] = forms.CharField(label=gettext_lazy("说明"), max_length=200, required=False)
-
-    def rows(self):
-        for d in self.dispatches:
-            yield {"dispatch": d, "finding": self[f"finding_{d.pk}"], "note": self[f"note_{d.pk}"]}
-
-    def findings(self) -> list[tuple[Dispatch, bool, str]]:
-        data = self.cleaned_data
-        return [
-            (d, data[f"finding_{d.pk}"] == "present", data[f"note_{d.pk}"])
-            for d in self.dispatches
-            if data.get(f"finding_{d.pk}")
-        ]
-
-
 class InspectionsView(ExportMixin, OversightPage, TemplateView):
     """The county's inspections, newest first, with how many cadres were found present and absent (R-M6)."""
 
@@ -345,7 +286,7 @@ class InspectionCreateView(OversightPage, TemplateView):
     def get_context_data(self, **kwargs):
         kwargs.setdefault(
             "form",
-            InspectionForm(
+            leave_forms.InspectionForm(
                 dispatches=self.dispatches,
                 initial={"inspected_on": timezone.localdate(), "kind": InspectionKind.UNANNOUNCED},
             ),
@@ -353,7 +294,7 @@ class InspectionCreateView(OversightPage, TemplateView):
         return super().get_context_data(county=self.county, townships=self.townships, township=self.township, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        form = InspectionForm(request.POST, dispatches=self.dispatches)
+        form = leave_forms.InspectionForm(request.POST, dispatches=self.dispatches)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -424,30 +365,10 @@ class CircularsView(OversightPage, TemplateView):
         )
 
 
-class CircularForm(forms.Form):
-    title = forms.CharField(label=gettext_lazy("标题"), max_length=120)
-    kind = forms.ChoiceField(
-        label=gettext_lazy("类别"), choices=[("", gettext_lazy("请选择"))] + list(CircularKind.choices)
-    )
-    issued_on = BoundedDateField(label=gettext_lazy("印发日期"), widget=DateInput())
-    units = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("通报单位"),
-        queryset=Unit.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": gettext_lazy("请至少选择一个被通报的单位。")},
-    )
-    body = forms.CharField(label=gettext_lazy("正文"), widget=forms.Textarea(attrs={"rows": 10}))
-
-    def __init__(self, *args, county: County, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["units"].queryset = Unit.objects.filter(county=county).order_by("code")
-        self.fields["units"].label_from_instance = lambda u: u.name
-
-
 class CircularCreateView(OversightPage, ServiceFormView):
     """The org dept issues a circular naming units (R-M6)."""
 
-    form_class = CircularForm
+    form_class = leave_forms.CircularForm
     nav_name = "leave:circulars"
     template_name = "leave/oversight/circular_form.html"
     page_title = gettext_lazy("印发通报")
