@@ -1,6 +1,6 @@
 """Attendance pages: the cadre's month calendar, the township's month grid, the org dept's compliance and calendar.
 
-Every page reads through `leave.selectors` and changes through `leave.attendance`; who may read or act is
+Every page reads through `leave.selectors` and changes through `leave.services`; who may read or act is
 answered by the tier permissions (R-O4): the cadre acts on their own calendar, the township on its cadres
 before confirmation, the org dept corrects, the auditor reads and never acts.
 """
