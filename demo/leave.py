@@ -17,7 +17,6 @@ from demo.base import DAY, DEMO_CADRE_UNIT, DEMO_TOWNSHIP, SEED, Build, demo_at,
 from dispatch import services as dispatch_services
 from dispatch.models import Dispatch, DispatchState, Pairing, Recall, RecallReason
 from dispatch.selectors import paired_villages_with_places
-from leave import attendance, leave_selectors, leaves, oversight
 from leave.calendar import month_bounds
 from leave.ledger import ledger_write
 from leave.models import (
@@ -31,7 +30,10 @@ from leave.models import (
     MonthState,
     Visit,
 )
-from leave.selectors import dispatches_in_month
+from leave.selectors import leave as leave_selectors
+from leave.selectors.attendance import dispatches_in_month
+from leave.services import attendance, oversight
+from leave.services import leave as leaves
 from workflows.models import County, Township, Unit, Village
 
 _ABSENT_NOTE = "乡镇党委电话抽查及到村核实,当日不在村,未请假,也未报备。"

@@ -9,9 +9,11 @@ class LeaveConfig(AppConfig):
     verbose_name = _("驻村管理")
 
     def ready(self):
-        from leave import attendance, duties, leaves, oversight
+        from leave import duties
         from leave.flows import LeaveFlow
         from leave.models import LeaveRequest
+        from leave.services import attendance, oversight
+        from leave.services import leave as leaves
         from workflows.audit import register_actions, register_data_labels
         from workflows.duties import register_duties
         from workflows.flows import register_flow

@@ -16,8 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from dispatch.models import Dispatch
-from leave import leave_selectors, oversight, selectors
 from leave.models import AttendanceDay, AttendanceMonth, MonthState
+from leave.selectors import attendance as selectors
+from leave.selectors import leave as leave_selectors
+from leave.selectors import oversight
 from workflows.duties import Duty
 from workflows.models import Township, Unit, User
 from workflows.permissions import MANAGE_STATIONED, NOMINATE_CADRES, acting_on

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 
-from leave import selectors
 from leave.models import Inspection, LeaveRequest
-from leave.oversight import VisitRow, VisitWindow, WindowStatus
+from leave.selectors import attendance as selectors
+from leave.selectors.oversight import VisitRow, VisitWindow, WindowStatus
 from workflows.exports import Column, Table
 from workflows.text import join_list
 

@@ -4,8 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
 
-from leave import views_leave as views
 from leave.models import LeaveState
+from leave.views import tasks as views
 from workflows.flows import TierView, flow_lock, flow_view_permission, fresh_artifact
 from workflows.permissions import COORDINATE_COUNTY, DECIDE_LEAVE
 

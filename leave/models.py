@@ -13,6 +13,7 @@ from django_fsm import FSMField, transition
 
 from dispatch.models import Dispatch
 from workflows.models import County, Unit
+from workflows.policy import policy
 
 
 class CalendarCorrection(models.Model):
@@ -155,6 +156,21 @@ LEAVE_HOLDING_STATES = [
     LeaveState.CLOSED,
 ]
 
+#: Leave states in which something is still to be done.
+OPEN_LEAVE_STATES = [
+    LeaveState.REQUESTED,
+    LeaveState.REVIEWED,
+    LeaveState.APPROVED,
+    LeaveState.ON_LEAVE,
+    LeaveState.REPORTED_BACK,
+]
+
+#: Leave states before a decision: the cadre may still withdraw.
+UNDECIDED_LEAVE_STATES = [LeaveState.REQUESTED, LeaveState.REVIEWED]
+
+#: Leave states whose days are approved leave, not absence (R-M2, R-M3).
+APPROVED_LEAVE_STATES = [LeaveState.APPROVED, LeaveState.ON_LEAVE, LeaveState.REPORTED_BACK, LeaveState.CLOSED]
+
 
 class LeaveRequest(models.Model):
     """A stationed cadre's leave: up to N days the township decides, longer the org dept (R-M2)."""
@@ -195,8 +211,6 @@ class LeaveRequest(models.Model):
 
     def needs_org_dept(self) -> bool:
         """Longer than the township may grant alone (R-M2)."""
-        from workflows.policy import policy
-
         return self.days > policy("LEAVE_TOWNSHIP_MAX_DAYS")
 
     def within_township_limit(self) -> bool:

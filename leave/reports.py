@@ -10,9 +10,9 @@ import datetime
 
 from django.utils.translation import gettext as _
 
-from leave import selectors
 from leave.calendar import month_bounds
 from leave.models import DayStatus, MonthState
+from leave.selectors import attendance as selectors
 from workflows.exports import Column, Table
 from workflows.models import Township
 from workflows.policy import policy

@@ -2,7 +2,7 @@
 
 A panel counts nothing itself that a page already counts: coverage comes from `dispatch.selectors`, quotas
 and sanctions too, attendance from `leave.selectors.county_compliance` and `month_progress`, visits from
-`leave.oversight.visit_board`, appraisal from `appraisal.selectors.round_progress`. So a figure on the
+`leave.selectors.visit_board`, appraisal from `appraisal.selectors.round_progress`. So a figure on the
 dashboard and the list it links to cannot disagree.
 
 Each panel runs a fixed number of queries whatever the county's size (the reused selectors skip a query
@@ -30,11 +30,10 @@ from appraisal.models import Appraisal, AppraisalRound, Grade
 from appraisal.selectors import RoundProgress, TownshipProgress, round_progress
 from dispatch import selectors as dispatch_selectors
 from dispatch.models import Quota, QuotaSanction
-from leave import oversight
-from leave import selectors as leave_selectors
 from leave.calendar import days_between, month_bounds
-from leave.leave_selectors import OPEN_LEAVE_STATES, UNDECIDED_LEAVE_STATES
-from leave.models import LEAVE_HOLDING_STATES, LeaveRequest, LeaveState
+from leave.models import LEAVE_HOLDING_STATES, OPEN_LEAVE_STATES, UNDECIDED_LEAVE_STATES, LeaveRequest, LeaveState
+from leave.selectors import attendance as leave_selectors
+from leave.selectors import oversight
 from workflows.models import County, Township, Unit, User, Village, VillageCategory, income_categories
 from workflows.permissions import COORDINATE_COUNTY, VIEW_COUNTY, granted_tier_pks
 from workflows.selectors import village_category_counts

@@ -14,8 +14,8 @@ from appraisal.views import org as appraisal_views
 from dispatch import urls as dispatch_urls
 from dispatch.flows import DispatchFlow, RecallFlow
 from leave import urls as leave_urls
-from leave import views_attendance as leave_views
 from leave.flows import LeaveFlow
+from leave.views import attendance as leave_views
 from overview import urls as overview_urls
 from overview.views.dashboard import DashboardView
 from workflows import views_audit

@@ -10,8 +10,8 @@ from appraisal import services as appraisal_services
 from appraisal.models import Appraisal, AppraisalRound
 from dispatch import services as dispatch_services
 from dispatch.models import Dispatch, Pairing
-from leave import leaves
 from leave.models import LeaveRequest
+from leave.services import leave as leaves
 from workflows.ids import id_check_digit
 from workflows.models import Cadre, County, Post, Role, Township, Unit, User, Village, VillageIncome
 from workflows.services import post_appoint

@@ -57,7 +57,7 @@ def processes_at_each_step(w) -> list:
     from appraisal.models import Appraisal
     from dispatch import services as dispatch_services
     from dispatch.models import Pairing, RecallReason
-    from leave import leaves
+    from leave.services import leave as leaves
     from tests.dispatch.test_team import stationed
     from tests.factories import CadreFactory, VillageFactory
     from workflows.flows import process_of

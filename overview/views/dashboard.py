@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from appraisal.models import Grade
-from leave.selectors import parse_month, shift_month
+from leave.selectors.attendance import parse_month, shift_month
 from overview import dashboard
 from workflows.models import County
 from workflows.params import read_year

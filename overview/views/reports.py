@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from appraisal.selectors import rounds_visible_to
-from leave import reports, selectors
-from leave.views_attendance import AttendancePage
+from leave import reports
+from leave.selectors import attendance as selectors
+from leave.views.attendance import AttendancePage
 from overview.forms import ReportForm
 from workflows.models import Township
 from workflows.pdf_tables import PdfFontMissing

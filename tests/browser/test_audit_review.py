@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from leave import leaves
+from leave.services import leave as leaves
 from tests.browser.conftest import log_in, screenshot
 from tests.dispatch.test_team import stationed
 from workflows.audit import audit_record

@@ -5,9 +5,9 @@ import datetime
 import pytest
 from django.db import transaction
 
-from leave import leaves
 from leave.ledger import ledger_write
 from leave.models import AttendanceDay, DaySource, DayStatus, LeaveRequest, LeaveState
+from leave.services import leave as leaves
 from tests.browser.conftest import log_in, open_first_task, screenshot, submit
 from tests.dispatch.test_team import stationed
 

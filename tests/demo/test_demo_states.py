@@ -21,8 +21,8 @@ from leave.models import (
     LeaveState,
     MonthState,
 )
-from leave.oversight import WindowStatus, visit_board
-from leave.selectors import ONCE_STATIONED, month_progress, year_progress
+from leave.selectors.attendance import ONCE_STATIONED, month_progress, year_progress
+from leave.selectors.oversight import WindowStatus, visit_board
 from workflows.audit import audit_verify
 from workflows.models import AuditEvent, Unit, User
 

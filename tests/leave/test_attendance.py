@@ -9,9 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections, transaction
 
 from dispatch.models import Dispatch
-from leave import attendance
 from leave.ledger import ledger_write
 from leave.models import AttendanceDay, AttendanceMonth, DaySource, DayStatus, MonthState
+from leave.services import attendance
 from tests.leave import approved_leave, attendance_world, freeze, record
 from workflows.models import AuditEvent, Township, User
 

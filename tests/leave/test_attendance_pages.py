@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from leave import attendance
 from leave.models import AttendanceDay, AttendanceMonth, CalendarCorrection, DayStatus, MonthState
+from leave.services import attendance
 from tests.leave import approved_leave, attendance_world, freeze, more_stationed, record
 from workflows.models import AuditEvent
 

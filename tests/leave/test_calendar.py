@@ -6,9 +6,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
-from leave import attendance, selectors
 from leave.calendar import days_between, month_days, workdays_between
 from leave.models import CalendarCorrection
+from leave.selectors import attendance as selectors
+from leave.services import attendance
 from workflows.models import AuditEvent
 
 D = datetime.date

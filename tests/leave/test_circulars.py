@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leave.models import Circular, CircularKind
-from leave.oversight import circular_issue, circulars_for
+from leave.selectors.oversight import circulars_for
+from leave.services.oversight import circular_issue
 from tests.factories import CountyFactory, UnitFactory
 from workflows.models import AuditEvent
 

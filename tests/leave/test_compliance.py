@@ -4,9 +4,10 @@ import datetime
 
 import pytest
 
-from leave import attendance, selectors
 from leave.calendar import month_days
 from leave.models import DayStatus
+from leave.selectors import attendance as selectors
+from leave.services import attendance
 from tests.leave import approved_leave, attendance_world, days, freeze, more_stationed, record
 
 D = datetime.date

@@ -12,7 +12,7 @@ from django.utils import timezone
 from leave import duties
 from leave.ledger import ledger_write
 from leave.models import AttendanceMonth, DaySource, DayStatus
-from leave.oversight import visit_record
+from leave.services.oversight import visit_record
 from tests.dispatch.test_team import stationed
 from workflows.duties import duties_for
 

@@ -8,9 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from leave import attendance, leaves
 from leave.models import DayStatus, InspectionKind
-from leave.oversight import inspection_record
+from leave.services import attendance
+from leave.services import leave as leaves
+from leave.services.oversight import inspection_record
 from tests.exports import column, csv_rows, download_name, sheet_rows
 from tests.leave import attendance_world, freeze, more_stationed, record
 

@@ -21,7 +21,7 @@ from leave.models import (
     LeaveState,
     MonthState,
 )
-from leave.oversight import inspection_record
+from leave.services.oversight import inspection_record
 from tests.dispatch.test_team import stationed
 from tests.factories import (
     CadreFactory,

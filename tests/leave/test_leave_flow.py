@@ -7,9 +7,9 @@ from django.urls import reverse
 from viewflow.workflow.status import STATUS
 
 from dispatch.flows import DispatchFlow, RecallFlow
-from leave import leaves
 from leave.flows import LeaveFlow
 from leave.models import AttendanceDay, DayStatus, LeaveRequest, LeaveState
+from leave.services import leave as leaves
 from tests.dispatch.test_team import stationed
 from workflows.flows import open_tasks_for, process_of
 from workflows.models import AuditEvent

@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from dispatch import services as dispatch_services
 from dispatch.models import Dispatch
-from leave import leaves
 from leave.flows import LeaveFlow
-from leave.leave_selectors import leave_impact
 from leave.ledger import ledger_write
 from leave.models import AttendanceDay, AttendanceMonth, DaySource, DayStatus, LeaveRequest, LeaveState
+from leave.selectors.leave import leave_impact
+from leave.services import leave as leaves
 from tests.dispatch.test_race import HOLD_SECONDS, _run_together, needs_postgresql
 from tests.dispatch.test_team import stationed
 from workflows.flows import process_of
@@ -564,8 +564,8 @@ def test_r_m1_impact_counts_a_present_day_the_leave_would_overwrite_but_not_an_i
     april = leave_impact(leave, today=D(2026, 4, 6)).months[0]
     assert april.present == 2 and april.leave_days == 2  # the 7th (overwritten) and the 9th (not recorded)
     leaves.leave_decide(leave=leave, by=w["people"]["town_a"], approve=True, overwrite=[D(2026, 4, 7)])
-    from leave import selectors
     from leave.calendar import month_days
+    from leave.selectors import attendance as selectors
 
     after = selectors.month_progress([d], D(2026, 4, 1), month_days(D(2026, 4, 1), d.unit.county_id), D(2026, 4, 6))[
         d.pk

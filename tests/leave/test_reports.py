@@ -8,8 +8,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from leave import attendance, reports
+from leave import reports
 from leave.models import DayStatus
+from leave.services import attendance
 from tests.factories import CountyFactory, UserFactory, appoint
 from tests.leave import approved_leave, attendance_world, freeze, record
 from workflows.models import Role

@@ -12,7 +12,8 @@ from django.utils import timezone
 from dispatch import services as dispatch_services
 from dispatch.models import Pairing
 from leave.models import Visit, VisitorRole
-from leave.oversight import WindowStatus, deputy_windows, head_window, visit_board, visit_record, visits_flagged
+from leave.selectors.oversight import WindowStatus, deputy_windows, head_window, visit_board, visits_flagged
+from leave.services.oversight import visit_record
 from tests.dispatch.test_team import stationed
 from tests.factories import CadreFactory, UserFactory, VillageFactory
 from workflows.models import AuditEvent, Post, Role

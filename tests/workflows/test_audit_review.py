@@ -340,7 +340,7 @@ def test_r_x1_timeline_holds_all_events_of_one_object_in_order_with_their_data(c
 def test_r_x1_a_dispatch_timeline_includes_its_leave_and_recall(client, world):
     from dispatch import services as dispatch_services
     from dispatch.models import RecallReason
-    from leave import leaves
+    from leave.services import leave as leaves
 
     p = world["people"]
     dispatch = stationed(world["cadre_a"], world["village_a"])

@@ -43,7 +43,6 @@ from dispatch.models import (
     TrainingBatch,
     WorkGroup,
 )
-from leave import attendance, leaves, oversight
 from leave.models import (
     AttendanceDay,
     AttendanceMonth,
@@ -56,6 +55,8 @@ from leave.models import (
     LeaveState,
     Visit,
 )
+from leave.services import attendance, oversight
+from leave.services import leave as leaves
 from tests.appraisal.conftest import close_vote
 from tests.dispatch.test_team import stationed
 from tests.factories import CadreFactory, UserFactory, VillageFactory
@@ -799,31 +800,37 @@ def _service_calls(w: dict) -> dict[str, tuple[str, dict]]:
                 villages=[f(w["d_nominated"]).village, f(w["d_approved"]).village],
             ),
         ),
-        "leave.attendance.calendar_correct": (
+        "leave.services.attendance.calendar_correct": (
             "org",
             dict(county=org_county, day=D(2026, 10, 11), is_workday=True, note="调休上班"),
         ),
-        "leave.attendance.day_correct": (
+        "leave.services.attendance.day_correct": (
             "org",
             dict(dispatch=d, day=D(2026, 4, 15), status="absent", reason="核实缺勤"),
         ),
-        "leave.attendance.day_set": ("cadre_a", dict(dispatch=d, day=D(2026, 5, 6), status="official_business")),
-        "leave.attendance.month_confirm": ("town_a", dict(township=w["town_a"], month=D(2026, 4, 1))),
-        "leave.attendance.month_fill_defaults": ("cadre_a", dict(dispatch=d, month=D(2026, 5, 1))),
-        "leave.attendance.month_fill_unreported": (
+        "leave.services.attendance.day_set": (
+            "cadre_a",
+            dict(dispatch=d, day=D(2026, 5, 6), status="official_business"),
+        ),
+        "leave.services.attendance.month_confirm": ("town_a", dict(township=w["town_a"], month=D(2026, 4, 1))),
+        "leave.services.attendance.month_fill_defaults": ("cadre_a", dict(dispatch=d, month=D(2026, 5, 1))),
+        "leave.services.attendance.month_fill_unreported": (
             "town_a",
             dict(township=w["town_a"], month=D(2026, 5, 1), status="in_village"),
         ),
-        "leave.attendance.month_submit": ("cadre_a", dict(dispatch=d, month=D(2026, 4, 1))),
-        "leave.leaves.leave_close": ("town_a", dict(leave=f(w["leave_back"]))),
-        "leave.leaves.leave_decide": ("town_a", dict(leave=f(w["leave"]), approve=True)),
-        "leave.leaves.leave_report_back": ("cadre_a", dict(leave=f(w["leave_away"]), returned_on=D(2026, 8, 5))),
-        "leave.leaves.leave_request": (
+        "leave.services.attendance.month_submit": ("cadre_a", dict(dispatch=d, month=D(2026, 4, 1))),
+        "leave.services.leave.leave_close": ("town_a", dict(leave=f(w["leave_back"]))),
+        "leave.services.leave.leave_decide": ("town_a", dict(leave=f(w["leave"]), approve=True)),
+        "leave.services.leave.leave_report_back": (
+            "cadre_a",
+            dict(leave=f(w["leave_away"]), returned_on=D(2026, 8, 5)),
+        ),
+        "leave.services.leave.leave_request": (
             "cadre_a",
             dict(dispatch=d, starts_on=D(2026, 12, 14), ends_on=D(2026, 12, 15), reason="家中有事"),
         ),
-        "leave.leaves.leave_withdraw": ("cadre_a", dict(leave=f(w["leave"]))),
-        "leave.oversight.circular_issue": (
+        "leave.services.leave.leave_withdraw": ("cadre_a", dict(leave=f(w["leave"]))),
+        "leave.services.oversight.circular_issue": (
             "org",
             dict(
                 county=org_county,
@@ -834,7 +841,7 @@ def _service_calls(w: dict) -> dict[str, tuple[str, dict]]:
                 units=[w["unit_a"]],
             ),
         ),
-        "leave.oversight.inspection_record": (
+        "leave.services.oversight.inspection_record": (
             "org",
             dict(
                 county=org_county,
@@ -844,7 +851,7 @@ def _service_calls(w: dict) -> dict[str, tuple[str, dict]]:
                 findings=[(d, False, "不在岗")],
             ),
         ),
-        "leave.oversight.visit_record": (
+        "leave.services.oversight.visit_record": (
             "head_a",
             dict(dispatch=d, visitor=w["people"]["head_a"], visited_on=D(2026, 5, 21), notes="听取汇报"),
         ),
@@ -929,9 +936,9 @@ SERVICE_MODULES = (
     "dispatch.services.stationing",
     "dispatch.services.recall",
     "dispatch.services.team",
-    "leave.attendance",
-    "leave.leaves",
-    "leave.oversight",
+    "leave.services.attendance",
+    "leave.services.leave",
+    "leave.services.oversight",
     "leave.ledger",
     "appraisal.services.rounds",
     "appraisal.services.scores",

@@ -19,10 +19,10 @@ from appraisal import services as appraisal_services
 from appraisal.models import Grade
 from dispatch import services as dispatch_services
 from dispatch.models import Pairing
-from leave import oversight
 from leave.calendar import days_between
 from leave.ledger import ledger_write
 from leave.models import DaySource, DayStatus, LeaveRequest, LeaveState
+from leave.services import oversight
 from overview import dashboard
 from tests.appraisal import conftest as appraisal_fixtures
 from tests.appraisal.conftest import close_vote, score_both

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from leave import leaves
+from leave.services import leave as leaves
 
 
 def _date(text: str) -> datetime.date:

@@ -10,34 +10,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dispatch.models import Dispatch, DispatchState
-from leave import selectors
 from leave.calendar import month_days, workdays_between
 from leave.models import (
     LEAVE_HOLDING_STATES,
+    OPEN_LEAVE_STATES,
     PRESENT_STATUSES,
     AttendanceDay,
     DaySource,
     DayStatus,
     LeaveRequest,
-    LeaveState,
 )
+from leave.selectors import attendance as selectors
 from workflows.models import Township, User
 from workflows.permissions import visible_to
 
-#: Leave states in which something is still to be done.
-OPEN_LEAVE_STATES = [
-    LeaveState.REQUESTED,
-    LeaveState.REVIEWED,
-    LeaveState.APPROVED,
-    LeaveState.ON_LEAVE,
-    LeaveState.REPORTED_BACK,
-]
-
 #: Ledger rows a higher tier recorded (an inspection, the org dept); the leave process leaves them as they are.
 AUTHORITATIVE_SOURCES = [DaySource.INSPECTION, DaySource.ORG_CORRECTION]
-
-#: Leave states before a decision: the cadre may still withdraw.
-UNDECIDED_LEAVE_STATES = [LeaveState.REQUESTED, LeaveState.REVIEWED]
 
 
 def _leaves() -> QuerySet[LeaveRequest]:

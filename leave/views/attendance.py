@@ -1,6 +1,6 @@
 """Attendance pages: the cadre's month calendar, the township's month grid, the org dept's compliance and calendar.
 
-Every page reads through `leave.selectors` and changes through `leave.attendance`; who may read or act is
+Every page reads through `leave.selectors` and changes through `leave.services`; who may read or act is
 answered by the tier permissions (R-O4): the cadre acts on their own calendar, the township on its cadres
 before confirmation, the org dept corrects, the auditor reads and never acts.
 """
@@ -9,25 +9,27 @@ from __future__ import annotations
 
 import datetime
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from dispatch.models import Dispatch
-from leave import attendance, exports, selectors
+from leave import exports
+from leave import forms as leave_forms
 from leave.calendar import days_between, month_bounds
 from leave.models import CalendarCorrection, DayStatus
+from leave.selectors import attendance as selectors
+from leave.services import attendance
 from workflows.exports import ExportMixin, file_name
 from workflows.frame import AreaPage, NavLink
 from workflows.models import County, Township
-from workflows.params import BoundedDateField, date_from_text, read_year
+from workflows.params import date_from_text, read_year
 from workflows.permissions import (
     COORDINATE_COUNTY,
     MANAGE_STATIONED,
@@ -43,7 +45,6 @@ from workflows.permissions import (
 from workflows.policy import policy
 from workflows.taskviews import ServiceFormView, add_service_errors
 from workflows.views import LandingRedirectView
-from workflows.widgets import DateInput
 
 
 def _month_param(month: datetime.date) -> str:
@@ -95,23 +96,6 @@ def _show_error(request, error: ValidationError) -> None:
 
 
 # --- The cadre's month calendar (R-M1, R-M2a) --------------------------------------------------------
-
-
-class DayForm(forms.Form):
-    """One day's status, with an optional note and optional evidence (never required, R-M2a)."""
-
-    day = BoundedDateField(widget=forms.HiddenInput)
-    status = forms.ChoiceField(
-        label=gettext_lazy("状态"),
-        choices=[(s.value, s.label) for s in attendance.settable_statuses(True) + [DayStatus.HOLIDAY]],
-    )
-    note = forms.CharField(label=gettext_lazy("说明(可选)"), required=False, max_length=attendance.MAX_NOTE)
-    evidence = forms.CharField(
-        label=gettext_lazy("佐证(可选)"),
-        required=False,
-        max_length=attendance.MAX_NOTE,
-        help_text=gettext_lazy("位置或照片说明,自愿提供,不作要求"),
-    )
 
 
 class CalendarView(AttendancePage, TemplateView):
@@ -166,7 +150,7 @@ class CalendarView(AttendancePage, TemplateView):
                 else:
                     messages.info(request, _("到今天为止的日子都已填报,无需再按默认填报。"))
             elif action == "day":
-                form = DayForm(request.POST)
+                form = leave_forms.DayForm(request.POST)
                 if not form.is_valid():
                     raise ValidationError([e for errors in form.errors.values() for e in errors])
                 data = form.cleaned_data
@@ -269,36 +253,6 @@ def _township_for(request) -> Township:
     return township
 
 
-class CellForm(forms.Form):
-    dispatch = forms.IntegerField(widget=forms.HiddenInput)
-    day = BoundedDateField(label=gettext_lazy("日期"), widget=DateInput())
-    status = forms.ChoiceField(
-        label=gettext_lazy("状态"),
-        choices=[(s.value, s.label) for s in attendance.settable_statuses(True) + [DayStatus.HOLIDAY]],
-    )
-    note = forms.CharField(label=gettext_lazy("说明(可选)"), required=False, max_length=attendance.MAX_NOTE)
-
-
-class FillUnreportedForm(forms.Form):
-    """The township's statement for the working days its cadres left unreported: which cadres, which status."""
-
-    dispatch = forms.TypedMultipleChoiceField(
-        coerce=int,
-        error_messages={
-            "required": gettext_lazy("请选择要登记的干部。"),
-            "invalid_choice": gettext_lazy("所选干部该月不在本乡镇驻村。"),
-        },
-    )
-    status = forms.ChoiceField(
-        choices=[(s.value, s.label) for s in attendance.UNREPORTED_FILLS],
-        error_messages={"invalid_choice": gettext_lazy("未填报的工作日只能统一登记为“在村”或“缺勤”。")},
-    )
-
-    def __init__(self, *args, dispatches: list[Dispatch], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["dispatch"].choices = [(d.pk, d.cadre.name) for d in dispatches]
-
-
 class GridView(ExportMixin, AttendancePage, TemplateView):
     """The township's month: its cadres × the days, totals against targets, one button confirms all."""
 
@@ -328,7 +282,7 @@ class GridView(ExportMixin, AttendancePage, TemplateView):
                 )
             elif action == "fill_unreported":
                 in_month = list(selectors.dispatches_in_month(month).filter(village__township=township))
-                form = FillUnreportedForm(request.POST, dispatches=in_month)
+                form = leave_forms.FillUnreportedForm(request.POST, dispatches=in_month)
                 if not form.is_valid():
                     raise ValidationError([e for errors in form.errors.values() for e in errors])
                 data = form.cleaned_data
@@ -349,7 +303,7 @@ class GridView(ExportMixin, AttendancePage, TemplateView):
                     },
                 )
             elif action == "cell":
-                form = CellForm(request.POST)
+                form = leave_forms.CellForm(request.POST)
                 if not form.is_valid():
                     raise ValidationError([e for errors in form.errors.values() for e in errors])
                 data = form.cleaned_data
@@ -478,23 +432,10 @@ class ComplianceView(ExportMixin, AttendancePage, TemplateView):
 # --- The org dept's corrections (R-M2a) -----------------------------------------------------------------
 
 
-class DayCorrectForm(forms.Form):
-    status = forms.ChoiceField(label=gettext_lazy("更正为"))
-    reason = forms.CharField(
-        label=gettext_lazy("更正理由"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("必填,记入审计记录。"),
-    )
-
-    def __init__(self, *args, is_workday: bool, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [(s.value, s.label) for s in attendance.settable_statuses(is_workday)]
-
-
 class DayCorrectView(AttendancePage, ServiceFormView):
     """The org dept corrects one day of a cadre, also in a confirmed month, with a reason (R-M2a, R-X1)."""
 
-    form_class = DayCorrectForm
+    form_class = leave_forms.DayCorrectForm
     template_name = "leave/attendance/correct.html"
     nav_name = "leave:compliance"
 
@@ -549,19 +490,6 @@ class DayCorrectView(AttendancePage, ServiceFormView):
         return calendar_url(self.target, self.day.replace(day=1)) + f"#d-{self.day.isoformat()}"
 
 
-class CorrectionForm(forms.Form):
-    day = BoundedDateField(label=gettext_lazy("日期"), widget=DateInput())
-    is_workday = forms.TypedChoiceField(
-        label=gettext_lazy("该日为"),
-        coerce=lambda v: v == "1",
-        choices=[("1", gettext_lazy("工作日(上班)")), ("0", gettext_lazy("休息日"))],
-        widget=forms.RadioSelect,
-    )
-    note = forms.CharField(
-        label=gettext_lazy("说明"), max_length=100, help_text=gettext_lazy("例如:2027年春节放假、国庆节调休上班。")
-    )
-
-
 class HolidaysView(AttendancePage, TemplateView):
     """The year's official holidays and adjusted working days, the county's corrections, and a form to add one."""
 
@@ -575,7 +503,7 @@ class HolidaysView(AttendancePage, TemplateView):
         county = _county_for(request)
         if not may(request.user, COORDINATE_COUNTY, county):
             raise PermissionDenied(_("只有县委组织部可以更正节假日安排。"))
-        form = CorrectionForm(request.POST)
+        form = leave_forms.CorrectionForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -605,7 +533,7 @@ class HolidaysView(AttendancePage, TemplateView):
             for d in days
             if selectors.day_kind(d) in ("holiday", "adjusted") or d.date in corrected
         ]
-        kwargs.setdefault("form", CorrectionForm(initial={"is_workday": "0"}))
+        kwargs.setdefault("form", leave_forms.CorrectionForm(initial={"is_workday": "0"}))
         return super().get_context_data(
             page_title=_("节假日更正") + f" · {county.name} · {year}",
             county=county,
@@ -642,12 +570,3 @@ class IndexRedirectView(LandingRedirectView):
         if grants["unit"]:
             return "leave:visits"
         return None
-
-
-urlpatterns = [
-    path("attendance/calendar/", CalendarView.as_view(), name="calendar"),
-    path("attendance/grid/", GridView.as_view(), name="grid"),
-    path("attendance/compliance/", ComplianceView.as_view(), name="compliance"),
-    path("attendance/correct/<int:dispatch>/<str:day>/", DayCorrectView.as_view(), name="day_correct"),
-    path("attendance/holidays/", HolidaysView.as_view(), name="holidays"),
-]

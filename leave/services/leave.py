@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from typing import cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -12,11 +13,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dispatch.models import Dispatch, DispatchState
-from leave import leave_selectors
 from leave.calendar import workdays_between
 from leave.ledger import ledger_write, locked_months
 from leave.models import AttendanceDay, DaySource, DayStatus, LeaveRequest, LeaveState
+from leave.selectors import leave as leave_selectors
 from workflows.audit import audit_record, audit_refusal
+from workflows.flows import cancel_process, complete_task, locked, start_process
 from workflows.guards import require_perm, require_state
 from workflows.models import User
 from workflows.permissions import COORDINATE_COUNTY, DECIDE_LEAVE
@@ -37,33 +39,9 @@ LATE_NOTE = gettext_lazy("逾期未归")
 EARLY_NOTE = gettext_lazy("提前销假")
 
 
-def _flow():
-    # Imported late: the flow imports the task pages, which import this module.
-    from leave.flows import LeaveFlow
-
-    return LeaveFlow
-
-
-def _complete_task(leave: LeaveRequest, node_name: str, by: User) -> None:
-    """Move the flow past the human task whose work this service just did (no-op inside its own page)."""
-    from workflows.flows import complete_human_task
-
-    complete_human_task(_flow(), node_name, leave, by)
-
-
 def _locked(leave: LeaveRequest) -> LeaveRequest:
     """Re-read the leave under a row lock, after its flow's process row: the order the task pages use."""
-    from workflows.flows import process_of
-
-    flow = _flow()
-    process = process_of(flow, leave)
-    if process is not None:
-        flow.process_class._default_manager.select_for_update().filter(pk=process.pk).exists()
-    return (
-        LeaveRequest.objects.select_for_update()
-        .select_related("dispatch__cadre", "dispatch__unit__county", "dispatch__village__township")
-        .get(pk=leave.pk)
-    )
+    return locked(leave, "dispatch__cadre", "dispatch__unit__county", "dispatch__village__township")
 
 
 def _require_owner(user: User | None, leave_or_dispatch: LeaveRequest | Dispatch, *, action: str) -> None:
@@ -121,7 +99,7 @@ def _already_handled(leave: LeaveRequest) -> ValidationError:
 
 
 def _term_end(dispatch: Dispatch) -> datetime.date:
-    return dispatch.ended_on or dispatch.term_ends_on
+    return cast(datetime.date, dispatch.ended_on or dispatch.term_ends_on)
 
 
 # --- Request and decision (R-M2) ------------------------------------------------------------------
@@ -145,10 +123,11 @@ def leave_request(
         )
         if dispatch.state != DispatchState.STATIONED:
             raise ValidationError(_("只有驻村期间的干部才能请假。"))
-        if starts_on < dispatch.stationed_on or ends_on > _term_end(dispatch):
+        stationed_on = cast(datetime.date, dispatch.stationed_on)  # set on every stationed dispatch
+        if starts_on < stationed_on or ends_on > _term_end(dispatch):
             raise ValidationError(
                 _("请假日期须在驻村期内(%(start)s 至 %(end)s)。")
-                % {"start": dispatch.stationed_on.isoformat(), "end": _term_end(dispatch).isoformat()}
+                % {"start": stationed_on.isoformat(), "end": _term_end(dispatch).isoformat()}
             )
         workdays = workdays_between(starts_on, ends_on, dispatch.unit.county_id)
         locked = locked_months(dispatch, [starts_on, ends_on, *workdays])
@@ -181,7 +160,7 @@ def leave_request(
             reason=leave.reason,
             data={"to_org_dept": leave.needs_org_dept()},
         )
-        _flow().start.run(leave=leave)
+        start_process(leave)
     return leave
 
 
@@ -274,7 +253,7 @@ def leave_decide(
         )
         if leave.state == LeaveState.APPROVED:
             _fill_leave_days(leave, by)
-        _complete_task(leave, "decide_org" if org_stage else "decide_township", by)
+        complete_task(leave, "decide_org" if org_stage else "decide_township", by)
     return leave
 
 
@@ -282,8 +261,6 @@ def leave_withdraw(*, leave: LeaveRequest, by: User) -> LeaveRequest:
     """The cadre withdraws the request before it is decided; its flow is cancelled (R-M2)."""
     require_state(leave, leave.withdraw)
     _require_owner(by, leave, action="leave.withdraw")
-    from workflows.flows import cancel_process_of
-
     with transaction.atomic():
         leave = _locked(leave)
         require_state(leave, leave.withdraw)
@@ -291,7 +268,7 @@ def leave_withdraw(*, leave: LeaveRequest, by: User) -> LeaveRequest:
         leave.withdraw()
         leave.save()
         _audit(leave, action="leave.withdraw", by=by, before=before)
-        cancel_process_of(_flow(), leave)
+        cancel_process(leave)
     return leave
 
 
@@ -372,7 +349,7 @@ def leave_report_back(*, leave: LeaveRequest, returned_on: datetime.date, by: Us
             reason=str(EARLY_NOTE),
             note=str(EARLY_NOTE),
         )
-        _complete_task(leave, "report_back", by)
+        complete_task(leave, "report_back", by)
     return leave
 
 
@@ -387,5 +364,5 @@ def leave_close(*, leave: LeaveRequest, by: User) -> LeaveRequest:
         leave.close()
         leave.save()
         _audit(leave, action="leave.close", by=by, before=before, data={"late_days": leave.late_days})
-        _complete_task(leave, "close", by)
+        complete_task(leave, "close", by)
     return leave

@@ -28,7 +28,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dispatch.models import Dispatch
-from leave import selectors
 from leave.calendar import Day, days_between, month_bounds
 from leave.ledger import ledger_write
 from leave.models import (
@@ -39,6 +38,7 @@ from leave.models import (
     DayStatus,
     MonthState,
 )
+from leave.selectors import attendance as selectors
 from workflows.audit import audit_record, audit_refusal
 from workflows.guards import require_perm, require_state
 from workflows.models import County, Township, User
@@ -73,7 +73,7 @@ def default_status(day: Day) -> DayStatus:
 
 
 def _is_owner(user: User | None, dispatch: Dispatch) -> bool:
-    return bool(user and user.is_authenticated and user.is_active) and dispatch.cadre.user_id == user.pk
+    return user is not None and bool(user.is_authenticated and user.is_active) and dispatch.cadre.user_id == user.pk
 
 
 def _require_owner_or_township(by: User | None, dispatch: Dispatch, *, action: str) -> str:

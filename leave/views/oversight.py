@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from dispatch.models import Dispatch, DispatchState
-from leave import exports, oversight
-from leave.models import Circular, CircularKind, Inspection, InspectionKind, VisitorRole
+from leave import exports
+from leave import forms as leave_forms
+from leave.models import Circular, Inspection, InspectionKind
+from leave.selectors import oversight as oversight_selectors
+from leave.services import oversight as oversight_services
 from workflows.exports import ExportMixin, file_name
 from workflows.frame import AreaPage, NavLink
-from workflows.models import County, Post, Township, Unit
-from workflows.params import BoundedDateField
+from workflows.models import County, Township, Unit
 from workflows.permissions import (
     COORDINATE_COUNTY,
     NOMINATE_CADRES,
@@ -35,7 +36,6 @@ from workflows.permissions import (
 )
 from workflows.policy import policy
 from workflows.taskviews import ServiceFormView, add_service_errors
-from workflows.widgets import DateInput
 
 
 class OversightPage(AreaPage):
@@ -83,34 +83,6 @@ def _county_for(request, perm: str | None = None) -> County:
 # --- Visits (R-M5) --------------------------------------------------------------------------------
 
 
-class VisitForm(forms.Form):
-    dispatch = forms.ModelChoiceField(
-        label=gettext_lazy("驻村干部"), queryset=Dispatch.objects.none(), empty_label=gettext_lazy("请选择")
-    )
-    visitor = forms.ModelChoiceField(
-        label=gettext_lazy("调研领导"), queryset=Post.objects.none(), empty_label=gettext_lazy("请选择")
-    )
-    visited_on = BoundedDateField(label=gettext_lazy("调研日期"), widget=DateInput())
-    notes = forms.CharField(label=gettext_lazy("听取汇报、调研指导情况"), widget=forms.Textarea(attrs={"rows": 4}))
-
-    def __init__(self, *args, unit: Unit, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["dispatch"].queryset = oversight.stationed_dispatches(unit=unit)
-        self.fields["dispatch"].label_from_instance = lambda d: (
-            f"{d.cadre.name}({d.village.township.name} · {d.village.name})"
-        )
-        # Ordered so that someone holding both posts is labelled as the head, as the service counts them.
-        roles = {
-            user_id: VisitorRole(oversight.VISITOR_ROLE_OF_POST[role]).label
-            for user_id, role in Post.objects.active()
-            .filter(unit=unit, role__in=list(oversight.VISITOR_ROLE_OF_POST))
-            .order_by("role")
-            .values_list("user_id", "role")
-        }
-        self.fields["visitor"].queryset = oversight.unit_leaders(unit)
-        self.fields["visitor"].label_from_instance = lambda u: f"{u.name or u.username}({roles[u.pk]})"
-
-
 class VisitsView(OversightPage, TemplateView):
     """A unit's stationed cadres with the head's and the deputy's visit windows; the unit records visits (R-M5)."""
 
@@ -136,14 +108,15 @@ class VisitsView(OversightPage, TemplateView):
 
     def get_context_data(self, **kwargs):
         today = timezone.localdate()
-        rows = oversight.visit_board(unit=self.unit, on=today)
+        rows = oversight_selectors.visit_board(unit=self.unit, on=today)
         visits = sorted((v for row in rows for v in row.visits), key=lambda v: (v.visited_on, v.pk), reverse=True)
         dispatch_of = {row.dispatch.pk: row.dispatch for row in rows}
         for visit in visits:
             visit.dispatch = dispatch_of[visit.dispatch_id]
         if self.can_record:
             kwargs.setdefault(
-                "form", VisitForm(unit=self.unit, initial={"visited_on": today, "visitor": self.request.user.pk})
+                "form",
+                leave_forms.VisitForm(unit=self.unit, initial={"visited_on": today, "visitor": self.request.user.pk}),
             )
         unit_list = list(self.units)
         unit_list = unit_list if len(unit_list) > 1 else []
@@ -154,8 +127,8 @@ class VisitsView(OversightPage, TemplateView):
             visits=visits,
             today=today,
             can_record=self.can_record,
-            missing=sum(1 for row in rows for w in row.flagged if w.status == oversight.WindowStatus.MISSING),
-            due=sum(1 for row in rows for w in row.flagged if w.status == oversight.WindowStatus.DUE),
+            missing=sum(1 for row in rows for w in row.flagged if w.status == oversight_selectors.WindowStatus.MISSING),
+            due=sum(1 for row in rows for w in row.flagged if w.status == oversight_selectors.WindowStatus.DUE),
             rules={
                 "head": policy("UNIT_HEAD_MIN_VISITS_PER_TERM"),
                 "months": policy("DEPUTY_VISIT_INTERVAL_MONTHS"),
@@ -165,12 +138,12 @@ class VisitsView(OversightPage, TemplateView):
         )
 
     def post(self, request, *args, **kwargs):
-        form = VisitForm(request.POST, unit=self.unit)
+        form = leave_forms.VisitForm(request.POST, unit=self.unit)
         if form.is_valid():
             data = form.cleaned_data
             try:
                 with transaction.atomic():
-                    visit = oversight.visit_record(
+                    visit = oversight_services.visit_record(
                         dispatch=data["dispatch"],
                         visitor=data["visitor"],
                         visited_on=data["visited_on"],
@@ -207,7 +180,11 @@ class VisitsOverviewView(ExportMixin, OversightPage, TemplateView):
     def export_tables(self, request, *args, **kwargs):
         context = self.overview(timezone.localdate())
         status = context["status"]
-        label = oversight.WindowStatus.LABELS[status] if status in oversight.WindowStatus.FLAGGED else ""
+        label = (
+            oversight_selectors.WindowStatus.LABELS[status]
+            if status in oversight_selectors.WindowStatus.FLAGGED
+            else ""
+        )
         return (
             exports.visits_overview(context["flagged"], context["units"]),
             file_name(_("单位领导调研情况"), label, context["today"]),
@@ -223,15 +200,15 @@ class VisitsOverviewView(ExportMixin, OversightPage, TemplateView):
 
     def overview(self, today) -> dict:
         """The page's rows: the flagged windows (of the status asked for), and their counts by status and unit."""
-        rows = oversight.visits_flagged(county=self.county, on=today)
+        rows = oversight_selectors.visits_flagged(county=self.county, on=today)
         flagged = [(row, window) for row in rows for window in row.flagged]
         status = self.request.GET.get("status", "")
-        counts = {s: sum(1 for _row, w in flagged if w.status == s) for s in oversight.WindowStatus.FLAGGED}
-        if status in oversight.WindowStatus.FLAGGED:
+        counts = {s: sum(1 for _row, w in flagged if w.status == s) for s in oversight_selectors.WindowStatus.FLAGGED}
+        if status in oversight_selectors.WindowStatus.FLAGGED:
             flagged = [(row, w) for row, w in flagged if w.status == status]
         flagged.sort(
             key=lambda item: (
-                item[1].status != oversight.WindowStatus.MISSING,
+                item[1].status != oversight_selectors.WindowStatus.MISSING,
                 item[0].dispatch.unit.code,
                 item[1].ends_on,
                 item[0].dispatch.cadre.name,
@@ -256,36 +233,6 @@ class VisitsOverviewView(ExportMixin, OversightPage, TemplateView):
 # --- Inspections (R-M6) ---------------------------------------------------------------------------
 
 
-FINDING_CHOICES = [("", gettext_lazy("未检查")), ("present", gettext_lazy("在岗")), ("absent", gettext_lazy("不在岗"))]
-
-
-class InspectionForm(forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("方式"), choices=InspectionKind.choices)
-    inspected_on = BoundedDateField(label=gettext_lazy("检查日期"), widget=DateInput())
-    notes = forms.CharField(label=gettext_lazy("情况记录"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-
-    def __init__(self, *args, dispatches: list[Dispatch], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.dispatches = dispatches
-        for d in dispatches:
-            self.fields[f"finding_{d.pk}"] = forms.ChoiceField(
-                label=d.cadre.name, choices=FINDING_CHOICES, required=False, widget=forms.RadioSelect
-            )
-            self.fields[f"note_{d.pk}"] = forms.CharField(label=gettext_lazy("说明"), max_length=200, required=False)
-
-    def rows(self):
-        for d in self.dispatches:
-            yield {"dispatch": d, "finding": self[f"finding_{d.pk}"], "note": self[f"note_{d.pk}"]}
-
-    def findings(self) -> list[tuple[Dispatch, bool, str]]:
-        data = self.cleaned_data
-        return [
-            (d, data[f"finding_{d.pk}"] == "present", data[f"note_{d.pk}"])
-            for d in self.dispatches
-            if data.get(f"finding_{d.pk}")
-        ]
-
-
 class InspectionsView(ExportMixin, OversightPage, TemplateView):
     """The county's inspections, newest first, with how many cadres were found present and absent (R-M6)."""
 
@@ -296,7 +243,7 @@ class InspectionsView(ExportMixin, OversightPage, TemplateView):
         self.county = _county_for(request)
 
     def inspections(self):
-        return oversight.inspections_for(self.request.user).filter(county=self.county)
+        return oversight_selectors.inspections_for(self.request.user).filter(county=self.county)
 
     def export_tables(self, request, *args, **kwargs):
         return exports.inspections(self.inspections()), file_name(_("明查暗访"), timezone.localdate())
@@ -339,7 +286,7 @@ class InspectionCreateView(OversightPage, TemplateView):
     def get_context_data(self, **kwargs):
         kwargs.setdefault(
             "form",
-            InspectionForm(
+            leave_forms.InspectionForm(
                 dispatches=self.dispatches,
                 initial={"inspected_on": timezone.localdate(), "kind": InspectionKind.UNANNOUNCED},
             ),
@@ -347,12 +294,12 @@ class InspectionCreateView(OversightPage, TemplateView):
         return super().get_context_data(county=self.county, townships=self.townships, township=self.township, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        form = InspectionForm(request.POST, dispatches=self.dispatches)
+        form = leave_forms.InspectionForm(request.POST, dispatches=self.dispatches)
         if form.is_valid():
             data = form.cleaned_data
             try:
                 with transaction.atomic():
-                    inspection = oversight.inspection_record(
+                    inspection = oversight_services.inspection_record(
                         county=self.county,
                         kind=data["kind"],
                         inspected_on=data["inspected_on"],
@@ -389,7 +336,7 @@ class InspectionDetailView(OversightPage, TemplateView):
             raise PermissionDenied(_("您无权查看此页面。"))
 
     def get_context_data(self, **kwargs):
-        findings = oversight.inspection_findings(self.inspection)
+        findings = oversight_selectors.inspection_findings(self.inspection)
         return super().get_context_data(
             inspection=self.inspection, findings=findings, n_absent=sum(1 for f in findings if not f.present), **kwargs
         )
@@ -411,37 +358,17 @@ class CircularsView(OversightPage, TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         return super().get_context_data(
-            circulars=oversight.circulars_for(user),
+            circulars=oversight_selectors.circulars_for(user),
             county_reader=bool(self.grants["county"]),
             can_issue=acting_on(user, COORDINATE_COUNTY, County.objects.all()).exists(),
             **kwargs,
         )
 
 
-class CircularForm(forms.Form):
-    title = forms.CharField(label=gettext_lazy("标题"), max_length=120)
-    kind = forms.ChoiceField(
-        label=gettext_lazy("类别"), choices=[("", gettext_lazy("请选择"))] + list(CircularKind.choices)
-    )
-    issued_on = BoundedDateField(label=gettext_lazy("印发日期"), widget=DateInput())
-    units = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("通报单位"),
-        queryset=Unit.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": gettext_lazy("请至少选择一个被通报的单位。")},
-    )
-    body = forms.CharField(label=gettext_lazy("正文"), widget=forms.Textarea(attrs={"rows": 10}))
-
-    def __init__(self, *args, county: County, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["units"].queryset = Unit.objects.filter(county=county).order_by("code")
-        self.fields["units"].label_from_instance = lambda u: u.name
-
-
 class CircularCreateView(OversightPage, ServiceFormView):
     """The org dept issues a circular naming units (R-M6)."""
 
-    form_class = CircularForm
+    form_class = leave_forms.CircularForm
     nav_name = "leave:circulars"
     template_name = "leave/oversight/circular_form.html"
     page_title = gettext_lazy("印发通报")
@@ -459,7 +386,7 @@ class CircularCreateView(OversightPage, ServiceFormView):
         return super().get_context_data(county=self.county, **kwargs)
 
     def perform(self, form):
-        circular = oversight.circular_issue(county=self.county, by=self.request.user, **form.cleaned_data)
+        circular = oversight_services.circular_issue(county=self.county, by=self.request.user, **form.cleaned_data)
         self.success_message = _("已印发通报「%(title)s」。") % {"title": circular.title}
         return circular
 
@@ -474,7 +401,7 @@ class CircularDetailView(OversightPage, TemplateView):
     template_name = "leave/oversight/circular_detail.html"
 
     def check_access(self, request, *args, **kwargs) -> None:
-        circular = oversight.circulars_for(request.user).filter(pk=kwargs["pk"]).first()
+        circular = oversight_selectors.circulars_for(request.user).filter(pk=kwargs["pk"]).first()
         if circular is None:
             get_object_or_404(Circular, pk=kwargs["pk"])
             raise PermissionDenied(_("您无权查看此通报。"))
@@ -482,15 +409,3 @@ class CircularDetailView(OversightPage, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(circular=self.circular, **kwargs)
-
-
-urlpatterns = [
-    path("visits/", VisitsView.as_view(), name="visits"),
-    path("visits/overview/", VisitsOverviewView.as_view(), name="visits_overview"),
-    path("inspections/", InspectionsView.as_view(), name="inspections"),
-    path("inspections/new/", InspectionCreateView.as_view(), name="inspection_new"),
-    path("inspections/<int:pk>/", InspectionDetailView.as_view(), name="inspection"),
-    path("circulars/", CircularsView.as_view(), name="circulars"),
-    path("circulars/new/", CircularCreateView.as_view(), name="circular_new"),
-    path("circulars/<int:pk>/", CircularDetailView.as_view(), name="circular"),
-]

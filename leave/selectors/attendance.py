@@ -33,7 +33,9 @@ import bisect
 import datetime
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
 
 from chinese_calendar.constants import Holiday
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
@@ -49,8 +51,11 @@ from workflows.models import County, Township
 from workflows.params import month_from_text
 from workflows.policy import policy
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
+
 #: One-character codes of the statuses for the compact grid, with their legend (R-M2a).
-STATUS_CODES = {
+STATUS_CODES: dict[str, StrOrPromise] = {
     DayStatus.IN_VILLAGE: pgettext_lazy("考勤简称", "在"),
     DayStatus.OFFICIAL_BUSINESS: pgettext_lazy("考勤简称", "公"),
     DayStatus.LEAVE: pgettext_lazy("考勤简称", "假"),
@@ -93,7 +98,8 @@ def day_kind(day: Day) -> str:
 
 def term_of(dispatch: Dispatch) -> tuple[datetime.date, datetime.date]:
     """The first and last day the cadre has attendance: from stationing to the end (or the early end)."""
-    return dispatch.stationed_on, dispatch.ended_on or dispatch.term_ends_on
+    # A dispatch with attendance has been stationed: both days are set.
+    return cast(datetime.date, dispatch.stationed_on), cast(datetime.date, dispatch.ended_on or dispatch.term_ends_on)
 
 
 def county_id_of(dispatch: Dispatch) -> int:
@@ -104,7 +110,7 @@ def parse_month(text: str | None, default: datetime.date | None = None) -> datet
     """`YYYY-MM` to the month's first day; the current month when missing; BadInput (a 400) when malformed."""
     if not (text or "").strip():
         return (default or timezone.localdate()).replace(day=1)
-    return month_from_text(text)
+    return month_from_text(text or "")
 
 
 def shift_month(month: datetime.date, months: int) -> datetime.date:
@@ -162,16 +168,16 @@ class Period:
 def term_year(dispatch: Dispatch, today: datetime.date) -> Period:
     """The term-year that today falls in (the first before stationing, the last after the term)."""
     start, end = term_of(dispatch)
-    index = _term_year_of(min(max(today, start), end), dispatch.stationed_on)
-    first = _term_year_start(dispatch.stationed_on, index)
-    planned_last = _term_year_start(dispatch.stationed_on, index + 1) - datetime.timedelta(days=1)
+    index = _term_year_of(min(max(today, start), end), start)
+    first = _term_year_start(start, index)
+    planned_last = _term_year_start(start, index + 1) - datetime.timedelta(days=1)
     return Period(first, min(planned_last, end), index)
 
 
 def year_target(dispatch: Dispatch, period: Period) -> int:
     """MIN_DAYS_IN_VILLAGE_PER_YEAR, pro-rated when the planned term-year is shorter than 12 months."""
     setting = policy("MIN_DAYS_IN_VILLAGE_PER_YEAR")
-    full_last = _term_year_start(dispatch.stationed_on, period.index + 1) - datetime.timedelta(days=1)
+    full_last = _term_year_start(term_of(dispatch)[0], period.index + 1) - datetime.timedelta(days=1)
     planned_last = min(full_last, dispatch.term_ends_on or full_last)
     if planned_last >= full_last:
         return setting
@@ -270,7 +276,7 @@ def month_progress(
         start, end = term_of(dispatch)
         p_first, p_last = max(first, start), min(last, end)
         in_term = _count_before(workdays, p_first, p_last)
-        row = counts.get(dispatch.pk, {})
+        row: Mapping[str, Any] = counts.get(dispatch.pk, {})
         result[dispatch.pk] = Progress(
             first=p_first,
             last=p_last,
@@ -313,7 +319,7 @@ def year_progress(dispatches: list[Dispatch], today: datetime.date, county_id: i
     result = {}
     for dispatch in dispatches:
         period = periods[dispatch.pk]
-        row = counts.get((dispatch.pk, period.index), {})
+        row: Mapping[str, Any] = counts.get((dispatch.pk, period.index), {})
         unreported = _count_before(past_workdays, period.first, min(period.last, today)) - row.get(
             "on_past_workdays", 0
         )
@@ -368,7 +374,7 @@ def unpublished_years(days: list[Day]) -> list[int]:
 # --- The township's month grid (R-M2a) -------------------------------------------------------------
 
 #: The month's state in a word, for the grid's narrow column.
-MONTH_STATE_SHORT = {
+MONTH_STATE_SHORT: dict[str, StrOrPromise] = {
     MonthState.OPEN: pgettext_lazy("考勤月", "填报中"),
     MonthState.SUBMITTED: pgettext_lazy("考勤月", "已提交"),
     MonthState.CONFIRMED: pgettext_lazy("考勤月", "已确认"),
@@ -387,7 +393,7 @@ class Cell:
         return str(STATUS_CODES[self.status]) if self.status else ""
 
     @property
-    def label(self) -> str:
+    def label(self) -> StrOrPromise:
         return DayStatus(self.status).label if self.status else ""
 
 
@@ -406,7 +412,7 @@ class GridRow:
         return self.state == MonthState.CONFIRMED
 
     @property
-    def state_label(self) -> str:
+    def state_label(self) -> StrOrPromise:
         return MonthState(self.state).label
 
     @property
@@ -479,7 +485,10 @@ def township_month_grid(township: Township, month: datetime.date, *, today: date
     for dispatch in dispatches:
         start, end = term_of(dispatch)
         mine = recorded.get(dispatch.pk, {})
-        cells = [Cell(day, *mine.get(day.date, (None, "")), in_term=start <= day.date <= end) for day in days]
+        cells = [
+            Cell(day, *mine.get(day.date, (None, "")), in_term=start <= day.date <= end)  # type: ignore[misc]
+            for day in days
+        ]
         rows.append(
             GridRow(
                 dispatch=dispatch,
@@ -622,7 +631,7 @@ class CadreMonth:
         return self.state == MonthState.CONFIRMED
 
     @property
-    def state_label(self) -> str:
+    def state_label(self) -> StrOrPromise:
         return MonthState(self.state).label
 
     @property

@@ -1,0 +1,1 @@
+"""Leave's pages: the flow's task pages, attendance, leave, oversight."""
