@@ -12,6 +12,7 @@ from xml.etree import ElementTree
 
 from django import forms
 from viewflow.forms.renderers import FormLayout
+from viewflow.templatetags.viewflow import FormNode
 
 
 class BannerFormLayout(FormLayout):
@@ -28,6 +29,4 @@ class BannerFormLayout(FormLayout):
 
 
 def use_banner_layout() -> None:
-    from viewflow.templatetags.viewflow import FormNode
-
     FormNode.default_layout = BannerFormLayout()

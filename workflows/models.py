@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from workflows import permissions as perms
+from workflows.labels import action_label
 
 
 class User(AbstractUser):
@@ -398,6 +399,4 @@ class AuditEvent(models.Model):
 
     @property
     def action_label(self) -> str:
-        from workflows.audit import action_label
-
         return action_label(self.action)

@@ -13,7 +13,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Q, QuerySet
+from guardian.models import UserObjectPermission
 
 if TYPE_CHECKING:
     from workflows.models import User
@@ -62,8 +65,6 @@ _TIER_MODELS = {"county": "County", "unit": "Unit", "township": "Township"}
 
 
 def tier_model(tier: str) -> type[Model]:
-    from django.apps import apps
-
     return apps.get_model("workflows", _TIER_MODELS[tier])
 
 
@@ -116,8 +117,6 @@ _grants_snapshot: ContextVar[tuple[int, list[tuple[int, str, str]]] | None] = Co
 
 
 def _grant_rows(user: User, content_type_ids, codenames=None) -> list[tuple[int, str, str]]:
-    from guardian.models import UserObjectPermission
-
     rows = UserObjectPermission.objects.filter(user=user, content_type_id__in=content_type_ids)
     if codenames is not None:
         rows = rows.filter(permission__codename__in=codenames)
@@ -131,8 +130,6 @@ def one_grants_query(user: User):
     For a page that asks many checks at once (the site menu asks each area's own check): the checks stay the
     pages' own, and cost one query instead of one each. Grants changed inside the block are not seen.
     """
-    from django.contrib.contenttypes.models import ContentType
-
     if not (user and user.is_authenticated and user.is_active):
         yield
         return
@@ -146,8 +143,6 @@ def one_grants_query(user: User):
 
 def granted_tier_pks(user: User, perm_by_tier: dict[str, str]) -> dict[str, list[Any]]:
     """Return, per tier, the primary keys on which the user holds that tier's permission (one query)."""
-    from django.contrib.contenttypes.models import ContentType
-
     result: dict[str, list[Any]] = {tier: [] for tier in perm_by_tier}
     if not (user and user.is_authenticated and user.is_active):
         return result

@@ -6,6 +6,9 @@ from typing import Any
 
 from django.conf import settings
 
+from workflows.audit import audit_record
+from workflows.models import AuditEvent
+
 
 def policy(name: str) -> Any:
     """Return one policy number; every rule reads its numbers through here."""
@@ -14,9 +17,6 @@ def policy(name: str) -> Any:
 
 def audit_policy_changes(using: str = "default", **kwargs) -> None:
     """Record the policy in force whenever it differs from the last one recorded (post_migrate)."""
-    from workflows.audit import audit_record
-    from workflows.models import AuditEvent
-
     last = AuditEvent.objects.using(using).filter(action="policy.change").order_by("-seq").first()
     before = last.data.get("policy", {}) if last else {}
     now = dict(settings.POLICY)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
 
 from workflows.audit import audit_record, audit_refusal
@@ -106,10 +109,6 @@ def post_end(*, post: Post, by: User | None, reason: str = "") -> Post:
 
 def post_grants_sync(using: str = "default", **kwargs) -> int:
     """Grant every active post what its role grants now, after a release adds a permission (post_migrate)."""
-    from django.contrib.auth.models import Permission
-    from django.contrib.contenttypes.models import ContentType
-    from guardian.models import UserObjectPermission
-
     tiers = {"county": County, "unit": Unit, "township": Township}
     content_types = ContentType.objects.db_manager(using).get_for_models(*tiers.values())
     permissions = {
