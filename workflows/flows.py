@@ -1,4 +1,4 @@
-"""What every process's flow shares: tier-checked human tasks, a friendly 'already decided', flow helpers."""
+"""What every process's flow shares: the artifact -> flow registry, tier-checked human tasks, flow helpers."""
 
 from __future__ import annotations
 
