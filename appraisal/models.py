@@ -280,6 +280,10 @@ class Appraisal(models.Model):
         """The org dept takes a cadre out of the round (recalled, or opened by mistake) (R-A1)."""
         self.cancel_reason = reason
 
+    def audit_context(self) -> dict:
+        """What an audit event of this appraisal says of it besides the states."""
+        return {"cadre": self.dispatch.cadre.name, "village": self.dispatch.village.name}
+
 
 class OnlineTally(models.Model):
     """Votes cast online for one appraisal, counted per grade: no row says who voted or with which code (R-A5)."""

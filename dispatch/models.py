@@ -319,6 +319,10 @@ class Dispatch(models.Model):
         """The year-end appraisal is finalised and the term closes (R-S1, R-A2)."""
         self.ended_on = on
 
+    def audit_context(self) -> dict:
+        """What an audit event of this dispatch says of it besides the states."""
+        return {"cadre": self.cadre.name, "village": self.village.name}
+
 
 class ApplicationState(models.TextChoices):
     SUBMITTED = "submitted", _("已报名,待单位决定")

@@ -255,6 +255,15 @@ class LeaveRequest(models.Model):
     def close(self) -> None:
         """The township confirms the report-back and closes the leave (R-M2)."""
 
+    def audit_context(self) -> dict:
+        """What an audit event of this leave says of it besides the states."""
+        return {
+            "cadre": self.dispatch.cadre.name,
+            "from": str(self.starts_on),
+            "to": str(self.ends_on),
+            "days": self.days,
+        }
+
 
 class VisitorRole(models.TextChoices):
     HEAD = "head", _("主要领导")

@@ -135,6 +135,22 @@ def write_refusal(*, action: str, actor: User, obj: Model | None, reason: str, d
     return audit_record(action=action, actor=actor, obj=obj, reason=reason, data=data)
 
 
+def audit_transition(
+    obj: Model, *, action: str, by: User | None, before: str, reason: str = "", data: dict | None = None
+) -> AuditEvent:
+    """Record a transition of `obj` from `before` to its state now, with what the record says of itself."""
+    context = obj.audit_context() if hasattr(obj, "audit_context") else {}
+    return audit_record(
+        action=action,
+        actor=by,
+        obj=obj,
+        from_state=before,
+        to_state=obj.state,  # type: ignore[attr-defined]  # every audited artifact has an FSM `state`
+        reason=reason,
+        data={**context, **(data or {})},
+    )
+
+
 def audit_record(
     *,
     action: str,

@@ -5,28 +5,12 @@ from __future__ import annotations
 from django.db import connection
 
 from appraisal.models import Appraisal, AppraisalRound
-from workflows.audit import audit_record
 from workflows.flows import locked
-from workflows.models import User
 
 
 def _locked(appraisal: Appraisal) -> Appraisal:
     """Re-read the appraisal under a row lock, after its flow's process row: the order the task pages use."""
     return locked(appraisal, "round__county", "dispatch__cadre", "dispatch__unit", "dispatch__village__township")
-
-
-def _audit(
-    appraisal: Appraisal, *, action: str, by: User | None, before: str, reason: str = "", data: dict | None = None
-) -> None:
-    audit_record(
-        action=action,
-        actor=by,
-        obj=appraisal,
-        from_state=before,
-        to_state=appraisal.state,
-        reason=reason,
-        data={"cadre": appraisal.dispatch.cadre.name, "village": appraisal.dispatch.village.name, **(data or {})},
-    )
 
 
 def _lock_round_shared(round_pk: int) -> str:

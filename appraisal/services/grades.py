@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 
 from appraisal import grading
 from appraisal.models import Appraisal, AppraisalRound, AppraisalState, Grade
-from appraisal.services._base import _audit, _locked
+from appraisal.services._base import _locked
 from appraisal.services.votes import vote_totals
 from dispatch.models import Dispatch, DispatchState
 from leave.selectors import absences_in
-from workflows.audit import audit_record
+from workflows.audit import audit_record, audit_transition
 from workflows.flows import cancel_process, complete_task, flow_of
 from workflows.guards import require_perm, require_state
 from workflows.models import User
@@ -48,7 +48,7 @@ def appraisal_collect_and_propose(*, appraisal: Appraisal) -> Appraisal:
         before = appraisal.state
         appraisal.collect(votes=votes, absences=absences)
         appraisal.save()
-        _audit(
+        audit_transition(
             appraisal,
             action="appraisal.collect",
             by=None,
@@ -76,7 +76,7 @@ def appraisal_collect_and_propose(*, appraisal: Appraisal) -> Appraisal:
             note=proposal.note,
         )
         appraisal.save()
-        _audit(
+        audit_transition(
             appraisal,
             action="appraisal.propose",
             by=None,
@@ -139,7 +139,7 @@ def appraisal_finalise(*, appraisal: Appraisal, grade: str, by: User, reason: st
         before = appraisal.state
         appraisal.finalise(grade=grade, reason=reason, by=by, on=today)
         appraisal.save()
-        _audit(
+        audit_transition(
             appraisal,
             action="appraisal.finalise",
             by=by,
@@ -179,7 +179,7 @@ def appraisal_reopen(*, appraisal: Appraisal, reason: str, by: User) -> Appraisa
         before, was = appraisal.state, appraisal.final_grade
         appraisal.reopen(reason=reason)
         appraisal.save()
-        _audit(appraisal, action="appraisal.reopen", by=by, before=before, reason=reason, data={"was": was})
+        audit_transition(appraisal, action="appraisal.reopen", by=by, before=before, reason=reason, data={"was": was})
         flow_of(appraisal).reopen.run(appraisal=appraisal)
     return appraisal
 
@@ -196,6 +196,6 @@ def appraisal_cancel(*, appraisal: Appraisal, reason: str, by: User) -> Appraisa
         before = appraisal.state
         appraisal.cancel(reason=reason)
         appraisal.save()
-        _audit(appraisal, action="appraisal.cancel", by=by, before=before, reason=reason)
+        audit_transition(appraisal, action="appraisal.cancel", by=by, before=before, reason=reason)
         cancel_process(appraisal)
     return appraisal

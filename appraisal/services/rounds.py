@@ -13,9 +13,8 @@ from django.utils.translation import gettext as _
 from appraisal import grading
 from appraisal.models import LIVE_STATES, Appraisal, AppraisalRound, AppraisalState, Grade, OnlineTally
 from appraisal.selectors import appraisals_without_votes
-from appraisal.services._base import _audit
 from dispatch.models import Dispatch, DispatchState
-from workflows.audit import audit_record
+from workflows.audit import audit_record, audit_transition
 from workflows.flows import finish_task, start_process
 from workflows.guards import require_perm, require_state
 from workflows.models import County, User
@@ -79,7 +78,7 @@ def round_open(
                 round=round_, dispatch=dispatch, category=grading.category_of(dispatch.cadre)
             )
             OnlineTally.objects.bulk_create(OnlineTally(appraisal=appraisal, grade=g) for g in Grade.values)
-            _audit(appraisal, action="appraisal.open", by=by, before="", data={"round": round_.title})
+            audit_transition(appraisal, action="appraisal.open", by=by, before="", data={"round": round_.title})
             start_process(appraisal)
     return round_
 
@@ -122,7 +121,7 @@ def round_close(
         for appraisal in silent:
             appraisal.no_votes_reason = reasons[appraisal.pk]
             appraisal.save(update_fields=["no_votes_reason"])
-            _audit(
+            audit_transition(
                 appraisal, action="appraisal.no_votes", by=by, before=appraisal.state, reason=appraisal.no_votes_reason
             )
         for appraisal in round_.appraisals.filter(state=AppraisalState.OPEN).order_by("pk"):

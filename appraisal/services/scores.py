@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from appraisal.models import Appraisal
-from appraisal.services._base import _audit, _locked
+from appraisal.services._base import _locked
+from workflows.audit import audit_transition
 from workflows.flows import complete_task
 from workflows.guards import require_perm, require_state
 from workflows.models import User
@@ -44,7 +45,9 @@ def _score_enter(node: str, *, appraisal: Appraisal, score: int, comment: str, b
         before = appraisal.state
         getattr(appraisal, transition)(score=score, comment=comment, by=by, at=timezone.now())
         appraisal.save()
-        _audit(appraisal, action=f"appraisal.{node}", by=by, before=before, reason=comment, data={"score": score})
+        audit_transition(
+            appraisal, action=f"appraisal.{node}", by=by, before=before, reason=comment, data={"score": score}
+        )
         complete_task(appraisal, node, by)
     return appraisal
 

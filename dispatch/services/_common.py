@@ -7,10 +7,8 @@ import datetime
 from dispatch.models import (
     Dispatch,
 )
-from workflows.audit import audit_record
 from workflows.dates import add_months
 from workflows.flows import locked
-from workflows.models import User
 from workflows.policy import policy
 
 
@@ -25,17 +23,3 @@ def _locked(dispatch: Dispatch) -> Dispatch:
     Its flow's process row is locked first, the order the task pages take them in (no deadlock).
     """
     return locked(dispatch, "cadre", "unit__county", "village__township")
-
-
-def _audit_transition(
-    dispatch: Dispatch, *, action: str, by: User | None, before: str, reason: str = "", data: dict | None = None
-) -> None:
-    audit_record(
-        action=action,
-        actor=by,
-        obj=dispatch,
-        from_state=before,
-        to_state=dispatch.state,
-        reason=reason,
-        data={"cadre": dispatch.cadre.name, "village": dispatch.village.name, **(data or {})},
-    )

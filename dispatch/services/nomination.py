@@ -16,8 +16,8 @@ from dispatch.models import (
     Pairing,
     Source,
 )
-from dispatch.services._common import _audit_transition, _locked
-from workflows.audit import audit_record
+from dispatch.services._common import _locked
+from workflows.audit import audit_record, audit_transition
 from workflows.flows import cancel_process, complete_task, lock_process, start_process
 from workflows.guards import require_perm, require_state
 from workflows.models import Cadre, User, Village
@@ -86,7 +86,7 @@ def dispatch_nominate(
                 from_state="submitted",
                 to_state=application.state,
             )
-        _audit_transition(
+        audit_transition(
             dispatch,
             action="dispatch.nominate",
             by=by,
@@ -122,7 +122,7 @@ def dispatch_approve(*, dispatch: Dispatch, by: User, comment: str = "") -> Disp
         before = dispatch.state
         dispatch.approve(by=by, on=timezone.now(), comment=comment.strip())
         dispatch.save()
-        _audit_transition(
+        audit_transition(
             dispatch,
             action="dispatch.approve",
             by=by,
@@ -145,7 +145,7 @@ def dispatch_reject(*, dispatch: Dispatch, by: User, reason: str) -> Dispatch:
         before = dispatch.state
         dispatch.reject(by=by, on=timezone.now(), reason=reason.strip())
         dispatch.save()
-        _audit_transition(dispatch, action="dispatch.reject", by=by, before=before, reason=reason.strip())
+        audit_transition(dispatch, action="dispatch.reject", by=by, before=before, reason=reason.strip())
         complete_task(dispatch, "approve", by)
     return dispatch
 
@@ -162,6 +162,6 @@ def dispatch_withdraw(*, dispatch: Dispatch, by: User, reason: str) -> Dispatch:
         before = dispatch.state
         dispatch.withdraw(on=timezone.localdate(), reason=reason.strip())
         dispatch.save()
-        _audit_transition(dispatch, action="dispatch.withdraw", by=by, before=before, reason=reason.strip())
+        audit_transition(dispatch, action="dispatch.withdraw", by=by, before=before, reason=reason.strip())
         cancel_process(dispatch)
     return dispatch

@@ -15,8 +15,8 @@ from dispatch.models import (
     Recall,
     RecallReason,
 )
-from dispatch.services._common import _audit_transition, _locked
-from workflows.audit import audit_record
+from dispatch.services._common import _locked
+from workflows.audit import audit_record, audit_transition
 from workflows.flows import complete_task, lock_process, start_process
 from workflows.guards import require_perm, require_state
 from workflows.models import Cadre, User
@@ -97,7 +97,7 @@ def recall_carry_out(*, recall: Recall, by: User, on: datetime.date) -> Recall:
         before = dispatch.state
         dispatch.recall(on=on, reason=f"{recall.get_reason_display()}:{recall.details}")
         dispatch.save()
-        _audit_transition(dispatch, action="dispatch.recall", by=by, before=before, reason=dispatch.end_reason)
+        audit_transition(dispatch, action="dispatch.recall", by=by, before=before, reason=dispatch.end_reason)
         cadre = Cadre.objects.select_for_update().get(pk=dispatch.cadre_id)
         if recall.own_fault and cadre.is_reserve:
             cadre.is_reserve = False

@@ -13,8 +13,8 @@ from dispatch.models import (
     Dispatch,
     DispatchState,
 )
-from dispatch.services._common import _audit_transition, _locked, term_end
-from workflows.audit import audit_record
+from dispatch.services._common import _locked, term_end
+from workflows.audit import audit_record, audit_transition
 from workflows.flows import complete_task
 from workflows.guards import require_perm, require_state
 from workflows.models import User
@@ -83,7 +83,7 @@ def dispatch_station(*, dispatch: Dispatch, by: User, on: datetime.date) -> Disp
         before = dispatch.state
         dispatch.station(on=on, term_ends_on=term_end(on))
         dispatch.save()
-        _audit_transition(
+        audit_transition(
             dispatch,
             action="dispatch.station",
             by=by,

@@ -15,8 +15,8 @@ from dispatch.models import (
     DispatchState,
     TrainingBatch,
 )
-from dispatch.services._common import _audit_transition, _locked
-from workflows.audit import audit_record
+from dispatch.services._common import _locked
+from workflows.audit import audit_record, audit_transition
 from workflows.flows import finish_task, lock_process
 from workflows.guards import require_perm, require_state
 from workflows.models import County, User
@@ -55,7 +55,7 @@ def dispatch_enrol(*, dispatches: Iterable[Dispatch], batch: TrainingBatch, by: 
             before = dispatch.state
             dispatch.enrol(batch=batch)
             dispatch.save()
-            _audit_transition(dispatch, action="dispatch.enrol", by=by, before=before, data={"batch": batch.name})
+            audit_transition(dispatch, action="dispatch.enrol", by=by, before=before, data={"batch": batch.name})
             done.append(dispatch)
     return done
 

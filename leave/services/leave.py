@@ -17,7 +17,7 @@ from leave.calendar import workdays_between
 from leave.ledger import ledger_write, locked_months
 from leave.models import AttendanceDay, DaySource, DayStatus, LeaveRequest, LeaveState
 from leave.selectors import leave as leave_selectors
-from workflows.audit import audit_record, audit_refusal
+from workflows.audit import audit_refusal, audit_transition
 from workflows.flows import cancel_process, complete_task, locked, start_process
 from workflows.guards import require_perm, require_state
 from workflows.models import User
@@ -57,26 +57,6 @@ def _require_owner(user: User | None, leave_or_dispatch: LeaveRequest | Dispatch
         data={"owner": dispatch.cadre.user_id},
     )
     raise PermissionDenied(_("只能办理本人的请假。"))
-
-
-def _audit(
-    leave: LeaveRequest, *, action: str, by: User | None, before: str, reason: str = "", data: dict | None = None
-) -> None:
-    audit_record(
-        action=action,
-        actor=by,
-        obj=leave,
-        from_state=before,
-        to_state=leave.state,
-        reason=reason,
-        data={
-            "cadre": leave.dispatch.cadre.name,
-            "from": str(leave.starts_on),
-            "to": str(leave.ends_on),
-            "days": leave.days,
-            **(data or {}),
-        },
-    )
 
 
 def _writable(dispatch: Dispatch, days: list[datetime.date], *, skip_locked: bool = True) -> list[datetime.date]:
@@ -152,7 +132,7 @@ def leave_request(
         leave = LeaveRequest.objects.create(
             dispatch=dispatch, starts_on=starts_on, ends_on=ends_on, days=len(workdays), reason=reason.strip()
         )
-        _audit(
+        audit_transition(
             leave,
             action="leave.request",
             by=by,
@@ -240,7 +220,7 @@ def leave_decide(
             action = "leave.approve"
         overwritten = _confirmed_overwrites(leave, set(overwrite)) if leave.state == LeaveState.APPROVED else []
         leave.save()
-        _audit(
+        audit_transition(
             leave,
             action=action,
             by=by,
@@ -267,7 +247,7 @@ def leave_withdraw(*, leave: LeaveRequest, by: User) -> LeaveRequest:
         before = leave.state
         leave.withdraw()
         leave.save()
-        _audit(leave, action="leave.withdraw", by=by, before=before)
+        audit_transition(leave, action="leave.withdraw", by=by, before=before)
         cancel_process(leave)
     return leave
 
@@ -284,7 +264,7 @@ def leave_begin_due(*, on: datetime.date) -> list[LeaveRequest]:
             before = leave.state
             leave.begin()
             leave.save()
-            _audit(leave, action="leave.begin", by=None, before=before, data={"on": str(on)})
+            audit_transition(leave, action="leave.begin", by=None, before=before, data={"on": str(on)})
         begun.append(leave)
     return begun
 
@@ -319,7 +299,7 @@ def leave_report_back(*, leave: LeaveRequest, returned_on: datetime.date, by: Us
         before = leave.state
         leave.report_back(returned_on=returned_on, late_days=len(late))
         leave.save()
-        _audit(
+        audit_transition(
             leave,
             action="leave.report_back",
             by=by,
@@ -363,6 +343,6 @@ def leave_close(*, leave: LeaveRequest, by: User) -> LeaveRequest:
         before = leave.state
         leave.close()
         leave.save()
-        _audit(leave, action="leave.close", by=by, before=before, data={"late_days": leave.late_days})
+        audit_transition(leave, action="leave.close", by=by, before=before, data={"late_days": leave.late_days})
         complete_task(leave, "close", by)
     return leave
