@@ -18,9 +18,10 @@ from leave.flows import LeaveFlow
 from leave.views import attendance as leave_views
 from overview import urls as overview_urls
 from overview.views.dashboard import DashboardView
-from workflows import views_audit
+from workflows import urls as workflows_urls
 from workflows.flows import TierFlowViewset
-from workflows.views import OrganisationApp
+from workflows.views import audit as audit_views
+from workflows.views.tiers import OrganisationApp
 
 
 class Area(Application):
@@ -84,8 +85,8 @@ site = Site(
             icon="policy",
             app_name="audit",
             menu_template_name=None,
-            opens_for=views_audit.ReviewView.admits,
-            urlpatterns=views_audit.urlpatterns,
+            opens_for=audit_views.ReviewView.admits,
+            urlpatterns=workflows_urls.audit_patterns,
         ),
         OrganisationApp(),
     ],

@@ -45,7 +45,7 @@ from workflows.permissions import (
 )
 from workflows.policy import policy
 from workflows.taskviews import add_service_errors
-from workflows.views import LandingRedirectView
+from workflows.views.tiers import LandingRedirectView
 
 #: The close page's field holding the reason a village gave no votes, followed by the appraisal's id (R-A1).
 NO_VOTES_FIELD = "no_votes_reason_"

@@ -44,7 +44,7 @@ from workflows.permissions import (
 )
 from workflows.policy import policy
 from workflows.taskviews import ServiceFormView, add_service_errors
-from workflows.views import LandingRedirectView
+from workflows.views.tiers import LandingRedirectView
 
 
 def _month_param(month: datetime.date) -> str:

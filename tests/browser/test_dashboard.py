@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from tests.browser.conftest import ARTIFACTS, log_in, screenshot
 from tests.leave import freeze
-from tests.workflows.test_dashboard import (
+from tests.overview.test_dashboard import (
     TODAY,
     add_attendance,
     add_last_year_round,

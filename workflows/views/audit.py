@@ -20,7 +20,7 @@ from django.core.paginator import Paginator
 from django.db.models import CharField, Model, Q, QuerySet
 from django.db.models.functions import Cast
 from django.http import Http404, HttpResponse
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -378,10 +378,3 @@ class EventView(LoginRequiredMixin, TemplateView):
             object_url=_object_url(event.type_key, event.object_id),
             **kwargs,
         )
-
-
-urlpatterns = [
-    path("", ReviewView.as_view(), name="index"),
-    path("object/<str:kind>/<str:object_id>/", ObjectTimelineView.as_view(), name="object"),
-    path("event/<int:pk>/", EventView.as_view(), name="event"),
-]

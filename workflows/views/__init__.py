@@ -1,0 +1,1 @@
+"""Pages of the shared layer: the tier lists and the area index (`tiers`), the audit review (`audit`)."""
