@@ -21,6 +21,7 @@ from overview.views.dashboard import DashboardView
 from workflows import urls as workflows_urls
 from workflows.flows import TierFlowViewset
 from workflows.views import audit as audit_views
+from workflows.views import manage as manage_views
 from workflows.views.tiers import OrganisationApp
 
 
@@ -89,5 +90,13 @@ site = Site(
             urlpatterns=workflows_urls.audit_patterns,
         ),
         OrganisationApp(),
+        Area(
+            title=_("管理"),
+            icon="admin_panel_settings",
+            app_name="manage",
+            menu_template_name=None,
+            opens_for=manage_views.admits,
+            urlpatterns=workflows_urls.manage_patterns,
+        ),
     ],
 )

@@ -21,10 +21,19 @@ class User(AbstractUser):
     """A person who signs in; one person may hold several posts and be a cadre too."""
 
     name = models.CharField(_("姓名"), max_length=50, blank=True)
+    #: A post holder's ID number, to find the person when appointing; a cadre's is on the cadre record.
+    id_number = models.CharField(_("身份证号"), max_length=18, blank=True, default="")
+    #: Set when the password was set by someone else (an administrator, the demo): the next sign-in asks for a new one.
+    must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False)
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number"], condition=~Q(id_number=""), name="user_id_number_unique_when_given"
+            )
+        ]
 
     def get_full_name(self) -> str:
         return self.name or self.username
@@ -400,3 +409,72 @@ class AuditEvent(models.Model):
     @property
     def action_label(self) -> str:
         return action_label(self.action)
+
+
+class ActivationCode(models.Model):
+    """A one-time code with which a person sets their own password (R-X1); only its digest is kept."""
+
+    class Purpose(models.TextChoices):
+        ACTIVATE = "activate", _("账号激活")
+        RESET = "reset", _("密码重置")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activation_codes", verbose_name=_("账号")
+    )
+    purpose = models.CharField(_("用途"), max_length=10, choices=Purpose.choices, default=Purpose.ACTIVATE)
+    digest = models.CharField(max_length=64, unique=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("签发人"),
+    )
+    issued_at = models.DateTimeField(_("签发时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("失效时间"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    #: A newer code for the same account voids this one.
+    voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("激活码")
+        verbose_name_plural = _("激活码")
+        ordering = ["-issued_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(used_at__isnull=True, voided_at__isnull=True),
+                name="one_open_activation_code_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_purpose_display()}"
+
+
+class ImportUpload(models.Model):
+    """A county workbook uploaded in the browser, kept between its preview and its confirmation (R-X1)."""
+
+    county = models.ForeignKey(
+        County, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("县")
+    )
+    #: For a superuser's first import: the county the file creates.
+    county_code = models.CharField(_("县代码"), max_length=20, blank=True)
+    county_name = models.CharField(_("县名称"), max_length=50, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("上传人")
+    )
+    file_name = models.CharField(_("文件名"), max_length=200)
+    data = models.BinaryField(_("文件内容"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("确认导入时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导入文件")
+        verbose_name_plural = _("导入文件")
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.file_name

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 
-from workflows.models import AuditEvent, Cadre, Post, Township, Unit, User, Village, VillageIncome
-from workflows.permissions import REVIEW_AUDIT, granted_tier_pks, visible_to
+from workflows.models import AuditEvent, Cadre, County, Post, Township, Unit, User, Village, VillageIncome
+from workflows.permissions import COORDINATE_COUNTY, REVIEW_AUDIT, granted_tier_pks, visible_to
 
 
 def villages_with_income(queryset: QuerySet[Village] | None = None) -> QuerySet[Village]:
@@ -86,6 +86,13 @@ def recent_audit_events(events: QuerySet[AuditEvent] | None = None, limit: int =
 def review_counties(user: User) -> list[int]:
     """The counties whose audit trail this user may review: the org dept's and the auditor's (R-X1)."""
     return granted_tier_pks(user, {"county": REVIEW_AUDIT})["county"]
+
+
+def coordinated_counties(user: User) -> list[int]:
+    """The counties this user administers: the org dept's (R-O4); every county for a superuser."""
+    if user.is_superuser:
+        return list(County.objects.values_list("pk", flat=True))
+    return granted_tier_pks(user, {"county": COORDINATE_COUNTY})["county"]
 
 
 def audit_events_for(user: User, counties: list[int] | None = None) -> QuerySet[AuditEvent]:

@@ -1,0 +1,3 @@
+"""posts pages of the administration area (filled in by its own change)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""tier_edit pages of the administration area (filled in by its own change)."""
+
+urlpatterns: list = []
