@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "workflows.middleware.RequestContextMiddleware",
+    "workflows.middleware.PasswordChangeRequiredMiddleware",
     # Last, so that it wraps the view alone: each writing request in one transaction, retried on a conflict.
     "project.middleware.WriteTransactionMiddleware",
 ]

