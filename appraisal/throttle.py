@@ -11,7 +11,6 @@ shared by every worker); a cache that cannot be reached makes wrong codes wait t
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import logging
 import math
 import time
@@ -21,20 +20,14 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.translation import gettext, ngettext
 
+from workflows.addresses import client_address
+
 logger = logging.getLogger(__name__)
 
 
 def address(request: HttpRequest) -> str:
-    """The client's address (from the proxy's header when one is named); an IPv6 client by its /64 network."""
-    raw = request.META.get(settings.RATELIMIT_IP_META_KEY or "REMOTE_ADDR", "") or ""
-    raw = raw.split(",")[0].strip()
-    try:
-        ip = ipaddress.ip_address(raw)
-    except ValueError:
-        return raw or "unknown"
-    if ip.version == 6:
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
-    return str(ip)
+    """The client's address, as the login lockout and the audit trail see it too."""
+    return client_address(request)
 
 
 def _keys(request: HttpRequest) -> tuple[str, str]:

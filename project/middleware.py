@@ -1,4 +1,4 @@
-"""One lock order for every write, and a bounded retry when the database still reports a conflict."""
+"""One lock order for every write, a bounded retry on a conflict, and downloads that no cache keeps."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 from django.conf import settings
 from django.contrib.messages.storage import default_storage
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, transaction
+from django.utils.cache import patch_cache_control
 
 from project.errors import busy
 from workflows.audit import deferred_refusals, lock_chain, write_refusal
@@ -99,3 +100,29 @@ class WriteTransactionMiddleware:
         for _name, uploads in request.FILES.lists():
             for upload in uploads:
                 upload.seek(0)
+
+
+#: Content types of the files the site hands out: exports, filed reports, sheets of codes, certificates.
+DOWNLOAD_TYPES = (
+    "application/pdf",
+    "text/csv",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+
+
+class NoStoreDownloadsMiddleware:
+    """Send every download (personal data: exports, reports, code sheets, certificates) with `no-store` (R-X1).
+
+    Neither the browser's cache nor a proxy on the way may keep a copy: an office PC is shared, and a file
+    saved on purpose is the only copy there should be.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        content_type = response.get("Content-Type", "").split(";")[0].strip()
+        if content_type in DOWNLOAD_TYPES or response.has_header("Content-Disposition"):
+            patch_cache_control(response, no_store=True, private=True, max_age=0)
+        return response

@@ -1,5 +1,6 @@
 """Settings for the village-stationed cadre system, driven by environment variables."""
 
+import datetime
 import os
 from pathlib import Path
 
@@ -38,6 +39,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
+    "csp",
     "django_filters",
     "guardian",
     "viewflow",
@@ -52,6 +55,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the process itself, compressed and cached for a year (no CDN, no separate server).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -61,6 +67,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "workflows.middleware.RequestContextMiddleware",
     "workflows.middleware.PasswordChangeRequiredMiddleware",
+    "project.middleware.NoStoreDownloadsMiddleware",
+    # Turns a locked-out sign-in into the lockout page (django-axes).
+    "axes.middleware.AxesMiddleware",
     # Last, so that it wraps the view alone: each writing request in one transaction, retried on a conflict.
     "project.middleware.WriteTransactionMiddleware",
 ]
@@ -100,6 +109,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "workflows.User"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a sign-in while its account and address are locked out, before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -126,13 +137,71 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles"
 # Our own static files (vendored chart library); served from the project, never from a CDN.
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # In production `collectstatic` writes hashed, compressed copies that whitenoise serves with a year's cache.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "project.storage.StaticFilesStorage"
+    },
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A session ends after this many minutes without a request, and when the browser closes.
+SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# ---------------------------------------------------------------------------------------------
+# Behind HTTPS (production): the proxy terminates TLS and says so in X-Forwarded-Proto.
+# ---------------------------------------------------------------------------------------------
+if env_bool("BEHIND_HTTPS_PROXY", default=not DEBUG):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# The health check the proxy or systemd asks over plain HTTP on the machine itself.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+# Preloading binds the whole domain to HTTPS in browsers for good: the domain's owner decides it, not this code.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+X_FRAME_OPTIONS = "DENY"
+
+# Content security policy (django-csp): scripts, styles, fonts and images from the site itself only. Inline
+# styles are allowed (viewflow's components set them); inline scripts are not: every script is a file.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Sign-in lockout (django-axes): failures are counted per account AND address, so that someone elsewhere
+# typing a named user's account cannot lock that user out; the org dept sees lockouts and lifts them.
+# ---------------------------------------------------------------------------------------------
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "workflows.addresses.lockout_address"
+AXES_LOCKOUT_CALLABLE = "workflows.views.lockouts.locked_out"
+AXES_VERBOSE = False
 
 # Key for the audit trail's hash chain (R-X1). Keep it out of the database so that whoever can
 # write rows behind the application's back still cannot forge a chain that verifies.

@@ -6,10 +6,12 @@ from django.views.i18n import JavaScriptCatalog
 from viewflow.contrib.auth import AuthViewset
 
 from appraisal import urls as appraisal_urls
+from project.health import healthz
 from project.site import site
 from workflows.views import accounts as accounts_views
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("accounts/", include(accounts_views.public_urlpatterns)),
     path("accounts/", AuthViewset(with_profile_view=False).urls),
     path("i18n/", include("django.conf.urls.i18n")),

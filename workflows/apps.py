@@ -10,6 +10,7 @@ class WorkflowsConfig(AppConfig):
     verbose_name = _("组织与审计")
 
     def ready(self):
+        from workflows import checks  # noqa: F401  (registers the deployment checks)
         from workflows.formlayout import use_banner_layout
         from workflows.policy import audit_policy_changes
         from workflows.services import post_grants_sync

@@ -1,5 +1,6 @@
 """Make the current request's address available to the audit trail without threading it through."""
 
+from workflows.addresses import request_address
 from workflows.audit import request_ip
 
 
@@ -10,7 +11,7 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = request_ip.set(request.META.get("REMOTE_ADDR") or None)
+        token = request_ip.set(request_address(request) or None)
         try:
             return self.get_response(request)
         finally:
