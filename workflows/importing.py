@@ -409,7 +409,7 @@ def _read_workbook(name: str, data: bytes, label_with_file: bool, issues: list[I
     if unpacked is None:
         issues.append(ImportIssue(name, None, "", _("无法打开工作簿:文件已损坏或不是 xlsx 格式")))
         return []
-    if unpacked > 20 * _max_bytes():
+    if unpacked > 20 * upload_limit():
         # A small file that unzips to gigabytes is no roster; do not let it fill the memory.
         issues.append(ImportIssue(name, None, "", _("工作簿解压后过大,无法读取:请删去多余的内容后重新保存")))
         return []
@@ -448,7 +448,8 @@ def _read_workbook(name: str, data: bytes, label_with_file: bool, issues: list[I
     return sheets
 
 
-def _max_bytes() -> int:
+def upload_limit() -> int:
+    """The most bytes one import takes (setting COUNTY_IMPORT_MAX_BYTES, default 10 MB)."""
     return getattr(settings, "COUNTY_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 
 
@@ -475,9 +476,9 @@ def _read_files(files: Sequence[str | PathLike[str] | ImportFile]) -> tuple[list
         suffix = Path(name).suffix.lower()
         if not data:
             issues.append(ImportIssue(name, None, "", _("文件是空的")))
-        elif len(data) > _max_bytes():
+        elif len(data) > upload_limit():
             issues.append(
-                ImportIssue(name, None, "", _("文件过大:不能超过 %(mb)s MB") % {"mb": _max_bytes() // (1024 * 1024)})
+                ImportIssue(name, None, "", _("文件过大:不能超过 %(mb)s MB") % {"mb": upload_limit() // (1024 * 1024)})
             )
         elif suffix in (".xlsx", ".xlsm"):
             sheets += _read_workbook(name, data, label_with_file, issues)
@@ -1459,8 +1460,8 @@ def import_upload_create(
     if not files:
         raise ValidationError(_("请选择要导入的文件。"))
     total = sum(len(item.data) for item in files)
-    if total > _max_bytes():
-        raise ValidationError(_("文件过大:合计不能超过 %(mb)s MB。") % {"mb": _max_bytes() // (1024 * 1024)})
+    if total > upload_limit():
+        raise ValidationError(_("文件过大:合计不能超过 %(mb)s MB。") % {"mb": upload_limit() // (1024 * 1024)})
     _sheets, issues = _read_files(files)
     unreadable = [str(issue) for issue in issues if issue.row is None and not issue.column]
     if unreadable:
