@@ -74,7 +74,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from workflows.audit import audit_record
+from workflows.audit import audit_record, lock_chain
 from workflows.ids import id_check_digit
 from workflows.models import (
     ROLE_TIER,
@@ -1295,7 +1295,7 @@ def _write(
             user = _new_user(usernames[row.key], row.name, row.key)
             result.users_created += 1
         people[row.key] = user
-        if row.fields["unchanged"]:
+        if row.fields.get("unchanged"):
             result.counts[POSTS]["unchanged"] += 1
             continue
         role, code = row.fields["role"], row.fields["tier"]
@@ -1361,6 +1361,8 @@ def county_import(
     committed = False
     try:
         with transaction.atomic():
+            # Posts are audited as they are written: take the chain's lock before the rows' (workflows.audit).
+            lock_chain()
             townships, units, usernames = _check_against_database(planned, county, issues)
             if issues:
                 raise ImportRejected(_in_reading_order(issues, sheets))
@@ -1459,6 +1461,9 @@ def import_upload_create(
     _check_may_import(by, county or County(code=county_code, name=county_name))
     if not files:
         raise ValidationError(_("请选择要导入的文件。"))
+    names = [item.name for item in files]
+    if len(set(names)) < len(names):
+        raise ValidationError(_("选择的文件中有同名文件,请只保留一个。"))
     total = sum(len(item.data) for item in files)
     if total > upload_limit():
         raise ValidationError(_("文件过大:合计不能超过 %(mb)s MB。") % {"mb": upload_limit() // (1024 * 1024)})
@@ -1472,7 +1477,7 @@ def import_upload_create(
         county_code="" if county else county_code,
         county_name="" if county else county_name,
         uploaded_by=by,
-        file_name="、".join(item.name for item in files)[: _max_length(ImportUpload, "file_name")],
+        file_name="、".join(names)[: _max_length(ImportUpload, "file_name")],
         data=data,
         sha256=hashlib.sha256(data).hexdigest(),
     )

@@ -295,3 +295,47 @@ def test_anonymous_is_sent_to_sign_in(client, county):
     response = client.get(IMPORT)
 
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_r_x1_a_preview_of_the_service_writes_nothing_and_lists_each_change(county, org):
+    from workflows.importing import county_import
+
+    before = snapshot()
+
+    result = county_import(
+        files=[ImportFile("book.xlsx", workbook(good_sheets(任职=POST_ROWS)))], county=county, by=org, preview=True
+    )
+
+    assert snapshot() == before
+    assert result.preview and result.counts["任职"]["created"] == 3 and result.users_created == 5
+    assert result.lines()[0].startswith("预览(尚未导入):汤阴县")
+    assert ("乡镇", "created", "菜园镇(T100)") in [(c.sheet, c.action, c.record) for c in result.changes]
+
+
+def test_a_preview_that_would_create_the_county_leaves_it_unsaved(db):
+    from workflows.importing import county_import
+
+    new = County(code="410523", name="汤阴县")
+
+    result = county_import(
+        files=[ImportFile("单位.xlsx", workbook({"单位": UNIT_ROWS}))], county=new, by=None, preview=True
+    )
+
+    assert result.county_created and new.pk is None and not County.objects.exists() and not Unit.objects.exists()
+
+
+def test_r_x1_an_upload_whose_bytes_changed_is_neither_previewed_nor_imported(org_client, county):
+    upload_ = uploaded(org_client, xlsx({"单位": UNIT_ROWS}))
+    ImportUpload.objects.filter(pk=upload_.pk).update(data=b"something else")
+
+    page = org_client.get(reverse("manage:import_preview", args=[upload_.pk])).content.decode()
+    response = confirm(org_client, upload_)
+
+    assert "上传的文件校验失败" in page and 'data-testid="confirm"' not in page
+    assert "上传的文件校验失败" in response.content.decode() and not Unit.objects.exists()
+
+
+def test_two_files_of_one_name_are_refused(org_client, county):
+    response = upload(org_client, xlsx({"单位": UNIT_ROWS}, name="a.xlsx"), xlsx({"乡镇": []}, name="a.xlsx"))
+
+    assert "选择的文件中有同名文件" in response.content.decode() and not ImportUpload.objects.exists()
