@@ -339,3 +339,14 @@ def test_two_files_of_one_name_are_refused(org_client, county):
     response = upload(org_client, xlsx({"单位": UNIT_ROWS}, name="a.xlsx"), xlsx({"乡镇": []}, name="a.xlsx"))
 
     assert "选择的文件中有同名文件" in response.content.decode() and not ImportUpload.objects.exists()
+
+
+def test_r_o4_the_org_dept_of_two_counties_chooses_one(client, county):
+    other = CountyFactory(code="410522", name="安阳县")
+    both = UserFactory(username="both")
+    appoint(both, Role.ORG_DEPT, county)
+    appoint(both, Role.ORG_DEPT, other)
+    client.force_login(both)
+
+    assert "请选择导入到哪个县。" in upload(client, xlsx({"单位": UNIT_ROWS})).content.decode()
+    assert uploaded(client, xlsx({"单位": UNIT_ROWS}), county=other.pk).county == other
