@@ -74,7 +74,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from workflows.audit import audit_record, lock_chain
+from workflows.audit import audit_record, audit_refusal, lock_chain
 from workflows.ids import id_check_digit
 from workflows.models import (
     ROLE_TIER,
@@ -1326,6 +1326,7 @@ def _check_may_import(by: User | None, county: County) -> None:
     if by is None or by.is_superuser:
         return
     if county.pk is None or not may(by, COORDINATE_COUNTY, county):
+        audit_refusal(action="county.import.refused", actor=by, obj=county if county.pk else None, reason=county.name)
         raise PermissionDenied(_("只有本县组织部可以导入本县数据。"))
 
 

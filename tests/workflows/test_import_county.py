@@ -497,7 +497,8 @@ def test_r_x1_only_the_org_dept_may_import_and_the_audit_names_who_did(county, t
 
     with pytest.raises(PermissionDenied):
         county_import(files=[path], county=county, by=outsider)
-    assert snapshot() == before
+    assert snapshot() == {**before, "AuditEvent": before["AuditEvent"] + 1}
+    assert AuditEvent.objects.get(action="county.import.refused").actor == outsider
     result = county_import(files=[path], county=county, by=org)
 
     assert result.counts["单位"]["created"] == 2
