@@ -1499,6 +1499,7 @@ def import_upload_confirm(*, upload: ImportUpload, by: User) -> ImportResult:
     county = import_upload_county(upload)
     _check_may_import(by, county)
     with transaction.atomic():
+        lock_chain()  # before the row's lock, as every writer does (workflows.audit)
         locked = ImportUpload.objects.select_for_update().get(pk=upload.pk)
         if locked.confirmed_at is not None:
             raise _already_confirmed(locked.confirmed_at)

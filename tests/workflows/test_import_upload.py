@@ -5,6 +5,7 @@ import io
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 
 from tests.factories import CountyFactory, UnitFactory, UserFactory, appoint
@@ -350,3 +351,41 @@ def test_r_o4_the_org_dept_of_two_counties_chooses_one(client, county):
 
     assert "请选择导入到哪个县。" in upload(client, xlsx({"单位": UNIT_ROWS})).content.decode()
     assert uploaded(client, xlsx({"单位": UNIT_ROWS}), county=other.pk).county == other
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs two real PostgreSQL connections")
+def test_r_x1_two_admins_confirming_one_upload_at_once_import_it_once(transactional_db):
+    """The row lock makes the second confirmation wait, then find the upload confirmed (R-X1)."""
+    import threading
+
+    from django.core.exceptions import ValidationError
+    from django.db import connections
+
+    county = CountyFactory(code="410523", name="汤阴县")
+    admins = [UserFactory(username=f"zzb{n}") for n in range(2)]
+    for admin in admins:
+        appoint(admin, Role.ORG_DEPT, county)
+    units = ImportFile("单位.csv", "单位代码,单位名称\nU01,县农业农村局\n".encode())
+    upload_ = import_upload_create(files=[units], county=county, by=admins[0])
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def confirm_as(admin):
+        try:
+            start.wait()
+            import_upload_confirm(upload=ImportUpload.objects.get(pk=upload_.pk), by=admin)
+            outcomes.append("imported")
+        except ValidationError as error:
+            outcomes.append(" ".join(error.messages))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=confirm_as, args=(admin,)) for admin in admins]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    imported, refused = outcomes.count("imported"), [o for o in outcomes if o != "imported"]
+    assert imported == 1 and len(refused) == 1 and "不能重复导入" in refused[0]
+    assert AuditEvent.objects.filter(action="county.import").count() == 1 and Unit.objects.count() == 1
