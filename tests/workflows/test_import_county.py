@@ -599,3 +599,14 @@ def test_posts_sheet_errors_are_named_by_row_and_column(county, tmp_path):
     assert "任职 第5行 「任职单位或乡镇」:乡镇「不存在镇」不存在" in errors
     assert "任职 第6行 「身份证号」:该身份证号已登记为「李卫东」,与本行姓名「王五」不符" in errors
     assert "任职 第8行 「职务」:与第7行重复" in errors
+
+
+def test_r_o2_posts_may_come_as_a_csv_file_named_for_the_sheet(county, tmp_path):
+    UnitFactory(county=county, code="U01", name="县农业农村局")
+    rows = [POST_ROWS[0], ["赵敏", ID_ZHAO, "单位分管领导", "县农业农村局"]]
+    path = write_csv(tmp_path / "任职名单.csv", rows, "gbk")
+
+    output = run(path)
+
+    assert "任职:新增 1,更新 0,未变 0" in output
+    assert Post.objects.active().get(role=Role.UNIT_DEPUTY).user.id_number == ID_ZHAO
