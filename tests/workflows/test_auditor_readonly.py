@@ -60,7 +60,8 @@ from leave.services import leave as leaves
 from tests.appraisal.conftest import close_vote
 from tests.dispatch.test_team import stationed
 from tests.factories import CadreFactory, UserFactory, VillageFactory
-from workflows.models import AuditEvent, Cadre, Role
+from workflows.importing import ImportFile, import_upload_create
+from workflows.models import AuditEvent, Cadre, ImportUpload, Role
 
 D = datetime.date
 YEAR = 2026
@@ -445,7 +446,18 @@ def _object_kwargs(w: dict) -> dict[str, list[dict]]:
         "org:cadre:detail": [{"pk": w["cadre_a"].pk}],
         "audit:object": [{"kind": "dispatch.dispatch", "object_id": str(w["d_stationed"].pk)}],
         "audit:event": [{"pk": AuditEvent.objects.order_by("seq").first().pk}],
+        "manage:import_preview": [{"pk": _upload(w).pk}],
+        "manage:import_confirm": [{"pk": _upload(w).pk}],
     }
+
+
+def _upload(w: dict) -> ImportUpload:
+    """A workbook the org dept uploaded and has not confirmed."""
+    upload = ImportUpload.objects.filter(county=w["county"]).first()
+    if upload is None:
+        files = [ImportFile("单位.csv", "单位代码,单位名称\nU99,县审计测试局\n".encode())]
+        upload = import_upload_create(files=files, county=w["county"], by=w["people"]["org"])
+    return upload
 
 
 def _admin_kwargs(route: str, w: dict) -> dict:
@@ -917,6 +929,14 @@ def _service_calls(w: dict) -> dict[str, tuple[str, dict]]:
         ),
         "workflows.services.post_end": ("org", dict(post=Post.objects.active().get(user=w["people"]["head_b"]))),
         "workflows.importing.county_import": ("org", dict(files=[], county=org_county)),
+        "workflows.importing.import_upload_create": (
+            "org",
+            dict(files=[ImportFile("单位.csv", "单位代码,单位名称\nU99,县审计测试局\n".encode())], county=org_county),
+        ),
+        "workflows.importing.import_upload_confirm": (
+            "org",
+            dict(upload=ImportUpload(county=org_county, file_name="单位.csv", data=b"", sha256="")),
+        ),
     }
 
 
@@ -927,6 +947,7 @@ NOT_A_SERVICE = {
 #: Calls not first tried by their rightful caller, and why.
 NOT_TRIED = {
     "workflows.importing.county_import": "it needs spreadsheet files; the permission is its first check",
+    "workflows.importing.import_upload_confirm": "it needs a stored upload; the permission is its first check",
 }
 SERVICE_MODULES = (
     "dispatch.services.pairing",

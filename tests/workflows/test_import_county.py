@@ -16,6 +16,7 @@ from workflows.models import (
     AuditEvent,
     Cadre,
     County,
+    Post,
     Rank,
     Role,
     Township,
@@ -63,6 +64,13 @@ CADRE_ROWS = [
     ["张  三", ID_ZHANG, "U01", "", "", "科员", "", "138-0000-0003", "否", "", ""],
 ]
 GOOD = {"乡镇": TOWNSHIP_ROWS, "行政村": VILLAGE_ROWS, "单位": UNIT_ROWS, "干部": CADRE_ROWS}
+ID_ZHAO, ID_CHEN = valid_id_number(404), valid_id_number(505)
+POST_ROWS = [
+    ["姓名", "身份证号", "职务", "任职单位或乡镇", "职务名称", "手机号"],
+    ["李卫东", ID_LI, "单位主要领导", "县农业农村局", "局长", ""],
+    ["赵  敏", ID_ZHAO, "县委组织部", "", "副部长", "13900000009"],
+    ["陈志强", ID_CHEN, "乡镇党委", "T100", "党委书记", ""],
+]
 
 
 def write_workbook(path, sheets):
@@ -116,7 +124,7 @@ def test_r_o1_r_o3_r_x1_good_workbook_imports_everything(county, tmp_path):
     output = run(path)
 
     assert "乡镇:新增 2,更新 0,未变 0" in output
-    assert "行政村:新增 4" in output and "干部:新增 3" in output and "新建干部账号:3 个" in output
+    assert "行政村:新增 4" in output and "干部:新增 3" in output and "新建账号:3 个" in output
     assert Township.objects.filter(county=county).count() == 2
     assert Township.objects.get(code="T200").kind == Township.Kind.SUBDISTRICT
     assert Unit.objects.filter(county=county).count() == 2
@@ -376,23 +384,27 @@ def test_a_name_held_by_a_record_outside_the_import_is_rejected(county, tmp_path
     assert "单位 第3行 「单位名称」:名称「县教育局」已被现有县直单位(代码 U77)使用" in errors
 
 
-def test_template_has_the_four_sheets_and_can_be_filled_and_imported(county, tmp_path):
+def test_template_has_the_five_sheets_and_can_be_filled_and_imported(county, tmp_path):
     path = tmp_path / "模板.xlsx"
     run("--template", path)
 
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == list(SHEETS)
+    headers = {**GOOD, "任职": POST_ROWS}
     for title in SHEETS:
-        assert [cell.value for cell in book[title][1]] == GOOD[title][0][: len(book[title][1])]
+        assert [cell.value for cell in book[title][1]] == headers[title][0][: len(book[title][1])]
         assert all(cell.font.bold for cell in book[title][1])
     assert [cell.value for cell in book["单位"][1]] == ["单位代码", "单位名称"]
     book["乡镇"].append(["T100", "菜园镇", "镇"])
     book["行政村"].append(["V001", "东官庄村", "菜园镇", "是", "", "", "", 2025, 25000, 0])
     book["单位"].append(["U01", "县农业农村局"])
     book["干部"].append(["李卫东", ID_LI, "县农业农村局", "", "", "", "", "13800000001", "是", "", ""])
+    book["任职"].append(["李卫东", ID_LI, "单位主要领导", "县农业农村局"])
     book.save(path)
 
     run(path)
+
+    assert Post.objects.active().get(role=Role.UNIT_HEAD).user.cadre.id_number == ID_LI
 
     assert Village.objects.get(code="V001").categories() == [
         VillageCategory.WEAK_LEADERSHIP,
@@ -415,7 +427,7 @@ def test_id_number_typed_as_a_number_in_excel_is_rejected(county, tmp_path):
     [
         ("broken.xlsx", b"not a workbook", "broken.xlsx:无法打开工作簿"),
         ("old.xls", b"\xd0\xcf\x11\xe0", "old.xls:不支持旧版 .xls 格式"),
-        ("notes.xlsx", None, "notes.xlsx:工作簿中没有名为 乡镇、行政村、单位、干部 的工作表(现有:说明)"),
+        ("notes.xlsx", None, "notes.xlsx:工作簿中没有名为 乡镇、行政村、单位、干部、任职 的工作表(现有:说明)"),
         ("乱码.csv", b"\xff\xfe\xfd\x00\x81", "乱码.csv:"),
     ],
 )
@@ -485,7 +497,8 @@ def test_r_x1_only_the_org_dept_may_import_and_the_audit_names_who_did(county, t
 
     with pytest.raises(PermissionDenied):
         county_import(files=[path], county=county, by=outsider)
-    assert snapshot() == before
+    assert snapshot() == {**before, "AuditEvent": before["AuditEvent"] + 1}
+    assert AuditEvent.objects.get(action="county.import.refused").actor == outsider
     result = county_import(files=[path], county=county, by=org)
 
     assert result.counts["单位"]["created"] == 2
@@ -500,3 +513,100 @@ def test_service_raises_the_issues_for_a_web_page_to_show(county, tmp_path):
 
     issue = raised.value.issues[0]
     assert (issue.where, issue.row, issue.column) == ("单位", 3, "单位代码")
+
+
+# --- The 任职 sheet: posts (R-O2, R-O4) -----------------------------------------------------------
+
+
+def test_r_o2_r_o4_posts_sheet_appoints_people_with_their_grants(county, tmp_path):
+    """A post's person is found by ID number (a cadre of the same import) or created; grants follow (R-O4, R-X1)."""
+    path = write_workbook(tmp_path / "book.xlsx", good_sheets(任职=POST_ROWS))
+
+    output = run(path)
+
+    assert "任职:新增 3,更新 0,未变 0" in output and "新建账号:5 个" in output
+    head = Post.objects.active().get(role=Role.UNIT_HEAD)
+    assert (head.user.cadre.id_number, head.unit.code, head.title) == (ID_LI, "U01", "局长")
+    assert head.user.has_perm("workflows.approve_nominations", head.unit)
+    org = User.objects.get(id_number=ID_ZHAO)
+    assert (org.username, org.name, org.has_usable_password()) == ("13900000009", "赵敏", False)
+    assert org.has_perm("workflows.coordinate_county", county)
+    town = Post.objects.active().get(role=Role.TOWNSHIP_COMMITTEE)
+    assert (town.user.username, town.township.name) == (ID_CHEN, "菜园镇")
+    assert AuditEvent.objects.filter(action="post.appoint").count() == 3
+    assert AuditEvent.objects.get(action="county.import").data["counts"]["任职"]["created"] == 3
+
+
+def test_r_o2_reimporting_posts_leaves_the_posts_held_unchanged(county, tmp_path):
+    path = write_workbook(tmp_path / "book.xlsx", good_sheets(任职=POST_ROWS))
+    run(path)
+    before = snapshot()
+
+    output = run(path)
+
+    assert "任职:新增 0,更新 0,未变 3" in output
+    assert snapshot() == {**before, "AuditEvent": before["AuditEvent"] + 1}
+    assert Post.objects.count() == 3
+
+
+def test_r_o2_a_post_holder_is_found_by_the_id_number_on_the_account(county, tmp_path):
+    person = UserFactory(username="zhaomin", name="赵敏", id_number=ID_ZHAO)
+
+    run(write_workbook(tmp_path / "book.xlsx", {"任职": [POST_ROWS[0], POST_ROWS[2]]}))
+
+    assert Post.objects.active().get().user == person
+    assert User.objects.count() == 1
+
+
+def test_r_o2_a_unit_whose_head_is_in_post_refuses_another_head(county, tmp_path):
+    """R-O2: one head per unit; the row says who holds the post now."""
+    unit = UnitFactory(county=county, code="U01", name="县农业农村局")
+    appoint(UserFactory(name="张局长"), Role.UNIT_HEAD, unit)
+    rows = [POST_ROWS[0], ["赵敏", ID_ZHAO, "单位主要领导", "U01"]]
+
+    errors = rejected(write_workbook(tmp_path / "book.xlsx", {"任职": rows}))
+
+    assert "任职 第2行 「职务」:县农业农村局已有在任的单位主要领导「张局长」" in errors
+
+
+def test_r_o2_two_heads_of_one_unit_in_the_file_are_refused(county, tmp_path):
+    rows = [*POST_ROWS[:2], ["赵敏", ID_ZHAO, "单位主要领导", "U01"], ["陈志强", ID_CHEN, "单位分管领导", "U01"]]
+
+    errors = rejected(write_workbook(tmp_path / "book.xlsx", good_sheets(任职=rows)))
+
+    assert "任职 第3行 「职务」:与第2行同为该单位的单位主要领导:每个单位只设一名" in errors
+    assert "第4行" not in errors  # a deputy beside the head is fine
+
+
+def test_posts_sheet_errors_are_named_by_row_and_column(county, tmp_path):
+    rows = [
+        POST_ROWS[0],
+        ["赵敏", ID_ZHAO, "局长", "U01"],
+        ["赵敏", ID_ZHAO, "县委组织部", "县农业农村局"],
+        ["陈志强", ID_CHEN, "乡镇党委", ""],
+        ["陈志强", ID_CHEN, "乡镇党委", "不存在镇"],
+        ["王五", ID_LI, "审计员", ""],
+        ["李卫东", ID_LI, "单位主要领导", "U01"],
+        ["李卫东", ID_LI, "单位主要领导", "县农业农村局"],
+    ]
+
+    errors = rejected(write_workbook(tmp_path / "book.xlsx", good_sheets(任职=rows)))
+
+    roles = "县委组织部、审计员、单位主要领导、单位分管领导、乡镇党委"
+    assert f"任职 第2行 「职务」:应为 {roles} 之一,现为「局长」" in errors
+    assert "任职 第3行 「任职单位或乡镇」:县委组织部是县级职务,「任职单位或乡镇」应留空(或填本县名称)" in errors
+    assert "任职 第4行 「任职单位或乡镇」:乡镇党委须填写任职的乡镇" in errors
+    assert "任职 第5行 「任职单位或乡镇」:乡镇「不存在镇」不存在" in errors
+    assert "任职 第6行 「身份证号」:该身份证号已登记为「李卫东」,与本行姓名「王五」不符" in errors
+    assert "任职 第8行 「职务」:与第7行重复" in errors
+
+
+def test_r_o2_posts_may_come_as_a_csv_file_named_for_the_sheet(county, tmp_path):
+    UnitFactory(county=county, code="U01", name="县农业农村局")
+    rows = [POST_ROWS[0], ["赵敏", ID_ZHAO, "单位分管领导", "县农业农村局"]]
+    path = write_csv(tmp_path / "任职名单.csv", rows, "gbk")
+
+    output = run(path)
+
+    assert "任职:新增 1,更新 0,未变 0" in output
+    assert Post.objects.active().get(role=Role.UNIT_DEPUTY).user.id_number == ID_ZHAO

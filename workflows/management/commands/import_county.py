@@ -1,4 +1,4 @@
-"""Import a county's townships, villages, units and cadres from xlsx or CSV files, all or nothing."""
+"""Import a county's townships, villages, units, cadres and posts from xlsx or CSV files, all or nothing."""
 
 from argparse import RawDescriptionHelpFormatter
 
@@ -9,10 +9,10 @@ from django.utils.translation import gettext as _
 from workflows.importing import ImportRejected, county_import, county_import_template
 from workflows.models import County, User
 
-HELP = """Import a county's townships, villages, units and cadres, all or nothing (R-O1, R-O2, R-O3).
+HELP = """Import a county's townships, villages, units, cadres and posts, all or nothing (R-O1, R-O2, R-O3).
 
-FILE is an .xlsx workbook with sheets named 乡镇, 行政村, 单位, 干部 (any subset), or .csv files,
-one per sheet, recognised by a file name containing 乡镇/行政村/单位/干部 or else by the header
+FILE is an .xlsx workbook with sheets named 乡镇, 行政村, 单位, 干部, 任职 (any subset), or .csv
+files, one per sheet, recognised by a file name containing 乡镇/行政村/单位/干部/任职 or else by the header
 row; CSV may be UTF-8 (with or without BOM) or GBK. Several files form one import. Row 1 holds the
 headers; * marks a required column; extra columns are ignored:
 
@@ -24,6 +24,10 @@ headers; * marks a required column; extra columns are ignored:
   干部    姓名*, 身份证号*, 所属单位* (name or code), 性别 (男/女), 出生日期 (both from the ID
           number when empty), 职级 (科员, 副科级, 正科级, ...; empty = 科员), 职务, 手机号,
           中共党员, 后备干部, 重点培养 (是/否)
+  任职    姓名*, 身份证号*, 职务* (县委组织部, 审计员, 单位主要领导, 单位分管领导, 乡镇党委),
+          任职单位或乡镇 (unit or township name or code; empty for 县委组织部/审计员),
+          职务名称, 手机号. The person is found by ID number (cadre or account) or created; a post
+          already held is left as it is; a unit's head or deputy already in post refuses another.
 
 A code or ID number already in the county updates that record. Any error rejects every file, lists
 each error by sheet, row and column, and exits with status 1. Use --template PATH for an empty
