@@ -1,7 +1,6 @@
 """The shared layer's pages: the audit review (审计) and the administration area (管理), for `project.site`."""
 
 from django.urls import path
-from django.views.generic import TemplateView
 
 from workflows.views import accounts, audit, lockouts, manage, policy, posts, tier_edit, upload
 
@@ -19,8 +18,4 @@ manage_patterns = [
     *lockouts.urlpatterns,
     *policy.urlpatterns,
     *tier_edit.urlpatterns,
-    *[
-        path(f"temp-{name}/", TemplateView.as_view(template_name="base_area.html"), name=name)
-        for name in ("posts", "accounts", "lockouts", "policy")
-    ],
 ]
