@@ -103,3 +103,23 @@ def audit_events_for(user: User, counties: list[int] | None = None) -> QuerySet[
     return AuditEvent.objects.filter(Q(county_id__in=counties) | Q(county__isnull=True)).select_related(
         "actor", "content_type", "unit", "township"
     )
+
+
+def posts_in(county: County, *, active: bool = True) -> QuerySet[Post]:
+    """The posts held in a county, on the county itself, its units and its townships; active or ended (R-O4)."""
+    posts = Post.objects.filter(Q(county=county) | Q(unit__county=county) | Q(township__county=county))
+    posts = posts.filter(ended_at__isnull=active)
+    return posts.select_related("user", "county", "unit", "township").order_by("role", "unit__code", "township__code")
+
+
+def people_matching(query: str, county: County, limit: int = 20) -> list[User]:
+    """People to appoint: accounts whose name or ID number matches, and the county's cadres by theirs (R-O4)."""
+    query = query.strip()
+    if not query:
+        return []
+    number = query.upper()
+    cadres = Cadre.objects.filter(unit__county=county).filter(Q(name__icontains=query) | Q(id_number=number))
+    users = User.objects.filter(is_active=True).filter(
+        Q(name__icontains=query) | Q(id_number=number) | Q(pk__in=cadres.values("user_id"))
+    )
+    return list(users.select_related("cadre__unit").order_by("name", "pk")[:limit])
