@@ -283,17 +283,28 @@ def _update(obj: models.Model, values: dict[str, Any], *, action: str, by: User 
     return changed
 
 
+def _check_free(obj: models.Model, field: str, value: str, message: str, **scope: Any) -> None:
+    """Refuse a name or code that another record (in the same scope) already has, in words for the form."""
+    if type(obj)._default_manager.filter(**{field: value}, **scope).exclude(pk=obj.pk).exists():
+        raise ValidationError({field: message % {"value": value}})
+
+
 def unit_update(*, unit: Unit, name: str, code: str, by: User | None) -> Unit:
     """Rename a unit or change its code, audited with the values before and after (R-O1, R-X1)."""
     _check_may_edit(by, unit, "unit.update")
-    _update(unit, {"name": name.strip(), "code": code.strip()}, action="unit.update", by=by)
+    name, code = name.strip(), code.strip()
+    _check_free(unit, "name", name, _("本县已有名为「%(value)s」的县直单位。"), county=unit.county_id)
+    _check_free(unit, "code", code, _("单位代码「%(value)s」已被其他单位使用。"))
+    _update(unit, {"name": name, "code": code}, action="unit.update", by=by)
     return unit
 
 
 def township_update(*, township: Township, name: str, kind: str, by: User | None) -> Township:
     """Rename a township or change its kind, audited with the values before and after (R-O1, R-X1)."""
     _check_may_edit(by, township, "township.update")
-    _update(township, {"name": name.strip(), "kind": kind}, action="township.update", by=by)
+    name = name.strip()
+    _check_free(township, "name", name, _("本县已有名为「%(value)s」的乡镇(街道)。"), county=township.county_id)
+    _update(township, {"name": name, "kind": kind}, action="township.update", by=by)
     return township
 
 
@@ -309,8 +320,10 @@ def village_update(
 ) -> Village:
     """Rename a village or set its recorded categories, audited with the values before and after (R-O3, R-X1)."""
     _check_may_edit(by, village, "village.update")
+    name = name.strip()
+    _check_free(village, "name", name, _("本乡镇已有名为「%(value)s」的行政村。"), township=village.township_id)
     values = {
-        "name": name.strip(),
+        "name": name,
         "is_weak_leadership": is_weak_leadership,
         "is_election_difficult": is_election_difficult,
         "is_old_revolutionary": is_old_revolutionary,
