@@ -49,7 +49,7 @@ def test_r_o4_every_menu_entry_opens_and_every_hidden_one_refuses(client, menu_w
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        ("org", 7),
+        ("org", 8),
         ("auditor", 7),
         ("head_a", 5),
         ("deputy_a", 5),
