@@ -72,9 +72,13 @@ class AppointForm(forms.Form):
         posted = self.data.get(self.add_prefix("person")) if self.is_bound else None
         if posted and str(posted).isdigit():
             wanted.append(int(posted))
-        self.fields["person"].queryset = (
-            User.objects.filter(is_active=True, pk__in=wanted).select_related("cadre__unit").order_by("name", "pk")
-        )
+        if wanted:
+            self.fields["person"].queryset = (
+                User.objects.filter(is_active=True, pk__in=wanted).select_related("cadre__unit").order_by("name", "pk")
+            )
+        else:
+            # Nobody searched for: no empty list of choices, only the new person's fields.
+            del self.fields["person"]
 
     def clean(self):
         data = super().clean()
@@ -85,12 +89,17 @@ class AppointForm(forms.Form):
                 self.add_error("unit", _("请选择任职的县直单位。"))
             if tier_name == "township" and not data.get("township") and "township" not in self.errors:
                 self.add_error("township", _("请选择任职的乡镇(街道)。"))
+        data.setdefault("person", None)
         typed_new = any(data.get(f) for f in ("new_name", "new_id_number", "new_phone"))
-        if data.get("person") and typed_new:
+        if data["person"] and typed_new:
             raise forms.ValidationError(_("请在查找结果中选择一人,或新建人员,不要两样都填。"))
-        if not data.get("person") and not typed_new and "person" not in self.errors:
+        if not data["person"] and not typed_new and "person" not in self.errors:
             raise forms.ValidationError(_("请查找并选择任职人员,或填写新建人员的姓名和身份证号。"))
         return data
+
+    def candidate_labels(self) -> list[str]:
+        field = self.fields.get("person")
+        return [field.label_from_instance(person) for person in field.queryset] if field is not None else []
 
     def tier(self) -> County | Unit | Township:
         tier_name = ROLE_TIER[Role(self.cleaned_data["role"])]

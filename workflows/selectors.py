@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
-from workflows.models import AuditEvent, Cadre, County, Post, Township, Unit, User, Village, VillageIncome
+from workflows.models import AuditEvent, Cadre, County, Post, Role, Township, Unit, User, Village, VillageIncome
 from workflows.permissions import COORDINATE_COUNTY, REVIEW_AUDIT, granted_tier_pks, visible_to
 
 
@@ -109,7 +121,10 @@ def posts_in(county: County, *, active: bool = True) -> QuerySet[Post]:
     """The posts held in a county, on the county itself, its units and its townships; active or ended (R-O4)."""
     posts = Post.objects.filter(Q(county=county) | Q(unit__county=county) | Q(township__county=county))
     posts = posts.filter(ended_at__isnull=active)
-    return posts.select_related("user", "county", "unit", "township").order_by("role", "unit__code", "township__code")
+    role_order = Case(*(When(role=role, then=Value(n)) for n, role in enumerate(Role.values)), default=Value(99))
+    return posts.select_related("user", "county", "unit", "township").order_by(
+        role_order, "unit__code", "township__code", "started_at"
+    )
 
 
 def people_matching(query: str, county: County, limit: int = 20) -> list[User]:
