@@ -97,10 +97,6 @@ class AppointForm(forms.Form):
             raise forms.ValidationError(_("请查找并选择任职人员,或填写新建人员的姓名和身份证号。"))
         return data
 
-    def candidate_labels(self) -> list[str]:
-        field = self.fields.get("person")
-        return [field.label_from_instance(person) for person in field.queryset] if field is not None else []
-
     def tier(self) -> County | Unit | Township:
         tier_name = ROLE_TIER[Role(self.cleaned_data["role"])]
         return self.county if tier_name == "county" else self.cleaned_data[tier_name]

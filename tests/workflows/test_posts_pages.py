@@ -271,3 +271,12 @@ def test_r_o4_cadre_search_is_limited_to_the_countys_cadres(two_tiers, org):
     far = CadreFactory(unit=UnitFactory(county=CountyFactory()), user=UserFactory(name="远方干部"))
     page = org.get(_appoint_url(two_tiers["county"], q=far.id_number)).content.decode()
     assert "远方干部" not in page
+
+
+def test_r_o4_search_finds_a_person_by_the_id_number_on_their_account_with_their_posts(two_tiers, org):
+    person = person_create(name="郑某", id_number=NEW_ID, by=two_tiers["people"]["org"])
+    appoint(person, Role.AUDITOR, two_tiers["county"])
+    page = org.get(_appoint_url(two_tiers["county"], q=NEW_ID.lower())).content.decode()
+    listed = page[page.index('data-testid="candidate-list"') :].split("</table>")[0]
+    assert "郑某" in listed and "汤阴县 · 审计员" in listed
+    assert NEW_ID not in listed  # shown masked

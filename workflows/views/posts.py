@@ -134,6 +134,15 @@ class AppointView(CountyPage, TemplateView):
         initial = {"role": self.request.GET.get("role", "")}
         return AppointForm(data, county=self.county, candidates=self.candidates, initial=initial)
 
+    def candidate_rows(self, form: AppointForm) -> list[dict]:
+        """Each person found, told apart as the choice is, with the posts they hold now (one may hold several)."""
+        held: dict[int, list[Post]] = {}
+        posts = Post.objects.active().filter(user__in=self.candidates).select_related("county", "unit", "township")
+        for post in posts:
+            held.setdefault(post.user_id, []).append(post)
+        label = AppointForm.base_fields["person"].label_from_instance
+        return [{"label": label(person), "posts": held.get(person.pk, [])} for person in self.candidates]
+
     def get_context_data(self, **kwargs):
         form = kwargs.pop("form", None) or self.make_form()
         return super().get_context_data(
@@ -141,7 +150,7 @@ class AppointView(CountyPage, TemplateView):
             form=form,
             q=self.query,
             searched=bool(self.query.strip()),
-            candidates=self.candidates,
+            candidates=self.candidate_rows(form),
             posts_url=reverse("manage:posts") + "?" + urlencode({"county": self.county.pk}),
             **kwargs,
         )
