@@ -138,3 +138,9 @@ def people_matching(query: str, county: County, limit: int = 20) -> list[User]:
         Q(name__icontains=query) | Q(id_number=number) | Q(pk__in=cadres.values("user_id"))
     )
     return list(users.select_related("cadre__unit").order_by("name", "pk")[:limit])
+
+
+def post_end_reasons(posts: list[Post]) -> dict[int, str]:
+    """The reason each ended post was ended with, as its audit event states it (R-X1)."""
+    events = AuditEvent.objects.filter(action="post.end", data__post__in=[p.pk for p in posts])
+    return {event["data"]["post"]: event["reason"] for event in events.values("data", "reason")}

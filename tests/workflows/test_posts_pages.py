@@ -82,7 +82,7 @@ def test_r_o4_org_dept_appoints_a_new_person_and_the_grant_works_at_once(two_tie
     assert AuditEvent.objects.get(action="post.end", data__post=post.pk).reason == "工作调动"
     assert person_client.get(detail).status_code == 403
     ended = org.get(reverse("manage:posts"), {"state": "ended"}).content.decode()
-    assert "周新任" in ended
+    assert "周新任" in ended and "工作调动" in ended
 
 
 def test_r_o4_appoint_an_existing_cadre_found_by_id_number(two_tiers, org):

@@ -231,3 +231,12 @@ def test_r_o3_village_page_lists_the_recorded_incomes(two_tiers, org):
     VillageIncomeFactory(village=village, year=2024, total_income=40000, subsidies=5000)
     page = org.get(reverse("manage:village_edit", args=[village.pk])).content.decode()
     assert 'data-year="2024"' in page and "35000" in page
+
+
+def test_r_x1_the_edit_reads_on_the_audit_trail_with_before_and_after(two_tiers, org):
+    unit = two_tiers["unit_a"]
+    org.post(reverse("manage:unit_edit", args=[unit.pk]), {"name": "县农业农村和水利局", "code": unit.code})
+    event = AuditEvent.objects.get(action="unit.update")
+    page = org.get(reverse("audit:event", args=[event.pk])).content.decode()
+    assert "修改县直单位" in page
+    assert "县农业农村局" in page and "县农业农村和水利局" in page

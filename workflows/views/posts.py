@@ -87,8 +87,13 @@ class PostsView(CountyPage, TemplateView):
             context["county_form"] = CountyForm()
         if self.county is not None:
             params = self.request.GET
+            posts = list(self.filtered_posts())
+            if params.get("state") == "ended":
+                reasons = selectors.post_end_reasons(posts)
+                for post in posts:
+                    post.end_reason = reasons.get(post.pk, "")
             context.update(
-                posts=self.filtered_posts(),
+                posts=posts,
                 ended=params.get("state") == "ended",
                 roles=Role.choices,
                 role=params.get("role", ""),
