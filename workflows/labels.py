@@ -19,6 +19,13 @@ ACTION_LABELS: dict[str, Any] = {
     "post.grants_sync": gettext_lazy("按角色补授职务权限"),
     "policy.change": gettext_lazy("政策参数变更"),
     "county.import": gettext_lazy("导入全县基础数据"),
+    "county.create": gettext_lazy("新建县"),
+    "person.create": gettext_lazy("新建人员"),
+    "unit.update": gettext_lazy("修改县直单位"),
+    "township.update": gettext_lazy("修改乡镇(街道)"),
+    "village.update": gettext_lazy("修改行政村"),
+    "village.income_set": gettext_lazy("登记村集体收入"),
+    "cadre.update": gettext_lazy("修改干部信息"),
 }
 
 
@@ -31,6 +38,7 @@ DATA_LABELS: dict[str, Any] = {
     "cadre": gettext_lazy("干部"),
     "cadres": gettext_lazy("干部人数"),
     "changed": gettext_lazy("变更内容"),
+    "code": gettext_lazy("代码"),
     "count": gettext_lazy("数量"),
     "counts": gettext_lazy("条数"),
     "county_created": gettext_lazy("新建县"),

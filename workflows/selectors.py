@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
-from workflows.models import AuditEvent, Cadre, County, Post, Township, Unit, User, Village, VillageIncome
+from workflows.models import AuditEvent, Cadre, County, Post, Role, Township, Unit, User, Village, VillageIncome
 from workflows.permissions import COORDINATE_COUNTY, REVIEW_AUDIT, granted_tier_pks, visible_to
 
 
@@ -103,3 +115,32 @@ def audit_events_for(user: User, counties: list[int] | None = None) -> QuerySet[
     return AuditEvent.objects.filter(Q(county_id__in=counties) | Q(county__isnull=True)).select_related(
         "actor", "content_type", "unit", "township"
     )
+
+
+def posts_in(county: County, *, active: bool = True) -> QuerySet[Post]:
+    """The posts held in a county, on the county itself, its units and its townships; active or ended (R-O4)."""
+    posts = Post.objects.filter(Q(county=county) | Q(unit__county=county) | Q(township__county=county))
+    posts = posts.filter(ended_at__isnull=active)
+    role_order = Case(*(When(role=role, then=Value(n)) for n, role in enumerate(Role.values)), default=Value(99))
+    return posts.select_related("user", "county", "unit", "township").order_by(
+        role_order, "unit__code", "township__code", "started_at"
+    )
+
+
+def people_matching(query: str, county: County, limit: int = 20) -> list[User]:
+    """People to appoint: accounts whose name or ID number matches, and the county's cadres by theirs (R-O4)."""
+    query = query.strip()
+    if not query:
+        return []
+    number = query.upper()
+    cadres = Cadre.objects.filter(unit__county=county).filter(Q(name__icontains=query) | Q(id_number=number))
+    users = User.objects.filter(is_active=True).filter(
+        Q(name__icontains=query) | Q(id_number=number) | Q(pk__in=cadres.values("user_id"))
+    )
+    return list(users.select_related("cadre__unit").order_by("name", "pk")[:limit])
+
+
+def post_end_reasons(posts: list[Post]) -> dict[int, str]:
+    """The reason each ended post was ended with, as its audit event states it (R-X1)."""
+    events = AuditEvent.objects.filter(action="post.end", data__post__in=[p.pk for p in posts])
+    return {event["data"]["post"]: event["reason"] for event in events.values("data", "reason")}

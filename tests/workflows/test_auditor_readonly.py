@@ -16,6 +16,7 @@ import inspect
 import json
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
@@ -61,7 +62,7 @@ from tests.appraisal.conftest import close_vote
 from tests.dispatch.test_team import stationed
 from tests.factories import CadreFactory, UserFactory, VillageFactory
 from workflows.importing import ImportFile, import_upload_create
-from workflows.models import AuditEvent, Cadre, ImportUpload, Role
+from workflows.models import AuditEvent, Cadre, ImportUpload, Post, Role
 
 D = datetime.date
 YEAR = 2026
@@ -444,6 +445,11 @@ def _object_kwargs(w: dict) -> dict[str, list[dict]]:
         "org:township:detail": [{"pk": w["town_a"].pk}],
         "org:village:detail": [{"pk": w["village_a"].pk}],
         "org:cadre:detail": [{"pk": w["cadre_a"].pk}],
+        "manage:post_end": [{"pk": Post.objects.active().filter(unit=w["unit_a"]).first().pk}],
+        "manage:unit_edit": [{"pk": w["unit_a"].pk}],
+        "manage:township_edit": [{"pk": w["town_a"].pk}],
+        "manage:village_edit": [{"pk": w["village_a"].pk}],
+        "manage:cadre_edit": [{"pk": w["cadre_a"].pk}],
         "audit:object": [{"kind": "dispatch.dispatch", "object_id": str(w["d_stationed"].pk)}],
         "audit:event": [{"pk": AuditEvent.objects.order_by("seq").first().pk}],
         "manage:import_preview": [{"pk": _upload(w).pk}],
@@ -937,6 +943,38 @@ def _service_calls(w: dict) -> dict[str, tuple[str, dict]]:
             "org",
             dict(upload=ImportUpload(county=org_county, file_name="单位.csv", data=b"", sha256="")),
         ),
+        "workflows.services.county_create": ("org", dict(code="419999", name="新县")),
+        "workflows.services.person_create": ("org", dict(name="新人", id_number="11010519491231002X")),
+        "workflows.services.unit_update": ("org", dict(unit=f(w["unit_a"]), name="新名称", code="U-NEW")),
+        "workflows.services.township_update": ("org", dict(township=f(w["town_a"]), name="新镇", kind="town")),
+        "workflows.services.village_update": (
+            "org",
+            dict(
+                village=f(w["village_a"]),
+                name="新村",
+                is_weak_leadership=True,
+                is_election_difficult=False,
+                is_old_revolutionary=False,
+                is_ethnic_minority=False,
+            ),
+        ),
+        "workflows.services.village_income_set": (
+            "org",
+            dict(village=f(w["village_a"]), year=2030, total_income=Decimal(1000), subsidies=Decimal(0)),
+        ),
+        "workflows.services.cadre_update": (
+            "org",
+            dict(
+                cadre=f(w["cadre_a"]),
+                is_reserve=True,
+                is_key_cultivation=True,
+                is_party_member=True,
+                rank="staff",
+                post_title="科员",
+                unit=w["cadre_a"].unit,
+                phone="",
+            ),
+        ),
     }
 
 
@@ -948,6 +986,7 @@ NOT_A_SERVICE = {
 NOT_TRIED = {
     "workflows.importing.county_import": "it needs spreadsheet files; the permission is its first check",
     "workflows.importing.import_upload_confirm": "it needs a stored upload; the permission is its first check",
+    "workflows.services.county_create": "only a superuser creates a county, and no one here is one",
 }
 SERVICE_MODULES = (
     "dispatch.services.pairing",

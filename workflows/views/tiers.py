@@ -16,13 +16,21 @@ from django.views.generic import RedirectView
 from django_filters import ModelChoiceFilter
 from viewflow.urls import Application, ReadonlyModelViewset
 from viewflow.utils import get_object_data
+from viewflow.views.base import Action
 from viewflow.views.detail import DetailModelView
 from viewflow.views.list import ListModelView, ModelFieldColumn
 
 from workflows import selectors
 from workflows.exports import Column, Table, export_response, file_name, wanted_format
 from workflows.models import Cadre, Township, Unit, Village, income_categories
-from workflows.permissions import VIEW_PERM_OF_TIER, granted_tier_pks, may_view, sees_personal_identifiers
+from workflows.permissions import (
+    COORDINATE_COUNTY,
+    VIEW_PERM_OF_TIER,
+    granted_tier_pks,
+    may,
+    may_view,
+    sees_personal_identifiers,
+)
 from workflows.text import join_list, mask_id_number, mask_phone, yes_no
 
 
@@ -176,6 +184,14 @@ class TierScopedViewset(ReadonlyModelViewset):
 
     list_view_class = TierListView
     detail_view_class = TierDetailView
+    #: The org dept's edit page of a record (workflows.views.tier_edit), offered on its detail to those who may edit.
+    edit_url_name = ""
+
+    def get_detail_page_object_actions(self, request, obj, *actions):
+        actions = super().get_detail_page_object_actions(request, obj, *actions)
+        if self.edit_url_name and may(request.user, COORDINATE_COUNTY, obj):
+            actions = (Action(_("编辑"), url=reverse(self.edit_url_name, args=[obj.pk])), *actions)
+        return actions
 
     def get_queryset(self, request):
         return self.scoped(request.user)
@@ -195,6 +211,7 @@ class TierScopedViewset(ReadonlyModelViewset):
 
 class UnitViewset(TierScopedViewset):
     model = Unit
+    edit_url_name = "manage:unit_edit"
     icon = "account_balance"
     list_columns = ("code", "name", "cadre_count", "reserve_count")
     list_search_fields = ["name", "code"]
@@ -215,6 +232,7 @@ class UnitViewset(TierScopedViewset):
 
 class TownshipViewset(TierScopedViewset):
     model = Township
+    edit_url_name = "manage:township_edit"
     icon = "location_city"
     list_columns = ("code", "name", "kind", "village_count")
     list_search_fields = ["name", "code"]
@@ -230,6 +248,7 @@ class TownshipViewset(TierScopedViewset):
 
 class VillageViewset(TierScopedViewset):
     model = Village
+    edit_url_name = "manage:village_edit"
     icon = "holiday_village"
     list_columns = ("code", "name", "township", "category_labels", "latest_own_income")
     list_search_fields = ["name", "code", "township__name"]
@@ -271,6 +290,7 @@ class VillageViewset(TierScopedViewset):
 
 class CadreViewset(TierScopedViewset):
     model = Cadre
+    edit_url_name = "manage:cadre_edit"
     icon = "badge"
     list_columns = ("name", "unit", "rank", "post_title", "is_reserve", "is_key_cultivation")
     list_search_fields = ["name", "unit__name"]
