@@ -18,10 +18,4 @@ manage_patterns = [
     *lockouts.urlpatterns,
     *policy.urlpatterns,
     *tier_edit.urlpatterns,
-    # TEMP nav stubs: the other territories' pages, until they are merged (drop this commit).
-    *[
-        path(f"stub-{name}/", manage.IndexView.as_view(), name=name)
-        for name in ("accounts", "import", "lockouts")
-        if name not in {p.name for p in (*accounts.urlpatterns, *upload.urlpatterns, *lockouts.urlpatterns)}
-    ],
 ]
