@@ -388,7 +388,7 @@ class ActivateView(View):
             form = ActivateForm(initial={"username": data["username"]})
             return self._page(request, form, message=str(refused), status=403)
         except ValidationError as error:
-            form.add_error("new_password1", error)
+            form.add_error("new_password1", _one_message(error))
             return self._page(request, form, status=400)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("密码已设置,欢迎使用。请牢记您的密码。"))
@@ -398,6 +398,11 @@ class ActivateView(View):
         return render(request, self.template_name, {"form": form, "message": message}, status=status)
 
 
+def _one_message(error: ValidationError) -> str:
+    """Every reason a password was refused, in one message: a field of the page shows only its first error."""
+    return " ".join(error.messages)
+
+
 class PasswordChangeForm(auth_forms.PasswordChangeForm):
     def validate_password_for_user(self, user, password_field_name="new_password2"):
         password = self.cleaned_data.get(password_field_name)
@@ -405,7 +410,7 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
             try:
                 accounts.password_check(password, user)
             except ValidationError as error:
-                self.add_error(password_field_name, error)
+                self.add_error(password_field_name, _one_message(error))
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
