@@ -113,11 +113,19 @@ def _draw_slip(pdf: _Sheet, slip: CodeSlip, x: float, y: float, width: float, ad
     pdf.cell(inner - label_width, 9, slip.code, align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_x(x + pad)
 
+    pdf.set_font(FAMILY, size=9)
+    where_to = _("激活地址:%(address)s") % {"address": address}
+    # The address stays on one line: broken in two, it is typed into the browser wrongly.
+    pdf.fitted(where_to, inner, 9)
+    pdf.cell(inner, 5, where_to, new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_font_size(9)
+    pdf.cell(inner, 5, _("有效期至:%(expires)s") % {"expires": slip.expires}, new_x=XPos.LEFT, new_y=YPos.NEXT)
+
     pdf.set_font(FAMILY, size=7.5)
     pdf.set_text_color(60)
     steps = _(
-        "打开 %(address)s ,输入账号(或身份证号)、激活码,设置自己的新密码。激活码只能使用一次,"
-        "%(expires)s 前有效。请勿转交他人;密码不要告诉任何人。"
-    ) % {"address": address, "expires": slip.expires}
+        "打开上述地址(或在登录页点“首次登录/忘记密码?使用激活码”),输入账号(或身份证号)和激活码,设置自己的新密码。"
+        "激活码只能使用一次,请勿转交他人;密码不要告诉任何人。"
+    )
     pdf.multi_cell(inner, 3.4, steps, align="L", wrapmode="CHAR", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_text_color(0)
