@@ -235,7 +235,7 @@ def test_must_change_password_lets_the_user_sign_out(client, two_tiers):
 def test_a_password_set_in_the_admin_must_be_changed_at_next_sign_in(admin_client, two_tiers):
     cadre = two_tiers["people"]["cadre_a"]
     response = admin_client.post(
-        reverse("admin:workflows_user_password_change", args=[cadre.pk]),
+        reverse("admin:auth_user_password_change", args=[cadre.pk]),
         {"password1": "Admin-Set-Pass-26", "password2": "Admin-Set-Pass-26", "usable_password": "true"},
     )
     assert response.status_code == 302, response.content.decode()[:500]
