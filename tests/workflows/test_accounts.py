@@ -1,11 +1,13 @@
 """Accounts: activation and reset codes, activating, deactivating, who may do it (R-O4, R-X1)."""
 
 import datetime
+import threading
 
 import pytest
 import time_machine
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, connections
 
 from tests.factories import CadreFactory, CountyFactory, UnitFactory, UserFactory, appoint
 from workflows import accounts
@@ -252,3 +254,30 @@ def test_two_submissions_of_one_code_only_one_succeeds_r_x1(two_tiers, fresh):
             results.append("refused")
     assert results == ["ok", "refused"]
     assert User.objects.get(pk=fresh.pk).check_password(NEW_PASSWORD)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs real PostgreSQL connections and row locks")
+def test_two_simultaneous_submissions_of_one_code_exactly_one_succeeds_r_x1(transactional_db, two_tiers, fresh):
+    """Both read the code at once; the row lock makes the second wait and then find it used."""
+    code = _issue(fresh, _org(two_tiers))
+    start = threading.Barrier(2)
+    results: list[str] = []
+
+    def submit(password):
+        try:
+            start.wait(timeout=10)
+            accounts.account_activate(username="new_cadre", code=code, new_password=password)
+            results.append("ok")
+        except accounts.ActivationRefused:
+            results.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit, args=(p,)) for p in (NEW_PASSWORD, "Second-Pass-2026")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["ok", "refused"]
+    assert ActivationCode.objects.get(user=fresh).used_at is not None
+    assert AuditEvent.objects.filter(action="account.activate").count() == 1
