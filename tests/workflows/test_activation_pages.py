@@ -5,6 +5,8 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -241,3 +243,13 @@ def test_a_password_set_in_the_admin_must_be_changed_at_next_sign_in(admin_clien
     assert response.status_code == 302, response.content.decode()[:500]
     user = User.objects.get(pk=cadre.pk)
     assert user.check_password("Admin-Set-Pass-26") and user.must_change_password
+
+
+def test_the_accounts_list_costs_the_same_queries_for_many_accounts(org_client, two_tiers):
+    with CaptureQueriesContext(connection) as few:
+        org_client.get(reverse("manage:accounts"))
+    for n in range(15):
+        CadreFactory(unit=two_tiers["unit_b"], user=UserFactory(username=f"many_{n}"))
+    with CaptureQueriesContext(connection) as many:
+        assert org_client.get(reverse("manage:accounts")).status_code == 200
+    assert len(many) == len(few)
