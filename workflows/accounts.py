@@ -202,7 +202,7 @@ def account_counties(user: User) -> set[int]:
     counties: set[int] = set(Cadre.objects.filter(user=user).values_list("unit__county_id", flat=True))
     for post in Post.objects.active().filter(user=user).select_related("unit", "township"):
         counties.add(post.county_id or (post.unit.county_id if post.unit else post.township.county_id))
-    counties.discard(None)  # type: ignore[arg-type]
+    counties.discard(None)
     return counties
 
 

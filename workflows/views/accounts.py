@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -30,7 +31,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from workflows import accounts, pdf, pdf_codes
-from workflows.models import ActivationCode, County, Role, Township, Unit, User
+from workflows.models import ActivationCode, County, Post, Role, Township, Unit, User
 from workflows.views.manage import ManagePage
 
 PURPOSE_WORDS = {
@@ -44,13 +45,17 @@ def _activate_address(request: HttpRequest) -> str:
     return base + reverse("activate")
 
 
-def _where(user: User) -> str:
-    """The unit and posts of an account, in words, for the list and the slips."""
+def _where(user: User, posts: list[Post] | None = None) -> str:
+    """The unit and posts of an account, in words, for the list and the slips (`active_posts` when prefetched)."""
+    if posts is None:
+        posts = getattr(user, "active_posts", None)
+    if posts is None:
+        posts = list(user.posts.active().select_related("county", "unit", "township"))
     parts = []
     cadre = getattr(user, "cadre", None)
     if cadre is not None:
         parts.append(_("%(unit)s 干部") % {"unit": cadre.unit.name})
-    for post in getattr(user, "active_posts", []):
+    for post in posts:
         parts.append(f"{post.tier.name} {post.title or Role(post.role).label}")
     return ";".join(parts)
 
@@ -71,8 +76,10 @@ class AccountFilterForm(forms.Form):
 
     def __init__(self, *args, counties: list[int], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = Unit.objects.filter(county__in=counties).order_by("code")
-        self.fields["township"].queryset = Township.objects.filter(county__in=counties).order_by("code")
+        unit, township = self.fields["unit"], self.fields["township"]
+        assert isinstance(unit, forms.ModelChoiceField) and isinstance(township, forms.ModelChoiceField)
+        unit.queryset = Unit.objects.filter(county__in=counties).order_by("code")
+        township.queryset = Township.objects.filter(county__in=counties).order_by("code")
 
 
 def _scope_choices(counties: list[int]) -> list:
@@ -92,7 +99,9 @@ class SheetForm(forms.Form):
 
     def __init__(self, *args, counties: list[int], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["scope"].choices = _scope_choices(counties)
+        scope = self.fields["scope"]
+        assert isinstance(scope, forms.ChoiceField)
+        scope.choices = _scope_choices(counties)
         self.counties = counties
 
     def clean_scope(self):
@@ -146,7 +155,8 @@ class AccountListView(ManagePage, TemplateView):
         )
         return context
 
-    def _row(self, user: User) -> dict:
+    def _row(self, user: Any) -> dict:
+        """One line of the list; `user` carries the annotations of accounts_for."""
         return {
             "user": user,
             "where": _where(user),
@@ -183,7 +193,6 @@ class AccountCodeView(ManagePage, TemplateView):
                 messages.error(request, message)
             return HttpResponseRedirect(reverse("manage:accounts"))
         issued = ActivationCode.objects.filter(user=user).order_by("-issued_at", "-pk").first()
-        user.active_posts = list(user.posts.active().select_related("county", "unit", "township"))
         context = self.get_context_data(
             account=user,
             where=_where(user),
@@ -207,7 +216,6 @@ class AccountDeactivateView(ManagePage, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        self.account.active_posts = list(self.account.posts.active().select_related("county", "unit", "township"))
         context.setdefault("form", DeactivateForm())
         context.update(account=self.account, where=_where(self.account))
         return context
