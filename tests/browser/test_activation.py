@@ -46,6 +46,7 @@ def test_r_x1_org_dept_issues_a_code_and_the_cadre_activates_the_account(browser
         phone = context.new_page()
         phone.set_default_timeout(30000)
         phone.goto(f"{page.base_url}/accounts/login/")
+        screenshot(phone, "activation-3-login-page-link")
         phone.get_by_test_id("activate-link").click()
         phone.wait_for_load_state("networkidle")
         phone.fill("input[name=username]", "new_cadre")
@@ -55,7 +56,7 @@ def test_r_x1_org_dept_issues_a_code_and_the_cadre_activates_the_account(browser
         phone.locator("[data-testid=activate-form] button[type=submit]").click()
         phone.wait_for_load_state("networkidle")
         assert "密码只包含数字" in phone.content()
-        screenshot(phone, "activation-3-weak-password-refused")
+        screenshot(phone, "activation-4-weak-password-refused")
 
         phone.fill("input[name=code]", code)
         phone.fill("input[name=new_password1]", NEW_PASSWORD)
@@ -64,8 +65,25 @@ def test_r_x1_org_dept_issues_a_code_and_the_cadre_activates_the_account(browser
         phone.wait_for_load_state("networkidle")
         assert "/accounts/" not in phone.url
         assert "周新来" in phone.content()
-        screenshot(phone, "activation-4-signed-in")
+        screenshot(phone, "activation-5-signed-in")
     finally:
         context.close()
     assert User.objects.get(pk=cadre.pk).check_password(NEW_PASSWORD)
     assert ActivationCode.objects.get(user=cadre).used_at is not None
+
+
+def test_r_x1_a_password_someone_else_set_is_replaced_at_the_first_sign_in(page, transactional_db, two_tiers):
+    User.objects.filter(username="cadre_a").update(must_change_password=True)
+    log_in(page, "cadre_a", PASSWORD)
+    assert page.url.endswith("/accounts/password_change/")
+    page.goto(f"{page.base_url}/leave/")
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/accounts/password_change/")
+    screenshot(page, "activation-6-forced-change")
+    page.fill("input[name=old_password]", PASSWORD)
+    page.fill("input[name=new_password1]", NEW_PASSWORD)
+    page.fill("input[name=new_password2]", NEW_PASSWORD)
+    page.locator("[data-testid=password-change-form] button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert "/accounts/" not in page.url and "李卫东" in page.content()
+    assert not User.objects.get(username="cadre_a").must_change_password

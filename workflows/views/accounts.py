@@ -22,7 +22,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -299,6 +299,10 @@ class AccountSheetView(ManagePage, View):
 # ---------------------------------------------------------------------------------------------
 
 
+#: The validators' rules in one plain line: the page's fields show help as text, not as Django's HTML list.
+PASSWORD_HELP = gettext_lazy("至少 8 位,不能全是数字,不能过于常见或与姓名、账号相近。")
+
+
 class ActivateForm(forms.Form):
     username = forms.CharField(label=gettext_lazy("账号或身份证号"), max_length=150)
     code = forms.CharField(
@@ -311,7 +315,7 @@ class ActivateForm(forms.Form):
         label=gettext_lazy("新密码"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=gettext_lazy("至少 8 位,不能全是数字,不能过于常见或与姓名、账号相近。"),
+        help_text=PASSWORD_HELP,
     )
     new_password2 = forms.CharField(
         label=gettext_lazy("再次输入新密码"),
@@ -370,10 +374,6 @@ class ActivateView(View):
     template_name = "registration/activate.html"
     http_method_names = ["get", "post"]
 
-    def dispatch(self, request, *args, **kwargs):
-        with translation.override(settings.LANGUAGE_CODE):
-            return super().dispatch(request, *args, **kwargs)
-
     def get(self, request, *args, **kwargs):
         initial = {"username": request.GET.get("u", "")[:150]}
         return self._page(request, ActivateForm(initial=initial))
@@ -412,6 +412,10 @@ def _one_message(error: ValidationError) -> str:
 
 
 class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = PASSWORD_HELP
+
     def validate_password_for_user(self, user, password_field_name="new_password2"):
         password = self.cleaned_data.get(password_field_name)
         if password:
