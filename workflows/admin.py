@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm as BaseAdminPasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from workflows.models import AuditEvent, Cadre, County, Post, Township, Unit, User, Village, VillageIncome
@@ -29,12 +30,24 @@ class SuperuserOnlyAdmin(admin.ModelAdmin):
         return self.has_module_permission(request)
 
 
+class AdminPasswordChangeForm(BaseAdminPasswordChangeForm):
+    """A password an administrator sets is known to two people: its owner must replace it at the next sign-in."""
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.must_change_password = user.has_usable_password()
+        if commit:
+            user.save()
+        return user
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    change_password_form = AdminPasswordChangeForm
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("个人信息"), {"fields": ("name", "email")}),
-        (_("状态"), {"fields": ("is_active", "is_staff", "is_superuser")}),
+        (_("状态"), {"fields": ("is_active", "must_change_password", "is_staff", "is_superuser")}),
         (_("重要日期"), {"fields": ("last_login", "date_joined")}),
     )
     list_display = ("username", "name", "is_active", "is_superuser")

@@ -26,6 +26,14 @@ ACTION_LABELS: dict[str, Any] = {
     "village.update": gettext_lazy("修改行政村"),
     "village.income_set": gettext_lazy("登记村集体收入"),
     "cadre.update": gettext_lazy("修改干部信息"),
+    "account.code_issue": gettext_lazy("签发激活码"),
+    "account.codes_issue": gettext_lazy("批量签发激活码"),
+    "account.activate": gettext_lazy("使用激活码设置密码"),
+    "account.password_change": gettext_lazy("修改密码"),
+    "account.deactivate": gettext_lazy("停用账号"),
+    "account.reactivate": gettext_lazy("恢复账号"),
+    "account.refused": gettext_lazy("越权管理账号被拒绝"),
+    "account.unlock": gettext_lazy("解除登录锁定"),
 }
 
 
@@ -51,6 +59,8 @@ DATA_LABELS: dict[str, Any] = {
     "address": gettext_lazy("网络地址"),
     "from": gettext_lazy("自"),
     "granted": gettext_lazy("授予权限"),
+    "expires": gettext_lazy("失效时间"),
+    "forced": gettext_lazy("按要求修改"),
     "incomes": gettext_lazy("收入记录"),
     "kind": gettext_lazy("类别"),
     "month": gettext_lazy("月份"),
@@ -61,8 +71,10 @@ DATA_LABELS: dict[str, Any] = {
     "perm": gettext_lazy("所需权限"),
     "policy": gettext_lazy("政策参数"),
     "post": gettext_lazy("任职编号"),
+    "purpose": gettext_lazy("用途"),
     "revoked": gettext_lazy("收回权限"),
     "role": gettext_lazy("职务"),
+    "scope": gettext_lazy("范围"),
     "source": gettext_lazy("来源"),
     "task": gettext_lazy("待办事项"),
     "tier": gettext_lazy("层级"),
@@ -73,6 +85,7 @@ DATA_LABELS: dict[str, Any] = {
     "user": gettext_lazy("账号"),
     "users_created": gettext_lazy("新建账号"),
     "village": gettext_lazy("村"),
+    "voided": gettext_lazy("作废旧码"),
     "villages": gettext_lazy("村"),
     "year": gettext_lazy("年度"),
 }

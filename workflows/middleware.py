@@ -1,4 +1,8 @@
-"""Make the current request's address available to the audit trail without threading it through."""
+"""Request-wide concerns: the client address for the audit trail, and the forced password change."""
+
+from django.conf import settings
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 
 from workflows.addresses import request_address
 from workflows.audit import request_ip
@@ -19,10 +23,29 @@ class RequestContextMiddleware:
 
 
 class PasswordChangeRequiredMiddleware:
-    """Send a signed-in user whose password someone else set to change it first (R-X1)."""
+    """Send a signed-in user whose password someone else set to change it first (R-X1).
+
+    Every page redirects to the password change, except that page itself, signing out, static files and the
+    language switch; changing the password lifts the flag (workflows.views.accounts.PasswordChangeView).
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.must_change_password:
+            target = reverse("password_change")
+            if not request.path.startswith(self._open_paths(target)):
+                return HttpResponseRedirect(target)
         return self.get_response(request)
+
+    @staticmethod
+    def _open_paths(target: str) -> tuple[str, ...]:
+        return (
+            target,
+            reverse("logout"),
+            reverse("set_language"),
+            reverse("javascript-catalog"),
+            settings.STATIC_URL or "/static/",
+        )
