@@ -70,6 +70,11 @@ MIDDLEWARE = [
     "project.middleware.NoStoreDownloadsMiddleware",
     # Turns a locked-out sign-in into the lockout page (django-axes).
     "axes.middleware.AxesMiddleware",
+    # viewflow's, named here so that they come before the write transaction, which calls the view itself from its
+    # process_view: the site and the area must be set on the request before then, or a page drawn in answer to a
+    # POST (a form sent back with its errors) loses the site's frame. viewflow appends them last otherwise.
+    "viewflow.middleware.SiteMiddleware",
+    "viewflow.middleware.HotwireTurboMiddleware",
     # Last, so that it wraps the view alone: each writing request in one transaction, retried on a conflict.
     "project.middleware.WriteTransactionMiddleware",
 ]
@@ -202,6 +207,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "workflows.addresses.lockout_address"
 AXES_LOCKOUT_CALLABLE = "workflows.views.lockouts.locked_out"
 AXES_VERBOSE = False
+
+# One-time activation and reset codes (管理 → 账号与激活码; workflows/accounts.py): days a code stays valid, the key of
+# the digests kept of them, and wrong codes an address may enter per window on /accounts/activate/ before it waits.
+ACTIVATION_CODE_DAYS = int(os.environ.get("ACTIVATION_CODE_DAYS", "14"))
+ACTIVATION_CODE_KEY = os.environ.get("ACTIVATION_CODE_KEY", SECRET_KEY)
+ACTIVATION_WRONG_ATTEMPTS_FREE = int(os.environ.get("ACTIVATION_WRONG_ATTEMPTS_FREE", "10"))
+ACTIVATION_WRONG_ATTEMPTS_WINDOW_SECONDS = int(os.environ.get("ACTIVATION_WRONG_ATTEMPTS_WINDOW_SECONDS", "900"))
 
 # Key for the audit trail's hash chain (R-X1). Keep it out of the database so that whoever can
 # write rows behind the application's back still cannot forge a chain that verifies.

@@ -77,11 +77,11 @@ class IssuedCode:
 
 
 def code_days() -> int:
-    return int(getattr(settings, "ACTIVATION_CODE_DAYS", 14))
+    return settings.ACTIVATION_CODE_DAYS
 
 
 def _key() -> bytes:
-    secret = getattr(settings, "ACTIVATION_CODE_KEY", "") or settings.SECRET_KEY
+    secret = settings.ACTIVATION_CODE_KEY or settings.SECRET_KEY
     return hmac.new(secret.encode(), b"activation-code-digest", hashlib.sha256).digest()
 
 

@@ -450,7 +450,7 @@ def _read_workbook(name: str, data: bytes, label_with_file: bool, issues: list[I
 
 def upload_limit() -> int:
     """The most bytes one import takes (setting COUNTY_IMPORT_MAX_BYTES, default 10 MB)."""
-    return getattr(settings, "COUNTY_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+    return settings.COUNTY_IMPORT_MAX_BYTES
 
 
 def _read_files(files: Sequence[str | PathLike[str] | ImportFile]) -> tuple[list[_Sheet], list[ImportIssue]]:

@@ -349,7 +349,7 @@ def _wrong_attempts(request: HttpRequest) -> int:
 
 def _count_wrong_attempt(request: HttpRequest) -> None:
     key = _address_tag(request)
-    window = int(getattr(settings, "ACTIVATION_WRONG_ATTEMPTS_WINDOW_SECONDS", 900))
+    window = settings.ACTIVATION_WRONG_ATTEMPTS_WINDOW_SECONDS
     try:
         if not cache.add(key, 1, timeout=window):
             cache.incr(key)
@@ -358,7 +358,7 @@ def _count_wrong_attempt(request: HttpRequest) -> None:
 
 
 def _attempts_allowed() -> int:
-    return int(getattr(settings, "ACTIVATION_WRONG_ATTEMPTS_FREE", 10))
+    return settings.ACTIVATION_WRONG_ATTEMPTS_FREE
 
 
 @method_decorator(never_cache, name="dispatch")
