@@ -10,11 +10,15 @@ class WorkflowsConfig(AppConfig):
     verbose_name = _("组织与审计")
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
         from workflows import checks  # noqa: F401  (registers the deployment checks)
         from workflows.formlayout import use_banner_layout
+        from workflows.middleware import touch_session_on_sign_in
         from workflows.policy import audit_policy_changes
         from workflows.services import post_grants_sync
 
         post_migrate.connect(audit_policy_changes, sender=self)
         post_migrate.connect(post_grants_sync, sender=self)
         use_banner_layout()
+        user_logged_in.connect(touch_session_on_sign_in, dispatch_uid="touch_session_on_sign_in")

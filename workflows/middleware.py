@@ -1,4 +1,6 @@
-"""Request-wide concerns: the client address for the audit trail, and the forced password change."""
+"""Request-wide concerns: the client address for the audit trail, the forced password change, idle sessions."""
+
+import time
 
 from django.conf import settings
 from django.http import HttpResponseRedirect
@@ -6,6 +8,9 @@ from django.urls import reverse
 
 from workflows.addresses import request_address
 from workflows.audit import request_ip
+
+#: The session key holding when the session was last written for being in use (IdleSessionMiddleware).
+SESSION_TOUCHED = "_touched"
 
 
 class RequestContextMiddleware:
@@ -49,3 +54,30 @@ class PasswordChangeRequiredMiddleware:
             reverse("javascript-catalog"),
             settings.STATIC_URL or "/static/",
         )
+
+
+class IdleSessionMiddleware:
+    """Keep a session in use alive for SESSION_IDLE_MINUTES more, writing it at most once a minute (R-X1).
+
+    Django's SESSION_SAVE_EVERY_REQUEST would write the session row on every request, a page's every asset and
+    poll included; touching it once a minute keeps the idle limit to within a minute for one write a minute.
+    """
+
+    EVERY_SECONDS = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and not session.is_empty() and request.user.is_authenticated:
+            now = int(time.time())
+            if now - session.get(SESSION_TOUCHED, 0) >= self.EVERY_SECONDS:
+                session[SESSION_TOUCHED] = now
+        return response
+
+
+def touch_session_on_sign_in(sender, request, user, **kwargs) -> None:
+    """A sign-in writes the session anyway: it counts as its first touch (user_logged_in)."""
+    request.session[SESSION_TOUCHED] = int(time.time())

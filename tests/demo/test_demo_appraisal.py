@@ -6,6 +6,7 @@ from collections import Counter
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.db.models import Sum
+from django.test import RequestFactory
 from django.utils import timezone
 
 from appraisal.flows import AppraisalFlow
@@ -106,7 +107,7 @@ def test_r_a5_every_code_used_is_one_vote_and_every_village_met_on_paper(demo):
 def test_r_a3_ganbu2_was_appraised_excellent_and_is_preferred_for_promotion(demo):
     """R-A1, R-A2, R-A3: the demo login whose term is over was finalised excellent and is preferred."""
     login = next(login for login in DEMO_LOGINS if login["username"] == "ganbu2")
-    user = authenticate(username="ganbu2", password=DEMO_PASSWORD)
+    user = authenticate(RequestFactory().post("/accounts/login/"), username="ganbu2", password=DEMO_PASSWORD)
     assert user is not None and not user.posts.exists()
     cadre = Cadre.objects.select_related("unit").get(user=user)
     assert cadre.unit.name == login["where"] == "县教育局"

@@ -9,6 +9,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 from django.utils import timezone
 from guardian.models import UserObjectPermission
 
@@ -116,7 +117,9 @@ def test_every_demo_login_authenticates_and_holds_its_post(demo):
     ]
     for login in DEMO_LOGINS:
         assert login["password"] == DEMO_PASSWORD == "Demo@2026"
-        user = authenticate(username=login["username"], password=login["password"])
+        user = authenticate(
+            RequestFactory().post("/accounts/login/"), username=login["username"], password=login["password"]
+        )
         assert user is not None, login["username"]
         posts = list(Post.objects.active().filter(user=user))
         if login["username"] in ("ganbu1", "ganbu2"):

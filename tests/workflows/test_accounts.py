@@ -8,6 +8,7 @@ import time_machine
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
+from django.test import RequestFactory
 
 from tests.factories import CadreFactory, CountyFactory, UnitFactory, UserFactory, appoint
 from workflows import accounts
@@ -137,7 +138,9 @@ def test_deactivated_account_cannot_sign_in_and_its_code_is_voided_r_x1(two_tier
     cadre = two_tiers["people"]["cadre_a"]
     code = _issue(cadre, _org(two_tiers), ActivationCode.Purpose.RESET)
     accounts.account_deactivate(user=cadre, by=_org(two_tiers), reason="已调离本县")
-    assert authenticate(username="cadre_a", password="pass-for-tests-1") is None
+    assert (
+        authenticate(RequestFactory().post("/accounts/login/"), username="cadre_a", password="pass-for-tests-1") is None
+    )
     assert ActivationCode.objects.get(user=cadre).voided_at is not None
     with pytest.raises(accounts.ActivationRefused):
         accounts.account_activate(username="cadre_a", code=code, new_password=NEW_PASSWORD)
@@ -147,7 +150,10 @@ def test_deactivated_account_cannot_sign_in_and_its_code_is_voided_r_x1(two_tier
         _issue(User.objects.get(pk=cadre.pk), _org(two_tiers), ActivationCode.Purpose.RESET)
 
     accounts.account_reactivate(user=User.objects.get(pk=cadre.pk), by=_org(two_tiers))
-    assert authenticate(username="cadre_a", password="pass-for-tests-1") is not None
+    assert (
+        authenticate(RequestFactory().post("/accounts/login/"), username="cadre_a", password="pass-for-tests-1")
+        is not None
+    )
     assert AuditEvent.objects.filter(action="account.reactivate").count() == 1
 
 
