@@ -38,6 +38,6 @@ def test_r_x1_every_menu_page_loads_without_a_policy_violation(page, world, role
     # The watch sees a refusal when there is one: an inline script, which the policy forbids.
     with contextlib.suppress(PlaywrightError):
         page.add_script_tag(content="window.__ran = true;")
-    page.wait_for_function("window.__refused.length > 0")
+    page.wait_for_function("() => window.__refused.length > 0")
     assert page.evaluate("window.__ran") is None
     assert page.evaluate("window.__refused")[0].startswith("script-src")

@@ -60,7 +60,7 @@ def test_r_o4_at_phone_width_the_menu_opens_and_leads_to_a_page(phone_page, work
     page.locator("button.mdc-top-app-bar__navigation-icon").click()
     first_area.wait_for(state="visible")
     # The drawer has slid fully in over the page, inside the phone's width.
-    page.wait_for_function("document.querySelector('.vf-page__menu').getBoundingClientRect().left >= 0")
+    page.wait_for_function("() => document.querySelector('.vf-page__menu').getBoundingClientRect().left >= 0")
     box = page.locator(".vf-page__menu").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390
     screenshot(page, f"menu-{role}-phone")

@@ -37,7 +37,7 @@ def test_r_s5_invalid_quota_reloads_at_its_form_with_the_invalid_field_focused(p
     banner = page.locator("[data-testid=quota-not-saved]")
     assert "选派任务未保存" in banner.inner_text() and banner.is_visible()
     assert _form_in_view(page)
-    page.wait_for_function("document.activeElement.closest('vf-field-select')?.getAttribute('name') === 'unit'")
+    page.wait_for_function("() => document.activeElement.closest('vf-field-select')?.getAttribute('name') === 'unit'")
     screenshot(page, "quota-invalid")
 
     # Refused by the service (no field to blame): the form in view, its banner focused and saying why.
@@ -45,5 +45,5 @@ def test_r_s5_invalid_quota_reloads_at_its_form_with_the_invalid_field_focused(p
     _send_quota(page, "0")
     assert "选派名额至少为 1 名。" in page.locator("#quota").inner_text()
     assert _form_in_view(page)
-    page.wait_for_function("document.activeElement.closest('[data-invalid-form]')?.id === 'quota'")
+    page.wait_for_function("() => document.activeElement.closest('[data-invalid-form]')?.id === 'quota'")
     assert not Quota.objects.exists()

@@ -323,6 +323,7 @@ def test_the_fixture_holds_a_record_of_every_kind(county):
 #: Requests that concern only the auditor's own session or account, or the villagers' public ballot: not records.
 OWN_SESSION = {
     "login",
+    "activate",
     "logout",
     "password_change",
     "password_change_done",
@@ -450,6 +451,9 @@ def _object_kwargs(w: dict) -> dict[str, list[dict]]:
         "manage:township_edit": [{"pk": w["town_a"].pk}],
         "manage:village_edit": [{"pk": w["village_a"].pk}],
         "manage:cadre_edit": [{"pk": w["cadre_a"].pk}],
+        "manage:account_code": [{"pk": w["cadre_a"].user_id}],
+        "manage:account_deactivate": [{"pk": w["cadre_a"].user_id}],
+        "manage:account_reactivate": [{"pk": w["cadre_a"].user_id}],
         "audit:object": [{"kind": "dispatch.dispatch", "object_id": str(w["d_stationed"].pk)}],
         "audit:event": [{"pk": AuditEvent.objects.order_by("seq").first().pk}],
         "manage:import_preview": [{"pk": _upload(w).pk}],

@@ -451,5 +451,5 @@ urlpatterns = [
 public_urlpatterns: list = [
     path("activate/", ActivateView.as_view(), name="activate"),
     # The same address as viewflow's AuthViewset's "password_change", which it shadows (this list comes first).
-    path("password_change/", PasswordChangeView.as_view()),
+    path("password_change/", PasswordChangeView.as_view(), name="password_change"),
 ]
