@@ -209,7 +209,7 @@ def person_create(*, name: str, id_number: str, phone: str = "", by: User | None
     errors: dict[str, str] = {}
     if not name:
         errors["name"] = _("请填写姓名。")
-    elif len(name) > User._meta.get_field("name").max_length:
+    elif len(name) > (User._meta.get_field("name").max_length or 0):
         errors["name"] = _("姓名过长。")
     problem = id_number_problem(id_number) if id_number else _("请填写身份证号。")
     if problem:
@@ -277,7 +277,8 @@ def _update(obj: models.Model, values: dict[str, Any], *, action: str, by: User 
             setattr(obj, name, old)
         raise
     with transaction.atomic():
-        obj.save(update_fields=[obj._meta.get_field(name).attname for name in changed])
+        attnames = {f.name: f.attname for f in obj._meta.concrete_fields}
+        obj.save(update_fields=[attnames[name] for name in changed])
         data = {name: [_recorded(old), _recorded(new)] for name, (old, new) in changed.items()}
         audit_record(action=action, actor=by, obj=obj, data={"changed": data})
     return changed
@@ -349,7 +350,7 @@ def village_income_set(
         raise ValidationError(errors)
     income = VillageIncome.objects.filter(village=village, year=year).first()
     before = (income.total_income, income.subsidies) if income is not None else (None, None)
-    if before == (total_income, subsidies):
+    if income is not None and before == (total_income, subsidies):
         return income
     with transaction.atomic():
         if income is None:
