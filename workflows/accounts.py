@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from workflows.audit import audit_record, audit_refusal
-from workflows.models import ActivationCode, Cadre, County, Post, Township, Unit, User
+from workflows.models import ActivationCode, Cadre, County, Post, Role, Township, Unit, User
 from workflows.permissions import COORDINATE_COUNTY, may
 from workflows.selectors import coordinated_counties
 
@@ -216,9 +216,9 @@ def account_home_tier(user: User) -> Tier | None:
 
 
 def may_administer(by: User | None, user: User) -> bool:
-    """Whether `by` administers the account: the org dept of one of its counties (R-O4).
+    """Whether `by` administers the account: the org dept of every county it belongs to (R-O4).
 
-    Superusers and staff accounts are administered by superusers only, so that the org dept cannot take one over.
+    Superusers, staff and auditors are administered by superusers only, so that the org dept cannot take one over.
     """
     if by is None or not by.is_authenticated or not by.is_active:
         return False
@@ -226,7 +226,32 @@ def may_administer(by: User | None, user: User) -> bool:
         return True
     if user.is_superuser or user.is_staff:
         return False
-    return any(may(by, COORDINATE_COUNTY, County(pk=pk)) for pk in account_counties(user))
+    # The auditor checks the org dept: the org dept neither resets nor deactivates the auditor's account.
+    if Post.objects.active().filter(user=user, role=Role.AUDITOR).exists():
+        return False
+    # Every county the account belongs to must be one `by` administers: appointing someone of county A to a post in
+    # county B never hands B the keys to the account A gave them.
+    counties = account_counties(user)
+    return bool(counties) and all(may(by, COORDINATE_COUNTY, County(pk=pk)) for pk in counties)
+
+
+def administered_among(by: User, users: list[User]) -> set[int]:
+    """Of these accounts, the pks of those `by` administers: `may_administer` for a page of them in three queries."""
+    if by.is_superuser:
+        return {u.pk for u in users}
+    pks = [u.pk for u in users if not (u.is_superuser or u.is_staff)]
+    auditors = set(Post.objects.active().filter(user__in=pks, role=Role.AUDITOR).values_list("user_id", flat=True))
+    counties: dict[int, set[int]] = {pk: set() for pk in pks}
+    for user_id, county in Cadre.objects.filter(user__in=pks).values_list("user_id", "unit__county_id"):
+        counties[user_id].add(county)
+    for user_id, county, unit_county, township_county in (
+        Post.objects.active()
+        .filter(user__in=pks)
+        .values_list("user_id", "county_id", "unit__county_id", "township__county_id")
+    ):
+        counties[user_id].add(county or unit_county or township_county)
+    mine = set(coordinated_counties(by))
+    return {pk for pk in pks if pk not in auditors and counties[pk] and counties[pk] <= mine}
 
 
 def _check_may_administer(by: User, user: User) -> None:
@@ -466,6 +491,7 @@ def account_deactivate(*, user: User, by: User, reason: str) -> User:
         user = User.objects.select_for_update().get(pk=user.pk)
         if not user.is_active:
             raise ValidationError(_("该账号已经停用。"))
+        was = account_status(user)
         user.is_active = False
         user.save(update_fields=["is_active"])
         voided = ActivationCode.objects.filter(user=user, used_at__isnull=True, voided_at__isnull=True).update(
@@ -475,7 +501,7 @@ def account_deactivate(*, user: User, by: User, reason: str) -> User:
             action="account.deactivate",
             actor=by,
             obj=account_home_tier(user),
-            from_state=Status.ACTIVE,
+            from_state=was,
             to_state=Status.INACTIVE,
             reason=reason,
             data={**_account_data(user), "voided": voided},

@@ -54,3 +54,31 @@ def check_shared_cache(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def check_debug_off(app_configs=None, **kwargs):
+    if settings.DEBUG:
+        return [
+            Error(
+                "DEBUG is on.",
+                hint="DEBUG shows tracebacks with settings and personal data to whoever meets an error; set DEBUG=0.",
+                id="cadres.E003",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def check_client_address_header(app_configs=None, **kwargs):
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) and not settings.RATELIMIT_IP_META_KEY:
+        return [
+            Error(
+                "Behind a proxy (BEHIND_HTTPS_PROXY) but RATELIMIT_IP_META_KEY names no client address header.",
+                hint="Every request would seem to come from the proxy: sign-in lockouts would lock an account out for "
+                "everyone and the audit trail would record the proxy's address. Set it to the header the proxy "
+                "overwrites, e.g. HTTP_X_REAL_IP.",
+                id="cadres.E004",
+            )
+        ]
+    return []

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from workflows import selectors
 from workflows.models import ROLE_TIER, Cadre, County, Rank, Role, Township, Unit, User, Village, VillageIncome
 from workflows.text import mask_id_number
 
@@ -73,8 +75,13 @@ class AppointForm(forms.Form):
         if posted and str(posted).isdigit():
             wanted.append(int(posted))
         if wanted:
+            # A person posted back must be one the search offered, or one of the county's own: never any account's pk.
+            offered = [u.pk for u in candidates]
             self.fields["person"].queryset = (
-                User.objects.filter(is_active=True, pk__in=wanted).select_related("cadre__unit").order_by("name", "pk")
+                User.objects.filter(is_active=True, is_superuser=False, pk__in=wanted)
+                .filter(Q(pk__in=offered) | Q(pk__in=selectors.appointable_people(county).values("pk")))
+                .select_related("cadre__unit")
+                .order_by("name", "pk")
             )
         else:
             # Nobody searched for: no empty list of choices, only the new person's fields.

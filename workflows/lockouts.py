@@ -13,6 +13,7 @@ from django.db.models import Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from workflows.accounts import account_counties
 from workflows.audit import audit_record, audit_refusal
 from workflows.models import County, Post, User
 from workflows.permissions import COORDINATE_COUNTY, may
@@ -85,10 +86,10 @@ def lockouts_for(user: User, counties: list[int]) -> list[Lockout]:
 def lockout_lift(*, username: str, ip_address: str, by: User) -> int:
     """Lift the lockout of one account from one address: its failures there are forgotten (R-X1)."""
     account = User.objects.filter(username=username).first()
-    counties = accounts_of_counties(list(County.objects.values_list("pk", flat=True)))
-    county_pk = counties.get(username, ("", None))[1]
-    county = County.objects.filter(pk=county_pk).first() if county_pk else None
-    if not by.is_superuser and (county is None or not may(by, COORDINATE_COUNTY, county)):
+    counties = account_counties(account) if account is not None else set()
+    county = County.objects.filter(pk__in=counties).order_by("pk").first()
+    # Lifting a lockout lets nobody in: any county the account belongs to may lift it.
+    if not by.is_superuser and not any(may(by, COORDINATE_COUNTY, County(pk=pk)) for pk in counties):
         audit_refusal(action="account.refused", actor=by, obj=county, reason=_("无权解除该账号的登录锁定"))
         raise PermissionDenied(_("只有该账号所在县的组织部可以解除登录锁定。"))
     removed = reset(username=username, ip=ip_address or None)

@@ -127,15 +127,33 @@ def posts_in(county: County, *, active: bool = True) -> QuerySet[Post]:
     )
 
 
+def appointable_people(county: County) -> QuerySet[User]:
+    """People the county's org dept may appoint: its own (cadres and post holders) and people of no county yet (R-O4).
+
+    Someone of another county is found only by the exact ID number, never listed by name: their name and posts are
+    that county's to show.
+    """
+    in_county = Post.objects.active().filter(Q(county=county) | Q(unit__county=county) | Q(township__county=county))
+    return User.objects.filter(is_active=True, is_superuser=False).filter(
+        Q(cadre__unit__county=county)
+        | Q(pk__in=in_county.values("user_id"))
+        | (Q(cadre__isnull=True) & ~Q(pk__in=Post.objects.active().values("user_id")))
+    )
+
+
 def people_matching(query: str, county: County, limit: int = 20) -> list[User]:
-    """People to appoint: accounts whose name or ID number matches, and the county's cadres by theirs (R-O4)."""
+    """People to appoint: the county's own and people of no county by name or ID number; others by exact ID number."""
     query = query.strip()
     if not query:
         return []
     number = query.upper()
-    cadres = Cadre.objects.filter(unit__county=county).filter(Q(name__icontains=query) | Q(id_number=number))
-    users = User.objects.filter(is_active=True).filter(
-        Q(name__icontains=query) | Q(id_number=number) | Q(pk__in=cadres.values("user_id"))
+    # Another county's cadre stays that county's to show; a post holder's own ID number finds them anywhere.
+    by_number = Q(id_number=number) | Q(
+        pk__in=Cadre.objects.filter(unit__county=county, id_number=number).values("user_id")
+    )
+    by_name = Q(name__icontains=query) | Q(pk__in=Cadre.objects.filter(name__icontains=query).values("user_id"))
+    users = User.objects.filter(is_active=True, is_superuser=False).filter(
+        by_number | (by_name & Q(pk__in=appointable_people(county).values("pk")))
     )
     return list(users.select_related("cadre__unit").order_by("name", "pk")[:limit])
 

@@ -24,6 +24,8 @@ def _production_env(**changes) -> dict:
         WEB_CONCURRENCY="3",
         ALLOWED_HOSTS="zzb.example.gov.cn",
         DATABASE_URL="sqlite:///:memory:",
+        BEHIND_HTTPS_PROXY="1",
+        RATELIMIT_IP_META_KEY="HTTP_X_REAL_IP",
     )
     for name, value in changes.items():
         if value is None:
@@ -72,7 +74,13 @@ def test_r_a5_several_workers_without_redis_are_refused_and_one_worker_is_not():
     assert alone.returncode == 0, alone.stderr
 
 
-def test_r_x1_debug_left_on_fails_the_deploy_check():
+def test_r_x1_debug_left_on_is_an_error_that_stops_the_server():
     result = _check_deploy(DEBUG="1")
     assert result.returncode != 0
-    assert "security.W018" in result.stderr
+    assert "cadres.E003" in result.stderr
+
+
+def test_r_x1_behind_a_proxy_without_the_client_address_header_is_refused():
+    result = _check_deploy(RATELIMIT_IP_META_KEY=None)
+    assert result.returncode != 0
+    assert "cadres.E004" in result.stderr

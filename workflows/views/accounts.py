@@ -17,17 +17,19 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 
 from workflows import accounts, pdf, pdf_codes
@@ -140,23 +142,25 @@ class AccountListView(ManagePage, TemplateView):
             status=filters.get("status", ""),
         )
         page = Paginator(rows, self.per_page).get_page(self.request.GET.get("page"))
+        managed = accounts.administered_among(self.request.user, list(page.object_list))
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(
             form=form,
             sheet_form=SheetForm(counties=self.counties),
             page=page,
-            rows=[self._row(user) for user in page.object_list],
+            rows=[self._row(user, managed) for user in page.object_list],
             query=query.urlencode(),
             status_labels=accounts.Status.labels,
             code_days=accounts.code_days(),
         )
         return context
 
-    def _row(self, user: Any) -> dict:
+    def _row(self, user: Any, managed: set[int]) -> dict:
         """One line of the list; `user` carries the annotations of accounts_for."""
         return {
             "user": user,
+            "managed": user.pk in managed,
             "where": _where(user),
             "status": user.status,
             "status_label": accounts.Status.labels[user.status],
@@ -211,6 +215,12 @@ class AccountDeactivateView(ManagePage, TemplateView):
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.account = get_object_or_404(User.objects.select_related("cadre__unit"), pk=kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        # Not even the account's name and unit are shown to someone who may not deactivate it (R-O4).
+        if not accounts.may_administer(request.user, self.account):
+            raise PermissionDenied(_("只有账号所在县的县委组织部可以管理该账号。"))
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -288,7 +298,7 @@ class AccountSheetView(ManagePage, View):
         content = pdf_codes.activation_sheet_pdf(title=title, slips=slips, address=_activate_address(request))
         response = HttpResponse(content, content_type="application/pdf")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="activation-codes-{tier.code}-{stamp}.pdf"'
+        response["Content-Disposition"] = content_disposition_header(True, f"activation-codes-{tier.code}-{stamp}.pdf")
         return _no_store(response)
 
 
@@ -362,6 +372,7 @@ def _attempts_allowed() -> int:
 
 
 @method_decorator(never_cache, name="dispatch")
+@method_decorator(sensitive_post_parameters("code", "new_password1", "new_password2"), name="dispatch")
 class ActivateView(View):
     """Set one's own password with the code from the org dept, then sign in (R-X1).
 
@@ -423,6 +434,7 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
                 self.add_error(password_field_name, _one_message(error))
 
 
+@method_decorator(sensitive_post_parameters("old_password", "new_password1", "new_password2"), name="dispatch")
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Django's password change, which also lifts the forced change and leaves an audit event (R-X1)."""
 
