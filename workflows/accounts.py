@@ -369,12 +369,26 @@ def accounts_to_activate(tier: Tier) -> QuerySet[User]:
     )
 
 
-def activation_codes_issue(*, tier: Tier, by: User) -> list[IssuedCode]:
-    """Issue activation codes for every unactivated account of a tier, for a printed sheet (one audit event)."""
+def activation_codes_issue(*, tier: Tier, by: User, reissue: bool = False) -> list[IssuedCode]:
+    """Issue activation codes for the unactivated accounts of a tier, for a printed sheet (one audit event).
+
+    Accounts whose code is still open are left out, so that printing a county's sheet never voids the slips a
+    unit handed out that morning; with `reissue` they get a new code too, and the old one is void.
+    """
     _check_may_administer_tier(by, tier)
     with transaction.atomic():
-        users = list(accounts_to_activate(tier).select_for_update(of=("self",)))
+        candidates = accounts_to_activate(tier)
+        if not reissue:
+            open_codes = ActivationCode.objects.filter(
+                used_at__isnull=True, voided_at__isnull=True, expires_at__gt=timezone.now()
+            )
+            candidates = candidates.exclude(pk__in=open_codes.values("user_id"))
+        users = list(candidates.select_for_update(of=("self",)))
         if not users:
+            if not reissue and accounts_to_activate(tier).exists():
+                raise ValidationError(
+                    _("所选范围内未激活的账号都已有未过期的激活码。如需作废旧码、重新签发,请勾选“重新签发”。")
+                )
             raise ValidationError(_("所选范围内没有未激活的账号。"))
         issued, voided = [], 0
         for user in users:

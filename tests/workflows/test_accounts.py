@@ -223,7 +223,7 @@ def test_batch_issue_covers_every_unactivated_account_of_the_unit_in_one_event_r
     CadreFactory(unit=UnitFactory(county=two_tiers["county"]), user=elsewhere)
     old = _issue(fresh, _org(two_tiers))
 
-    issued = accounts.activation_codes_issue(tier=two_tiers["unit_a"], by=_org(two_tiers))
+    issued = accounts.activation_codes_issue(tier=two_tiers["unit_a"], by=_org(two_tiers), reissue=True)
 
     assert {one.user.username for one in issued} == {"new_cadre", "new_cadre2"}
     assert AuditEvent.objects.filter(action="account.codes_issue").count() == 1
@@ -234,6 +234,14 @@ def test_batch_issue_covers_every_unactivated_account_of_the_unit_in_one_event_r
         accounts.account_activate(username="new_cadre", code=old, new_password=NEW_PASSWORD)
     mine = next(one for one in issued if one.user.username == "new_cadre")
     accounts.account_activate(username="new_cadre", code=mine.code, new_password=NEW_PASSWORD)
+
+
+def test_a_sheet_leaves_out_accounts_whose_code_is_still_open_unless_reissued_r_x1(two_tiers, fresh):
+    handed_out = _issue(fresh, _org(two_tiers))
+    with pytest.raises(ValidationError, match="都已有未过期的激活码"):
+        accounts.activation_codes_issue(tier=two_tiers["unit_a"], by=_org(two_tiers))
+    # The slip handed out earlier still works.
+    accounts.account_activate(username="new_cadre", code=handed_out, new_password=NEW_PASSWORD)
 
 
 def test_batch_issue_with_nobody_to_activate_is_refused(two_tiers):

@@ -98,6 +98,9 @@ def _scope_choices(counties: list[int]) -> list:
 
 class SheetForm(forms.Form):
     scope = forms.ChoiceField(label=gettext_lazy("签发范围"))
+    reissue = forms.BooleanField(
+        label=gettext_lazy("已有未过期激活码的账号也重新签发(旧码作废)"), required=False, initial=False
+    )
 
     def __init__(self, *args, counties: list[int], **kwargs):
         super().__init__(*args, **kwargs)
@@ -186,7 +189,11 @@ class AccountCodeView(ManagePage, TemplateView):
     def post(self, request, pk: int, *args, **kwargs):
         user = get_object_or_404(User.objects.select_related("cadre__unit"), pk=pk)
         raw = request.POST.get("replaces", "")
-        replaces = int(raw) if raw.isdigit() else None
+        if not raw.isdigit():
+            # The list's form always says which open code it saw: without it a resent form could issue twice.
+            messages.error(request, _("请从账号列表签发激活码。"))
+            return HttpResponseRedirect(reverse("manage:accounts"))
+        replaces = int(raw)
         purpose = request.POST.get("purpose", "")
         try:
             code = accounts.activation_code_issue(user=user, by=request.user, purpose=purpose, replaces=replaces)
@@ -277,7 +284,7 @@ class AccountSheetView(ManagePage, View):
             return back
         tier = form.cleaned_data["scope"]
         try:
-            issued = accounts.activation_codes_issue(tier=tier, by=request.user)
+            issued = accounts.activation_codes_issue(tier=tier, by=request.user, reissue=form.cleaned_data["reissue"])
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
