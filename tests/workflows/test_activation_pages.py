@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from tests.factories import CadreFactory, CountyFactory, UnitFactory, UserFactory, appoint
 from workflows import accounts
 from workflows.models import ActivationCode, AuditEvent, Role, User
+from workflows.views.accounts import ADDRESS_ALLOWANCE_TIMES
 
 NEW_PASSWORD = "Cunbu-Mima-2026"
 CODE = re.compile(r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}")
@@ -182,10 +183,7 @@ def test_activation_page_refuses_a_weak_password_in_chinese_and_keeps_the_code(c
     assert ActivationCode.objects.get(user=fresh).used_at is None
 
 
-def test_activation_page_gives_one_answer_for_every_wrong_code_and_slows_the_address(
-    client, two_tiers, fresh, settings
-):
-    settings.ACTIVATION_WRONG_ATTEMPTS_FREE = 3
+def test_activation_page_gives_one_answer_for_every_wrong_code(client, two_tiers, fresh):
     code = accounts.activation_code_issue(user=fresh, by=two_tiers["people"]["org"], purpose="activate")
     answers = set()
     for username, typed in (("new_cadre", "AAAA-BBBB-CCCC"), ("cadre_a", code), ("nobody", code)):
@@ -196,11 +194,32 @@ def test_activation_page_gives_one_answer_for_every_wrong_code_and_slows_the_add
         assert response.status_code == 403
         answers.add(re.search(r'data-testid="message"[^>]*>([^<]*)<', response.content.decode()).group(1))
     assert len(answers) == 1
-    blocked = client.post(
+
+
+def _try(client, username, code):
+    return client.post(
         reverse("activate"),
-        {"username": "new_cadre", "code": code, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        {"username": username, "code": code, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
     )
-    assert blocked.status_code == 429
+
+
+def test_wrong_codes_slow_that_account_from_that_address_and_not_a_colleague(client, two_tiers, fresh, settings):
+    """One person's typos at a shared office address do not turn away the next person (R-X1)."""
+    settings.ACTIVATION_WRONG_ATTEMPTS_FREE = 3
+    code = accounts.activation_code_issue(user=fresh, by=two_tiers["people"]["org"], purpose="activate")
+    for _ in range(3):
+        assert _try(client, "cadre_a", "AAAA-BBBB-CCCC").status_code == 403
+    assert _try(client, "cadre_a", "AAAA-BBBB-CCCC").status_code == 429
+    assert _try(client, "new_cadre", code).status_code == 302
+    assert ActivationCode.objects.get(user=fresh).used_at is not None
+
+
+def test_an_address_trying_many_accounts_is_turned_away_in_the_end(client, two_tiers, fresh, settings):
+    settings.ACTIVATION_WRONG_ATTEMPTS_FREE = 2
+    code = accounts.activation_code_issue(user=fresh, by=two_tiers["people"]["org"], purpose="activate")
+    for n in range(2 * ADDRESS_ALLOWANCE_TIMES):
+        assert _try(client, f"guess{n}", "AAAA-BBBB-CCCC").status_code == 403
+    assert _try(client, "new_cadre", code).status_code == 429
     assert ActivationCode.objects.get(user=fresh).used_at is None
 
 

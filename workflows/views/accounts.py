@@ -7,7 +7,6 @@ no-store, and kept nowhere else. Sending the same form again issues nothing (`re
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 from typing import Any
 
 from django import forms
@@ -33,6 +32,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 
 from workflows import accounts, pdf, pdf_codes
+from workflows.addresses import client_address
 from workflows.models import ActivationCode, County, Post, Role, Township, Unit, User
 from workflows.views.manage import ManagePage
 
@@ -346,36 +346,40 @@ class ActivateForm(forms.Form):
         return cleaned
 
 
-def _address_tag(request: HttpRequest) -> str:
-    raw = (request.META.get(settings.RATELIMIT_IP_META_KEY or "REMOTE_ADDR", "") or "").split(",")[0].strip()
-    try:
-        ip = ipaddress.ip_address(raw)
-        raw = str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address) if ip.version == 6 else str(ip)
-    except ValueError:
-        raw = raw or "unknown"
-    # Hashed so that no address is kept readable in the cache.
-    return "activate:wrong:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
+#: An address may enter this many times the per-account allowance of wrong codes in all (a whole office behind one
+#: address activating on the same morning), so that one person's typos never turn away their colleagues.
+ADDRESS_ALLOWANCE_TIMES = 10
 
 
-def _wrong_attempts(request: HttpRequest) -> int:
+def _attempt_keys(request: HttpRequest) -> tuple[str, str]:
+    """The counters of wrong codes: of this address for the account it names, and of the address as a whole."""
+    address = client_address(request)
+    login = (request.POST.get("username", "") or "").strip().upper()[:150]
+    # Hashed so that no address or account is kept readable in the cache.
+    digest = hashlib.sha256(f"{address}|{login}".encode()).hexdigest()[:32]
+    return "activate:wrong:" + digest, "activate:wrong-address:" + hashlib.sha256(address.encode()).hexdigest()[:32]
+
+
+def _too_many_wrong_attempts(request: HttpRequest) -> bool:
+    free = settings.ACTIVATION_WRONG_ATTEMPTS_FREE
+    account_key, address_key = _attempt_keys(request)
     try:
-        return int(cache.get(_address_tag(request)) or 0)
+        counts = cache.get_many([account_key, address_key])
     except Exception:  # the cache is down: let the person try, the codes' length is the real defence
-        return 0
+        return False
+    return (
+        int(counts.get(account_key) or 0) >= free or int(counts.get(address_key) or 0) >= free * ADDRESS_ALLOWANCE_TIMES
+    )
 
 
 def _count_wrong_attempt(request: HttpRequest) -> None:
-    key = _address_tag(request)
     window = settings.ACTIVATION_WRONG_ATTEMPTS_WINDOW_SECONDS
-    try:
-        if not cache.add(key, 1, timeout=window):
-            cache.incr(key)
-    except Exception:  # noqa: S110  (a missing counter only loosens the limit)
-        pass
-
-
-def _attempts_allowed() -> int:
-    return settings.ACTIVATION_WRONG_ATTEMPTS_FREE
+    for key in _attempt_keys(request):
+        try:
+            if not cache.add(key, 1, timeout=window):
+                cache.incr(key)
+        except Exception:  # noqa: S110  (a missing counter only loosens the limit)
+            pass
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -396,9 +400,9 @@ class ActivateView(View):
 
     def post(self, request, *args, **kwargs):
         form = ActivateForm(request.POST)
-        if _wrong_attempts(request) >= _attempts_allowed():
+        if _too_many_wrong_attempts(request):
             form = ActivateForm(initial={"username": request.POST.get("username", "")[:150]})
-            message = _("本网络输错的激活码次数过多,请稍后再试,或联系县委组织部。")
+            message = _("输错的激活码次数过多,请稍后再试,或联系县委组织部。")
             return self._page(request, form, message=message, status=429)
         if not form.is_valid():
             return self._page(request, form, status=400)
