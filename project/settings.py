@@ -234,6 +234,8 @@ DB_CONFLICT_PAUSE_SECONDS = float(os.environ.get("DB_CONFLICT_PAUSE_SECONDS", "0
 AUDIT_REFUSAL_REPEAT_SECONDS = int(os.environ.get("AUDIT_REFUSAL_REPEAT_SECONDS", "600"))
 # The most bytes one import of a county's workbook takes, all its files together (管理 → 导入基础数据).
 COUNTY_IMPORT_MAX_BYTES = int(os.environ.get("COUNTY_IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
+# Days an uploaded workbook's file (names, ID numbers, phones) is kept before `prune_uploads` clears it.
+IMPORT_UPLOAD_KEEP_DAYS = int(os.environ.get("IMPORT_UPLOAD_KEEP_DAYS", "30"))
 # Years a date, month or year typed into a page or a query string may name; outside them the page says so.
 INPUT_YEAR_MIN = int(os.environ.get("INPUT_YEAR_MIN", "2000"))
 INPUT_YEAR_MAX = int(os.environ.get("INPUT_YEAR_MAX", "2100"))

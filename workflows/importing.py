@@ -1417,6 +1417,8 @@ def _bundle(files: Sequence[ImportFile]) -> bytes:
 def import_upload_files(upload: ImportUpload) -> list[ImportFile]:
     """The files of an upload, after checking that they are the bytes that were uploaded."""
     data = bytes(upload.data)
+    if not data:
+        raise ValidationError(_("该上传文件已超过保存期限被清除,请重新上传。"))
     if hashlib.sha256(data).hexdigest() != upload.sha256:
         raise ValidationError(_("上传的文件校验失败(内容与上传时不一致),请重新上传。"))
     with zipfile.ZipFile(io.BytesIO(data)) as archive:

@@ -19,6 +19,7 @@ ACTION_LABELS: dict[str, Any] = {
     "post.grants_sync": gettext_lazy("按角色补授职务权限"),
     "policy.change": gettext_lazy("政策参数变更"),
     "county.import": gettext_lazy("导入全县基础数据"),
+    "county.import.prune": gettext_lazy("清除过期导入文件"),
     "county.create": gettext_lazy("新建县"),
     "person.create": gettext_lazy("新建人员"),
     "unit.update": gettext_lazy("修改县直单位"),
