@@ -110,14 +110,13 @@ def _new_code() -> str:
 
 
 def _in_counties(counties: list[int]) -> Q:
-    active = Q(posts__ended_at__isnull=True)
-    return Q(cadre__unit__county__in=counties) | (
-        active
-        & (
-            Q(posts__county__in=counties)
-            | Q(posts__unit__county__in=counties)
-            | Q(posts__township__county__in=counties)
-        )
+    """The accounts of these counties: cadres of their units and holders of posts there, ended posts included (a
+    person whose last post ended stays on the list, to be deactivated or appointed again)."""
+    return (
+        Q(cadre__unit__county__in=counties)
+        | Q(posts__county__in=counties)
+        | Q(posts__unit__county__in=counties)
+        | Q(posts__township__county__in=counties)
     )
 
 
@@ -198,11 +197,16 @@ def account_status(user: User) -> str:
 
 
 def account_counties(user: User) -> set[int]:
-    """The counties an account belongs to: its cadre's unit's, and those of its active posts."""
+    """The counties an account belongs to: its cadre's unit's and its active posts'; with neither, its past posts'."""
     counties: set[int] = set(Cadre.objects.filter(user=user).values_list("unit__county_id", flat=True))
-    for post in Post.objects.active().filter(user=user).select_related("unit", "township"):
-        counties.add(post.county_id or (post.unit.county_id if post.unit else post.township.county_id))
-    counties.discard(None)
+    for held in (Post.objects.active().filter(user=user), Post.objects.filter(user=user)):
+        for county, unit_county, township_county in held.values_list(
+            "county_id", "unit__county_id", "township__county_id"
+        ):
+            counties.add(county or unit_county or township_county)
+        counties.discard(None)
+        if counties:
+            break
     return counties
 
 
@@ -244,12 +248,14 @@ def administered_among(by: User, users: list[User]) -> set[int]:
     counties: dict[int, set[int]] = {pk: set() for pk in pks}
     for user_id, county in Cadre.objects.filter(user__in=pks).values_list("user_id", "unit__county_id"):
         counties[user_id].add(county)
-    for user_id, county, unit_county, township_county in (
-        Post.objects.active()
-        .filter(user__in=pks)
-        .values_list("user_id", "county_id", "unit__county_id", "township__county_id")
+    past: dict[int, set[int]] = {pk: set() for pk in pks}
+    for user_id, ended_at, county, unit_county, township_county in Post.objects.filter(user__in=pks).values_list(
+        "user_id", "ended_at", "county_id", "unit__county_id", "township__county_id"
     ):
-        counties[user_id].add(county or unit_county or township_county)
+        (past if ended_at else counties)[user_id].add(county or unit_county or township_county)
+    for pk in pks:
+        # As account_counties: a person with neither a cadre record nor a post now belongs where they served.
+        counties[pk] = counties[pk] or past[pk]
     mine = set(coordinated_counties(by))
     return {pk for pk in pks if pk not in auditors and counties[pk] and counties[pk] <= mine}
 

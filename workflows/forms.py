@@ -96,6 +96,12 @@ class AppointForm(forms.Form):
                 self.add_error("unit", _("请选择任职的县直单位。"))
             if tier_name == "township" and not data.get("township") and "township" not in self.errors:
                 self.add_error("township", _("请选择任职的乡镇(街道)。"))
+            if tier_name != "unit" and data.get("unit"):
+                self.add_error("unit", _("%(role)s不在县直单位任职,请不要选择县直单位。") % {"role": Role(role).label})
+            if tier_name != "township" and data.get("township"):
+                self.add_error(
+                    "township", _("%(role)s不在乡镇任职,请不要选择乡镇(街道)。") % {"role": Role(role).label}
+                )
         data.setdefault("person", None)
         typed_new = any(data.get(f) for f in ("new_name", "new_id_number", "new_phone"))
         if data["person"] and typed_new:
@@ -141,7 +147,7 @@ def _money_field(label) -> forms.DecimalField:
 class VillageIncomeForm(forms.Form):
     """A year's collective income, as the county import takes it: the total and the subsidies within it (R-O3)."""
 
-    year = forms.IntegerField(label=_("年度"), min_value=1949, max_value=2100)
+    year = forms.IntegerField(label=_("年度"))
     total_income = _money_field(_("村集体收入(元)"))
     subsidies = _money_field(_("其中上级补助(元)"))
 

@@ -7,6 +7,7 @@ import unicodedata
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -73,7 +74,8 @@ def post_appoint(*, user: User, role: str, tier: Tier, by: User | None, title: s
                 },
             )
     except IntegrityError as exc:
-        if role in (Role.UNIT_HEAD, Role.UNIT_DEPUTY):
+        held = Post.objects.active().filter(user=user, role=role, **{tier_name: tier}).exists()
+        if role in (Role.UNIT_HEAD, Role.UNIT_DEPUTY) and not held:
             raise ValidationError(
                 _("%(tier)s已有在任的%(role)s,请先免去其职务。") % {"tier": tier, "role": role.label}
             ) from exc
@@ -170,6 +172,8 @@ def county_create(*, code: str, name: str, by: User | None) -> County:
         errors["code"] = _("县代码 %(code)s 已被使用。") % {"code": code}
     if not name:
         errors["name"] = _("请填写县名称。")
+    elif County.objects.filter(name=name).exists():
+        errors["name"] = _("已有名为 %(name)s 的县。") % {"name": name}
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -214,6 +218,13 @@ def person_create(*, name: str, id_number: str, phone: str = "", by: User | None
     problem = id_number_problem(id_number) if id_number else _("请填写身份证号。")
     if problem:
         errors["id_number"] = problem
+    elif (
+        User.objects.filter(id_number=id_number, is_active=False).exists()
+        or Cadre.objects.filter(id_number=id_number, user__is_active=False).exists()
+    ):
+        errors["id_number"] = _(
+            "身份证号 %(number)s 的账号已停用:请先在“账号与激活码”中恢复该账号,再查找并任命此人。"
+        ) % {"number": id_number}
     elif User.objects.filter(id_number=id_number).exists() or Cadre.objects.filter(id_number=id_number).exists():
         errors["id_number"] = _("身份证号 %(number)s 已有人员登记,请在“查找人员”中查找并选择此人。") % {
             "number": id_number
@@ -340,8 +351,11 @@ def village_income_set(
     """Record or replace a village's collective income for one year; its economic categories follow (R-O3, R-X1)."""
     _check_may_edit(by, village, "village.income_set")
     errors: dict[str, str] = {}
-    if not 1949 <= year <= 2100:
-        errors["year"] = _("年度应为 4 位年份。")
+    if not settings.INPUT_YEAR_MIN <= year <= settings.INPUT_YEAR_MAX:
+        errors["year"] = _("年度应在 %(min)s 至 %(max)s 年之间。") % {
+            "min": settings.INPUT_YEAR_MIN,
+            "max": settings.INPUT_YEAR_MAX,
+        }
     if subsidies < 0:
         errors["subsidies"] = _("上级补助不能为负数。")
     elif subsidies > total_income:
