@@ -123,3 +123,33 @@ def test_r_x1_org_dept_onboards_a_new_townships_committee_member_who_activates_a
         phone.close()
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"county.import", "person.create", "post.appoint", "account.code_issue", "account.activate"} <= actions
+
+
+def test_r_x1_the_accounts_pages_fit_a_phone_and_the_user_menu_changes_ones_password(phone_page, two_tiers):
+    from tests.factories import CadreFactory, UserFactory
+
+    page = phone_page
+    newcomer = UserFactory(username="phone_new", name="手机新人")
+    newcomer.set_unusable_password()
+    newcomer.save()
+    CadreFactory(unit=two_tiers["unit_a"], user=newcomer)
+    log_in(page, "org", PASSWORD)
+    page.locator("button.mdc-top-app-bar__navigation-icon").click()
+    page.locator(".vf-page__menu-primary a[href='/manage/']").first.click()
+    page.wait_for_url("**/manage/posts/")
+    page.locator("[data-testid=nav-accounts]").click()
+    page.wait_for_url("**/manage/accounts/")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "onboarding-phone-accounts")
+    page.get_by_test_id("issue-phone_new").click()
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "onboarding-phone-code")
+
+    page.goto(f"{page.base_url}/")
+    page.locator("button.mdc-top-app-bar__navigation-icon").click()
+    page.locator(".vf-page__menu-secondary, vf-page-menu-navigation").first.wait_for(state="attached")
+    page.evaluate("document.querySelector('[data-testid=menu-password-change]').click()")
+    page.wait_for_url("**/accounts/password_change/")
+    assert "修改密码" in page.inner_text("body")
