@@ -38,7 +38,9 @@ class CountyFactory(DjangoModelFactory):
         model = County
         django_get_or_create = ("code",)
 
-    code = factory.Sequence(lambda n: f"4105{n:02d}")
+    # Outside every real county code (41xxxx here): a sequence reaching a code the fixtures use would get_or_create
+    # the fixture's county instead of a new one.
+    code = factory.Sequence(lambda n: f"99{n:04d}")
     name = factory.Sequence(lambda n: f"测试{n}县")
 
 
