@@ -127,5 +127,6 @@ def _draw_slip(pdf: _Sheet, slip: CodeSlip, x: float, y: float, width: float, ad
         "打开上述地址(或在登录页点“首次登录/忘记密码?使用激活码”),输入账号(或身份证号)和激活码,设置自己的新密码。"
         "激活码只能使用一次,请勿转交他人;密码不要告诉任何人。"
     )
-    pdf.multi_cell(inner, 3.4, steps, align="L", wrapmode=WrapMode.CHAR, new_x=XPos.LEFT, new_y=YPos.NEXT)
+    # By word: English breaks between words; Chinese, a "word" longer than the line, still breaks between characters.
+    pdf.multi_cell(inner, 3.4, steps, align="L", wrapmode=WrapMode.WORD, new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_text_color(0)

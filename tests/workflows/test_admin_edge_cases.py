@@ -71,3 +71,16 @@ def test_r_o4_a_unit_chosen_for_a_township_post_is_refused_not_ignored(two_tiers
     assert response.status_code == 200
     assert "不在县直单位任职" in response.content.decode()
     assert not Post.objects.filter(user__name="两处填").exists()
+
+
+def test_r_o4_a_search_matching_more_people_than_it_lists_says_so(two_tiers):
+    from workflows.views.posts import SEARCH_LIMIT
+
+    for n in range(SEARCH_LIMIT + 1):
+        UserFactory(username=f"jun{n}", name=f"王军{n}")
+    org = two_tiers["people"]["org"]
+    url = reverse("manage:post_appoint")
+    page = _client(org).get(url, {"county": two_tiers["county"].pk, "q": "王军"}).content.decode()
+    assert 'data-testid="more-found"' in page
+    page = _client(org).get(url, {"county": two_tiers["county"].pk, "q": "王军1"}).content.decode()
+    assert 'data-testid="more-found"' not in page

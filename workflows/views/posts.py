@@ -27,6 +27,10 @@ def _county_id(post: Post) -> int:
     return post.tier.pk if ROLE_TIER[Role(post.role)] == "county" else post.tier.county_id
 
 
+#: People a search lists at most; a search matching more says so and asks for more of the name or ID number.
+SEARCH_LIMIT = 20
+
+
 class CountyPage(ManagePage):
     """A page about one of the counties the user administers, chosen by ?county= (the first by default)."""
 
@@ -135,7 +139,10 @@ class AppointView(CountyPage, TemplateView):
     def make_form(self, data=None) -> AppointForm:
         query = self.request.GET.get("q", "")
         self.query = query
-        self.candidates = selectors.people_matching(query, self.county)
+        self.candidates = selectors.people_matching(query, self.county, limit=SEARCH_LIMIT + 1)
+        # One more than is shown, to say that there are more.
+        self.more_found = len(self.candidates) > SEARCH_LIMIT
+        self.candidates = self.candidates[:SEARCH_LIMIT]
         initial = {"role": self.request.GET.get("role", "")}
         return AppointForm(data, county=self.county, candidates=self.candidates, initial=initial)
 
@@ -156,6 +163,8 @@ class AppointView(CountyPage, TemplateView):
             q=self.query,
             searched=bool(self.query.strip()),
             candidates=self.candidate_rows(form),
+            more_found=self.more_found,
+            search_limit=SEARCH_LIMIT,
             posts_url=reverse("manage:posts") + "?" + urlencode({"county": self.county.pk}),
             **kwargs,
         )
