@@ -91,8 +91,10 @@ def test_r_x1_org_dept_onboards_a_new_townships_committee_member_who_activates_a
 
     _manage(page, "nav-accounts", "accounts")
     page.locator("input[name=q], vf-field-input[name=q] input").first.fill("郑新人")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
+    # Enter starts a navigation that networkidle may not have seen yet: wait for the search's own page.
+    with page.expect_navigation(url="**q=*"):
+        page.keyboard.press("Enter")
+    page.get_by_test_id(f"account-{member.username}").wait_for()
     screenshot(page, "onboarding-4-accounts")
     assert "未激活" in page.get_by_test_id(f"account-{member.username}").inner_text()
     page.get_by_test_id(f"issue-{member.username}").click()
