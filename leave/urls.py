@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from leave.views import attendance, leave, oversight
+from leave.views import attendance, bulk, leave, oversight
 
 urlpatterns = [
     path("", attendance.IndexRedirectView.as_view(), name="index"),
@@ -14,6 +14,7 @@ urlpatterns = [
     path("leave/", leave.LeaveView.as_view(), name="leave"),
     path("leave/<int:pk>/withdraw/", leave.LeaveWithdrawView.as_view(), name="leave_withdraw"),
     path("leave/township/", leave.LeaveListView.as_view(), name="leave_list"),
+    path("leave/bulk/", bulk.LeaveBulkView.as_view(), name="leave_bulk"),
     path("visits/", oversight.VisitsView.as_view(), name="visits"),
     path("visits/overview/", oversight.VisitsOverviewView.as_view(), name="visits_overview"),
     path("inspections/", oversight.InspectionsView.as_view(), name="inspections"),

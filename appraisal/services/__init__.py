@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy
 
+from appraisal.services.bulk import appraisal_finalise_many
 from appraisal.services.grades import (
     appraisal_cancel,
     appraisal_collect_and_propose,
@@ -52,6 +53,7 @@ __all__ = [
     "appraisal_cancel",
     "appraisal_collect_and_propose",
     "appraisal_finalise",
+    "appraisal_finalise_many",
     "appraisal_reopen",
     "ballot_cast",
     "ballot_open",

@@ -2,6 +2,7 @@
 
 from dispatch.services._common import term_end
 from dispatch.services.applications import application_decline, application_submit
+from dispatch.services.bulk import dispatch_approve_many
 from dispatch.services.nomination import (
     dispatch_approve,
     dispatch_nominate,
@@ -27,6 +28,7 @@ __all__ = [
     "dispatch_nominate",
     "village_full_message",
     "dispatch_approve",
+    "dispatch_approve_many",
     "dispatch_reject",
     "dispatch_withdraw",
     "training_batch_create",

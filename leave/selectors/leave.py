@@ -19,10 +19,11 @@ from leave.models import (
     DaySource,
     DayStatus,
     LeaveRequest,
+    LeaveState,
 )
 from leave.selectors import attendance as selectors
 from workflows.models import Township, User
-from workflows.permissions import visible_to
+from workflows.permissions import COORDINATE_COUNTY, DECIDE_LEAVE, acting_on, visible_to
 
 #: Ledger rows a higher tier recorded (an inspection, the org dept); the leave process leaves them as they are.
 AUTHORITATIVE_SOURCES = [DaySource.INSPECTION, DaySource.ORG_CORRECTION]
@@ -32,6 +33,16 @@ def _leaves() -> QuerySet[LeaveRequest]:
     return LeaveRequest.objects.select_related(
         "dispatch__cadre__user", "dispatch__unit", "dispatch__village__township", "reviewed_by", "decided_by"
     )
+
+
+def decider_perm(stage: str) -> str:
+    """Who decides a leave waiting in `stage`: the org dept once the township reviewed it, else the township (R-M2)."""
+    return COORDINATE_COUNTY if stage == LeaveState.REVIEWED else DECIDE_LEAVE
+
+
+def leaves_awaiting(user: User, stage: str) -> QuerySet[LeaveRequest]:
+    """Leave waiting at `stage` (REQUESTED or REVIEWED) that this user decides, inside their tiers (R-M2, R-O4)."""
+    return acting_on(user, decider_perm(stage), _leaves().filter(state=stage)).order_by("starts_on", "pk")
 
 
 def stationed_dispatch_of(user: User) -> Dispatch | None:

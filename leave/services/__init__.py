@@ -13,6 +13,7 @@ from leave.services.attendance import (
     month_submit,
     settable_statuses,
 )
+from leave.services.bulk import leave_approve_many
 from leave.services.leave import (
     EARLY_NOTE,
     LATE_NOTE,
@@ -40,6 +41,7 @@ __all__ = [
     "day_set",
     "default_status",
     "inspection_record",
+    "leave_approve_many",
     "leave_begin_due",
     "leave_close",
     "leave_decide",

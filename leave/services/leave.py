@@ -21,7 +21,7 @@ from workflows.audit import audit_refusal, audit_transition
 from workflows.flows import cancel_process, complete_task, locked, start_process
 from workflows.guards import require_perm, require_state
 from workflows.models import User
-from workflows.permissions import COORDINATE_COUNTY, DECIDE_LEAVE
+from workflows.permissions import DECIDE_LEAVE
 from workflows.text import join_list
 
 ACTION_LABELS: dict = {
@@ -199,7 +199,7 @@ def leave_decide(
     stage = leave.state
     require_state(leave, leave.reject)
     org_stage = stage == LeaveState.REVIEWED
-    require_perm(by, COORDINATE_COUNTY if org_stage else DECIDE_LEAVE, leave, action="leave.decide")
+    require_perm(by, leave_selectors.decider_perm(stage), leave, action="leave.decide")
     with transaction.atomic():
         leave = _locked(leave)
         if leave.state != stage:
