@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from dispatch.views import org, township, unit
+from dispatch.views import bulk, org, township, unit
 
 urlpatterns = [
     path("", unit.DispatchListView.as_view(), name="list"),
     path("nominate/", unit.NominateView.as_view(), name="nominate"),
+    path("approve/", bulk.NominationsBulkView.as_view(), name="bulk_approve"),
     path("<int:pk>/", unit.DispatchDetailView.as_view(), name="detail"),
     path("<int:pk>/withdraw/", unit.withdraw, name="withdraw"),
     path("<int:pk>/recall/", unit.recall_propose, name="recall_propose"),

@@ -7,7 +7,12 @@ from dispatch.selectors.coverage import (
     uncovered_target_villages,
     uncovered_wherever_possible,
 )
-from dispatch.selectors.eligibility import candidates_for_unit, dispatches_for, waiting_reserve_candidates
+from dispatch.selectors.eligibility import (
+    candidates_for_unit,
+    dispatches_for,
+    nominations_awaiting,
+    waiting_reserve_candidates,
+)
 from dispatch.selectors.pairing import (
     QuotaCheck,
     active_dispatches_in,
@@ -37,6 +42,7 @@ from dispatch.selectors.training import approved_awaiting_training, batch_member
 __all__ = [
     "SENT_STATES",
     "dispatches_for",
+    "nominations_awaiting",
     "candidates_for_unit",
     "waiting_reserve_candidates",
     "paired_villages",

@@ -15,11 +15,20 @@ from dispatch.models import (
     DispatchState,
 )
 from workflows.models import Cadre, Unit, User
-from workflows.permissions import visible_to
+from workflows.permissions import APPROVE_NOMINATIONS, acting_on, visible_to
 
 
 def dispatches_for(user: User) -> QuerySet[Dispatch]:
     return visible_to(user, Dispatch.objects.select_related("cadre", "unit", "village__township", "training_batch"))
+
+
+def nominations_awaiting(user: User) -> QuerySet[Dispatch]:
+    """Nominations waiting for this unit head's decision, in their units only; reserve cadres first (R-S1, R-S3)."""
+    return acting_on(
+        user,
+        APPROVE_NOMINATIONS,
+        Dispatch.objects.filter(state=DispatchState.NOMINATED).select_related("cadre", "unit", "village__township"),
+    ).order_by("unit__name", "-cadre__is_reserve", "-cadre__is_key_cultivation", "nominated_at", "pk")
 
 
 def candidates_for_unit(unit: Unit) -> QuerySet[Cadre]:

@@ -33,7 +33,7 @@ def dispatch_approve_many(*, pks: Iterable[int], by: User, comment: str = "") ->
         return Dispatch.objects.select_related("cadre", "unit__county", "village__township").in_bulk(wanted)
 
     def act(dispatch: Dispatch) -> str:
-        require_perm(by, APPROVE_NOMINATIONS, dispatch.unit, action="dispatch.approve")
+        require_perm(by, APPROVE_NOMINATIONS, dispatch, action="dispatch.approve")
         dispatch = _locked(dispatch)
         if dispatch.state != DispatchState.NOMINATED:
             raise already_handled(dispatch.get_state_display())
