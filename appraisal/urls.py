@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from appraisal.views import org, public, record, reports
+from appraisal.views import bulk, org, public, record, reports
 
 urlpatterns = [
     path("", org.IndexRedirectView.as_view(), name="index"),
@@ -10,6 +10,7 @@ urlpatterns = [
     path("rounds/<int:pk>/", org.RoundDetailView.as_view(), name="round_detail"),
     path("rounds/<int:pk>/close/", org.RoundCloseView.as_view(), name="round_close"),
     path("rounds/<int:pk>/appraisals/", org.RoundAppraisalsView.as_view(), name="round_appraisals"),
+    path("rounds/<int:pk>/finalise/", bulk.FinaliseBulkView.as_view(), name="round_finalise"),
     path("rounds/<int:pk>/ballots/", org.RoundBallotsView.as_view(), name="round_ballots"),
     path("ballots/<int:pk>/pdf/", org.BatchPdfView.as_view(), name="batch_pdf"),
     path("appraisals/<int:pk>/paper/", org.PaperSessionsView.as_view(), name="paper_sessions"),

@@ -20,7 +20,7 @@ from appraisal.models import (
     PaperSession,
 )
 from workflows.models import User
-from workflows.permissions import visible_to
+from workflows.permissions import COORDINATE_COUNTY, acting_on, visible_to
 from workflows.policy import policy
 
 if TYPE_CHECKING:
@@ -31,6 +31,15 @@ APPRAISAL_RELATED = ("round__county", "dispatch__cadre", "dispatch__unit", "disp
 
 def appraisals_visible_to(user: User | None) -> QuerySet[Appraisal]:
     return visible_to(user, Appraisal.objects.select_related(*APPRAISAL_RELATED))
+
+
+def appraisals_awaiting_finalisation(user: User | None) -> QuerySet[Appraisal]:
+    """Appraisals proposed and waiting for this user's finalisation, in the counties they coordinate (R-A2)."""
+    return acting_on(
+        user,
+        COORDINATE_COUNTY,
+        Appraisal.objects.filter(state=AppraisalState.PROPOSED).select_related(*APPRAISAL_RELATED),
+    ).order_by("dispatch__village__township__code", "dispatch__village__code", "pk")
 
 
 def appraisals_without_votes(round_: AppraisalRound) -> QuerySet[Appraisal]:

@@ -15,12 +15,13 @@ from workflows.models import User
 from workflows.permissions import COORDINATE_COUNTY
 
 
-def appraisal_finalise_many(*, pks: Iterable[int], by: User, reason: str = "") -> BulkResult:
+def appraisal_finalise_many(*, pks: Iterable[int], by: User) -> BulkResult:
     """Finalise each selected appraisal at its proposed grade, each in its own transaction (R-A2, R-A2a, R-A3).
 
-    Keeping the proposal needs no reason; changing it is done on the appraisal's own page. An excellent grade past
-    the round's share (R-A2a) is refused with the service's message; an appraisal outside the user's county is
-    refused (403, audited); one finalised, reopened or cancelled meanwhile is skipped and said so.
+    Keeping the proposal needs no reason, and none is recorded; a change is made on the appraisal's own page.
+    An excellent grade past the round's share (R-A2a) is refused with the service's message; an appraisal outside
+    the user's county is refused (403, audited); one finalised, reopened or cancelled meanwhile is skipped and said
+    so.
     """
 
     def load(wanted: list[int]) -> dict[int, Appraisal]:
@@ -33,7 +34,7 @@ def appraisal_finalise_many(*, pks: Iterable[int], by: User, reason: str = "") -
         appraisal = _locked(appraisal)
         if appraisal.state != AppraisalState.PROPOSED:
             raise already_handled(appraisal.get_state_display())
-        appraisal = appraisal_finalise(appraisal=appraisal, grade=appraisal.proposed_grade, by=by, reason=reason)
+        appraisal = appraisal_finalise(appraisal=appraisal, grade=appraisal.proposed_grade, by=by)
         return _("已审定为「%(grade)s」") % {"grade": Grade(appraisal.final_grade).label}
 
     return run_each(pks, load=load, act=act, label=_label)

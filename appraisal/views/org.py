@@ -108,6 +108,12 @@ class AppraisalPage(AreaPage, View):
             args=_round_args,
         ),
         NavLink(
+            gettext_lazy("批量审定"),
+            "appraisal:round_finalise",
+            visible=lambda page: page.round is not None and getattr(page, "can_coordinate", False),
+            args=_round_args,
+        ),
+        NavLink(
             gettext_lazy("村民评议投票码"),
             "appraisal:round_ballots",
             visible=lambda page: page.round is not None and page.shows_ballots,
