@@ -16,6 +16,7 @@ from django.views.generic import DetailView, ListView
 from dispatch import exports, selectors, services
 from dispatch.forms import NominateForm, RecallProposeForm
 from dispatch.models import Dispatch, DispatchState
+from dispatch.views.bulk import approves_nominations
 from workflows.exports import ExportMixin, file_name
 from workflows.models import AuditEvent, Unit
 from workflows.permissions import MANAGE_STATIONED, NOMINATE_CADRES, acting_on, may, may_view
@@ -96,6 +97,7 @@ class DispatchListView(ExportMixin, LoginRequiredMixin, ListView):
             states=DispatchState.choices,
             current_state=self.request.GET.get("state", ""),
             can_nominate=_units_user_nominates_for(self.request.user).exists(),
+            can_approve=approves_nominations(self.request.user),
             **kwargs,
         )
 

@@ -9,11 +9,17 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.views.generic import TemplateView
 
+from appraisal.views import bulk as appraisal_bulk
 from dispatch.models import Dispatch
+from dispatch.views import bulk as dispatch_bulk
+from leave.views import bulk as leave_bulk
 from workflows import selectors
 from workflows.duties import duties_for
 from workflows.flows import open_tasks_for
 from workflows.models import Cadre, Village
+
+#: Each bulk page's link for the home page's task list, shown to whoever has two or more of its items waiting.
+BULK_ENTRIES = (leave_bulk.bulk_entry, dispatch_bulk.bulk_entry, appraisal_bulk.bulk_entry)
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -42,6 +48,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
             cadre=cadre,
             has_role=bool(posts or cadre),
             tasks=tasks,
+            bulk_links=[entry for entry in (bulk_entry(user) for bulk_entry in BULK_ENTRIES) if entry],
             duties=duties_for(user, today=timezone.localdate()),
         )
         return context

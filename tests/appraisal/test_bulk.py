@@ -125,3 +125,12 @@ def test_bad_selection_gives_a_message_and_changes_nothing(client, w, pks):
     response = client.post(w["url"], {"pk": pks, "action": "confirm"})
     assert response.status_code == 400 and "勾选" in response.content.decode()
     assert AuditEvent.objects.count() == events
+
+
+def test_the_home_page_links_the_round_with_grades_waiting_for_the_org_dept_only(client, w):
+    client.force_login(w["people"]["org"])
+    home = client.get(reverse("home:index")).content.decode()
+    assert 'data-testid="bulk-links"' in home and f'href="{w["url"]}"' in home
+    for role in ("auditor", "town_a", "head_a"):
+        client.force_login(w["people"][role])
+        assert w["url"] not in client.get(reverse("home:index")).content.decode(), role

@@ -145,3 +145,14 @@ def test_bad_selection_gives_a_message_and_changes_nothing(client, w, pks):
     response = client.post(URL, {"pk": pks, "action": "confirm"})
     assert response.status_code == 400 and "勾选" in response.content.decode()
     assert AuditEvent.objects.count() == events and _state(w["n_plain"]) == S.NOMINATED
+
+
+def test_the_home_page_and_the_dispatch_list_lead_to_the_page_for_unit_heads_only(client, w):
+    client.force_login(w["people"]["head_a"])
+    home = client.get(reverse("home:index")).content.decode()
+    assert 'data-testid="bulk-links"' in home and f'href="{URL}"' in home
+    assert 'data-testid="bulk-link"' in client.get(reverse("dispatch:list")).content.decode()
+    for role in ("deputy_a", "org", "town_a"):
+        client.force_login(w["people"][role])
+        assert f'href="{URL}"' not in client.get(reverse("home:index")).content.decode(), role
+        assert 'data-testid="bulk-link"' not in client.get(reverse("dispatch:list")).content.decode(), role

@@ -175,3 +175,19 @@ def test_bad_selection_gives_a_message_and_changes_nothing(client, w, pks, messa
     assert response.status_code == 400 and message in _page(response)
     assert AuditEvent.objects.count() == events
     assert _fresh(w["l_a"]).state == S.REQUESTED
+
+
+def test_the_home_page_and_the_township_list_lead_to_the_page_for_those_who_decide(client, w):
+    client.force_login(w["people"]["town_a"])
+    home = _page(client.get(reverse("home:index")))
+    assert 'data-testid="bulk-links"' in home and f'href="{URL}?stage=township"' in home and "(2)" in home
+    assert 'data-testid="bulk-link"' in _page(client.get(reverse("leave:leave_list")))
+    client.force_login(w["people"]["org"])
+    home = _page(client.get(reverse("home:index")))
+    assert f'href="{URL}?stage=org"' in home
+    assert client.get(f"{URL}?stage=org").status_code == 200
+    for role in ("head_a", "auditor", "cadre_a"):
+        client.force_login(w["people"][role])
+        assert URL not in _page(client.get(reverse("home:index"))), role
+    client.force_login(w["people"]["auditor"])
+    assert 'data-testid="bulk-link"' not in _page(client.get(reverse("leave:leave_list")))
