@@ -11,7 +11,7 @@
     var checked = list.filter(function (b) { return b.checked; }).length;
     all.checked = checked > 0 && checked === list.length;
     all.indeterminate = checked > 0 && checked < list.length;
-    if (count) { count.textContent = count.getAttribute("data-template").replace("%(n)s", String(checked)); }
+    if (count) { count.textContent = count.getAttribute("data-template").replace("{n}", String(checked)); }
   }
   all.addEventListener("change", function () {
     boxes().forEach(function (b) { b.checked = all.checked; });
