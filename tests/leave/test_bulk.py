@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from leave.flows import LeaveFlow
@@ -10,6 +11,7 @@ from leave.ledger import ledger_write
 from leave.models import AttendanceDay, DaySource, DayStatus, LeaveRequest, LeaveState
 from leave.services import leave as leaves
 from leave.services import leave_approve_many
+from tests.dispatch.test_race import _run_together, needs_postgresql
 from tests.dispatch.test_team import stationed
 from workflows.flows import open_task
 from workflows.models import AuditEvent
@@ -191,3 +193,26 @@ def test_the_home_page_and_the_township_list_lead_to_the_page_for_those_who_deci
         assert URL not in _page(client.get(reverse("home:index"))), role
     client.force_login(w["people"]["auditor"])
     assert 'data-testid="bulk-link"' not in _page(client.get(reverse("leave:leave_list")))
+
+
+@needs_postgresql
+def test_r_m2_two_township_members_approving_the_same_leaves_at_once_decide_each_once(transactional_db, w):
+    """Each leave is approved once; the later bulk action skips both and says so, never a 500."""
+    pks = [str(w["l_a"].pk), str(w["l_plain"].pk)]
+    users = [w["people"]["town_a"], w["mentor_a"]]
+
+    def approve(n):
+        client = Client()
+        client.force_login(users[n])
+        response = client.post(URL, {"pk": pks, "action": "confirm"})
+        assert response.status_code == 302, response.status_code
+        return client.get(response.url).context["result"]
+
+    results = _run_together(approve)
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    assert sorted(len(r.done) for r in results) == [0, 2]
+    [skipped] = [r for r in results if not r.done]
+    assert all("已由他人处理" in item.message for item in skipped.refused) and len(skipped.refused) == 2
+    for leave in (w["l_a"], w["l_plain"]):
+        assert _fresh(leave).state == S.APPROVED
+        assert _events("leave.approve", leave).count() == 1
