@@ -38,7 +38,8 @@ from workflows.handover import (
     task_take,
     tasks_hand_over_all,
 )
-from workflows.models import Cadre, Post, User
+from workflows.models import Cadre, User
+from workflows.permissions import VIEW_PERM_OF_TIER, granted_tier_pks
 from workflows.taskviews import safe_back
 
 DONE_PAGE_SIZE = 20
@@ -54,7 +55,8 @@ def admits(user) -> bool:
     """Whether the to-do list opens to the user: anyone with a post or a cadre record (the menu asks it too)."""
     if not (user and user.is_authenticated and user.is_active):
         return False
-    return Post.objects.active().filter(user=user).exists() or Cadre.objects.filter(user=user).exists()
+    # Every post grants its tier's view permission; the grants are read once a request (the menu asks too).
+    return any(granted_tier_pks(user, VIEW_PERM_OF_TIER).values()) or Cadre.objects.filter(user=user).exists()
 
 
 def flow_classes() -> list:

@@ -44,9 +44,11 @@ def w(world):
     return w
 
 
-def _leave(w, cadre="cadre_a", dispatch="d_a", start=D(2026, 12, 1), end=D(2026, 12, 3)) -> LeaveRequest:
+def _leave(w, cadre="cadre_a", dispatch="d_a") -> LeaveRequest:
     by = w["people"][cadre] if cadre in w["people"] else w[cadre].user
-    return leaves.leave_request(dispatch=w[dispatch], starts_on=start, ends_on=end, reason="家中有事", by=by)
+    return leaves.leave_request(
+        dispatch=w[dispatch], starts_on=D(2026, 12, 1), ends_on=D(2026, 12, 3), reason="家中有事", by=by
+    )
 
 
 def _decision(leave):
@@ -250,7 +252,7 @@ def test_the_task_page_shows_who_works_on_it_and_offers_take_over_to_the_tier(cl
     assert client.post(f"/tasks/{task.pk}/take/").status_code == 302
     page = client.get(url).content.decode()
     assert 'data-testid="task-owner">菜园镇党委陈书记' in page and 'data-testid="task-release"' in page
-    assert '<option value="%d">菜园镇周副书记</option>' % mentor.pk in page
+    assert f'<option value="{mentor.pk}">菜园镇周副书记</option>' in page
 
     client.force_login(mentor)
     response = client.get(url)
