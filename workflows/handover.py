@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
-from guardian.shortcuts import get_users_with_perms
+from guardian.models import UserObjectPermission
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -49,9 +49,12 @@ def colleagues_for(task: Task, *, exclude: tuple[User | None, ...] = ()) -> Quer
     if tier is None:
         return User.objects.none()
     codename = task.owner_permission.split(".", 1)[-1]
-    users = get_users_with_perms(tier, only_with_perms_in=[codename], with_group_users=False)
+    content_type = ContentType.objects.get_for_model(tier)
+    grants = UserObjectPermission.objects.filter(
+        permission__codename=codename, content_type=content_type, object_pk=str(tier.pk)
+    ).values("user_id")
     return (
-        users.filter(is_active=True)
+        User.objects.filter(pk__in=grants, is_active=True)
         .exclude(pk__in=[user.pk for user in exclude if user is not None])
         .order_by("name", "username")
     )
