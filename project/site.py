@@ -17,6 +17,7 @@ from leave import urls as leave_urls
 from leave.flows import LeaveFlow
 from leave.views import attendance as leave_views
 from overview import urls as overview_urls
+from overview.views import tasks as tasks_views
 from overview.views.dashboard import DashboardView
 from workflows import urls as workflows_urls
 from workflows.flows import TierFlowViewset
@@ -46,6 +47,14 @@ site = Site(
             app_name="home",
             menu_template_name=None,
             urlpatterns=overview_urls.home_patterns,
+        ),
+        Area(
+            title=_("我的待办"),
+            icon="checklist",
+            app_name="tasks",
+            menu_template_name=None,
+            opens_for=tasks_views.admits,
+            urlpatterns=overview_urls.tasks_patterns,
         ),
         Area(
             title=_("选派"),

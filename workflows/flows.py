@@ -31,6 +31,7 @@ from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
 from workflows.audit import audit_refusal
+from workflows.handover import may_act
 from workflows.permissions import VIEW_COUNTY, VIEW_PERM_OF_TIER, granted_tier_pks, may_view
 from workflows.taskviews import safe_back
 
@@ -86,6 +87,18 @@ class AlreadyDone(Exception):
     """The task was finished by someone else (or in another tab) first."""
 
 
+class HandedOver(Exception):
+    """The task is held by someone else now: handed over, or taken over, since the page was opened."""
+
+    def __init__(self, holder):
+        super().__init__(holder)
+        self.holder = holder
+
+
+def handed_over_message(holder) -> str:
+    return _("该事项已转交 %(name)s 办理,您的提交未保存。") % {"name": holder.get_full_name()}
+
+
 def _finished_redirect(request, task: Task, message: str) -> HttpResponseRedirect:
     messages.warning(request, message)
     return HttpResponseRedirect(safe_back(request, reverse("home:index")))
@@ -107,7 +120,13 @@ def _wrap_tier_task_view(flow_task, origin_view):
             raise Http404
         if task.status in FINISHED:
             return _finished_redirect(request, task, str(ALREADY_DONE))
-        may_do = flow_task.can_execute(request.user, task) or flow_task.can_assign(request.user, task)
+        # A member of the task's tier may open it while a colleague holds it: the page says who, and offers
+        # to take it over; submitting it is still the holder's alone (see below).
+        may_do = (
+            flow_task.can_execute(request.user, task)
+            or flow_task.can_assign(request.user, task)
+            or may_act(request.user, task)
+        )
         if not may_do:
             if task.owner_id and task.owner_id != request.user.pk:
                 return _finished_redirect(request, task, _("该事项正由 %(name)s 办理。") % {"name": task.owner})
@@ -127,6 +146,9 @@ def _wrap_tier_task_view(flow_task, origin_view):
                 task = task_class._default_manager.select_related("process").get(pk=task_pk)
                 if task.status in FINISHED:
                     raise AlreadyDone
+                if task.owner_id and task.owner_id != request.user.pk:
+                    # Handed over (or taken over) since the page was opened: the new holder decides.
+                    raise HandedOver(task.owner)
                 if task.status == STATUS.NEW:
                     flow_task.activation_class(task).assign(request.user)
                 request.activation = flow_task.activation_class(task)
@@ -135,6 +157,8 @@ def _wrap_tier_task_view(flow_task, origin_view):
                     return origin_view(request, process_pk=process_pk, task_pk=task_pk, **kwargs)
         except (AlreadyDone, TransitionNotAllowed):
             return _finished_redirect(request, task, str(ALREADY_DONE))
+        except HandedOver as handed:
+            return _finished_redirect(request, task, handed_over_message(handed.holder))
         except FlowLockFailed:
             return _finished_redirect(request, task, _("该事项正由他人办理,请稍后再试。"))
 
@@ -315,6 +339,41 @@ def open_tasks_for(user, flow_classes: list) -> list[Task]:
     for task in result:
         task.execute_url = task.reverse("execute")
     return result
+
+
+def tasks_held_by_colleagues(user, flow_classes: list) -> list[Task]:
+    """Tasks of the user's tiers that a colleague has taken: the user may take them over (two queries)."""
+    if not (user and user.is_authenticated):
+        return []
+    tasks = (
+        Task.objects.filter(flow_task_type="HUMAN", process__flow_class__in=flow_classes, status=STATUS.ASSIGNED)
+        .exclude(owner=user)
+        .exclude(owner_permission="")
+        .exclude(owner_permission__isnull=True)
+    )
+    mine = tasks.user_queue(user).values("pk")
+    result = list(
+        tasks.filter(pk__in=mine)
+        .select_related("process", "owner")
+        .prefetch_related(_artifacts_by_name())
+        .order_by("created")
+    )
+    import_module(settings.ROOT_URLCONF)
+    for task in result:
+        task.execute_url = task.reverse("execute")
+    return result
+
+
+def tasks_done_by(user, flow_classes: list):
+    """The human tasks the user completed, newest first, with their artifacts (a queryset, for paging)."""
+    return (
+        Task.objects.filter(
+            flow_task_type="HUMAN", process__flow_class__in=flow_classes, owner=user, status=STATUS.DONE
+        )
+        .select_related("process")
+        .prefetch_related(_artifacts_by_name())
+        .order_by("-finished", "-pk")
+    )
 
 
 class _OrderedProcessListView(DashboardProcessListView):

@@ -186,3 +186,14 @@ def show_service_error(form: forms.Form, error: forms.ValidationError, fields: d
         target = fields.get(name, name)
         for message in forms.ValidationError(errors).messages:
             form.add_error(target if target in form.fields else None, message)
+
+
+class HandOverForm(forms.Form):
+    """Hand a task to one of the colleagues who may act on it, with a note for them."""
+
+    to = forms.ModelChoiceField(label=_("转交给"), queryset=User.objects.none(), empty_label=_("请选择同事"))
+    note = forms.CharField(label=_("留言"), required=False, max_length=200, widget=forms.TextInput)
+
+    def __init__(self, *args, colleagues, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].queryset = colleagues

@@ -35,6 +35,10 @@ ACTION_LABELS: dict[str, Any] = {
     "account.reactivate": gettext_lazy("恢复账号"),
     "account.refused": gettext_lazy("越权管理账号被拒绝"),
     "account.unlock": gettext_lazy("解除登录锁定"),
+    "task.take": gettext_lazy("接手办理待办事项"),
+    "task.hand_over": gettext_lazy("转交待办事项"),
+    "task.release": gettext_lazy("退回待认领"),
+    "task.return": gettext_lazy("免职后事项退回待认领"),
 }
 
 
@@ -78,6 +82,10 @@ DATA_LABELS: dict[str, Any] = {
     "scope": gettext_lazy("范围"),
     "source": gettext_lazy("来源"),
     "task": gettext_lazy("待办事项"),
+    "task_id": gettext_lazy("事项编号"),
+    "from_name": gettext_lazy("原办理人"),
+    "to_name": gettext_lazy("现办理人"),
+    "all": gettext_lazy("全部移交"),
     "tier": gettext_lazy("层级"),
     "title": gettext_lazy("标题/职务名称"),
     "to": gettext_lazy("至"),

@@ -18,6 +18,7 @@ from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
 
 from workflows.audit import audit_record, audit_refusal
+from workflows.handover import tasks_return_to_queue
 from workflows.ids import id_number_problem, normalise_id_number
 from workflows.models import ROLE_TIER, Cadre, County, Post, Role, Township, Unit, User, Village, VillageIncome
 from workflows.permissions import COORDINATE_COUNTY, ROLE_PERMISSIONS, granted_tier_pks, may
@@ -111,6 +112,10 @@ def post_end(*, post: Post, by: User | None, reason: str = "") -> Post:
             from_state=post.role,
             reason=reason,
             data={"user": post.user.username, "name": post.user.get_full_name(), "post": post.pk, "revoked": revoked},
+        )
+        # The tasks the holder had taken on this tier go back to its queue, where the successor finds them.
+        tasks_return_to_queue(
+            user=post.user, tier=tier, codenames=revoked, by=by, reason=_("职务已免去,事项退回待认领")
         )
     _forget_cached_perms(post.user)
     return post

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
@@ -10,6 +12,9 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import FormView
+
+from workflows.forms import HandOverForm
+from workflows.handover import colleagues_for, may_act
 
 
 def safe_back(request, default: str) -> str:
@@ -20,6 +25,31 @@ def safe_back(request, default: str) -> str:
     ):
         return back
     return default
+
+
+def holder_panel(task, user) -> dict:
+    """Who works on the task, and what this user may do about it: take it over, hand it on, release it."""
+    owner = task.owner if task.owner_id else None
+    mine = owner is not None and owner.pk == user.pk
+    shared = bool(task.owner_permission)
+    in_tier = may_act(user, task)
+    form = None
+    if shared and (mine or in_tier):
+        colleagues = colleagues_for(task, exclude=(owner, user))
+        if colleagues.exists():
+            form = HandOverForm(colleagues=colleagues)
+    back = f"?back={quote(reverse('tasks:index'))}"
+    return {
+        "owner": owner,
+        "mine": mine,
+        "held_by_other": owner is not None and not mine,
+        "may_take": shared and in_tier and not mine,
+        "may_release": shared and mine,
+        "form": form,
+        "take_url": reverse("tasks:take", args=[task.pk]),
+        "hand_over_url": reverse("tasks:hand_over", args=[task.pk]) + back,
+        "release_url": reverse("tasks:release", args=[task.pk]) + back,
+    }
 
 
 def add_service_errors(form, error: ValidationError) -> None:
@@ -76,7 +106,10 @@ class TaskFormView(ServiceFormView):
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("page_title", self.page_title or self.activation.flow_task.task_title)
-        return super().get_context_data(task=self.activation.task, artifact=self.artifact, **kwargs)
+        task = self.activation.task
+        return super().get_context_data(
+            task=task, artifact=self.artifact, holder=holder_panel(task, self.request.user), **kwargs
+        )
 
     def form_valid(self, form):
         try:

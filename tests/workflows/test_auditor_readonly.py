@@ -458,7 +458,18 @@ def _object_kwargs(w: dict) -> dict[str, list[dict]]:
         "audit:event": [{"pk": AuditEvent.objects.order_by("seq").first().pk}],
         "manage:import_preview": [{"pk": _upload(w).pk}],
         "manage:import_confirm": [{"pk": _upload(w).pk}],
+        "tasks:take": [{"task_pk": pk} for pk in _open_human_tasks()],
+        "tasks:hand_over": [{"task_pk": pk} for pk in _open_human_tasks()],
+        "tasks:release": [{"task_pk": pk} for pk in _open_human_tasks()],
     }
+
+
+def _open_human_tasks() -> list[int]:
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    tasks = Task.objects.filter(flow_task_type="HUMAN", status__in=[STATUS.NEW, STATUS.ASSIGNED]).order_by("pk")
+    return list(tasks.values_list("pk", flat=True)[:5])
 
 
 def _upload(w: dict) -> ImportUpload:

@@ -49,12 +49,12 @@ def test_r_o4_every_menu_entry_opens_and_every_hidden_one_refuses(client, menu_w
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        ("org", 8),
-        ("auditor", 7),
-        ("head_a", 5),
-        ("deputy_a", 5),
-        ("town_a", 5),
-        ("cadre_a", 5),
+        ("org", 9),
+        ("auditor", 8),
+        ("head_a", 6),
+        ("deputy_a", 6),
+        ("town_a", 6),
+        ("cadre_a", 6),
         ("outsider", 2),
     ],
 )
