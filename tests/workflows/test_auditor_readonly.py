@@ -436,6 +436,7 @@ def _object_kwargs(w: dict) -> dict[str, list[dict]]:
         "appraisal:round_appraisals": [{"pk": r.pk} for r in rounds],
         "appraisal:round_ballots": [{"pk": r.pk} for r in rounds],
         "appraisal:round_report": [{"pk": r.pk} for r in rounds],
+        "appraisal:round_finalise": [{"pk": r.pk} for r in rounds],
         "appraisal:batch_pdf": [{"pk": w["ballots"].pk}],
         "appraisal:paper_sessions": [{"pk": a.pk} for a in appraisals],
         "appraisal:appraisal_reopen": [{"pk": a.pk} for a in appraisals],
