@@ -478,3 +478,32 @@ class ImportUpload(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
+
+
+class Notification(models.Model):
+    """A message to one person about their work, linking to the task or record (issue 13)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("收件人")
+    )
+    #: What happened, a short code (``leave_submitted``, ``task_reminder``, ``task_escalated`` …).
+    kind = models.CharField(_("类别"), max_length=40)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
+    #: Sends of the same event to the same person collapse on this key (a reminder once per task and deadline).
+    key = models.CharField(_("去重键"), max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], condition=~Q(key=""), name="notification_once_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.title

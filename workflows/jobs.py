@@ -1,0 +1,41 @@
+"""Scheduled jobs: plain functions, each also a management command and a Celery task (issue 13).
+
+A job takes the day it runs for (``on``) and returns a short summary; running it twice for the
+same day changes nothing the second time. The apps register their jobs in ``AppConfig.ready()``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    func: Callable[..., str]
+    #: Hour and minute of the daily run (Asia/Shanghai), for the beat schedule.
+    hour: int
+    minute: int = 0
+    title: str = ""
+
+
+_jobs: dict[str, Job] = {}
+
+
+def register_job(name: str, func: Callable[..., str], *, hour: int, minute: int = 0, title: str = "") -> None:
+    """Register a daily job under ``name``."""
+    _jobs[name] = Job(name=name, func=func, hour=hour, minute=minute, title=title)
+
+
+def jobs() -> dict[str, Job]:
+    """Every registered job by name."""
+    return dict(sorted(_jobs.items()))
+
+
+def run_job(name: str, on: datetime.date | None = None) -> str:
+    """Run one job for the day ``on`` (today by default) and return its summary."""
+    return _jobs[name].func(on=on or timezone.localdate())

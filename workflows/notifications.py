@@ -1,0 +1,57 @@
+"""Notifications: created only after the transaction that caused them commits (issue 13)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.db import IntegrityError, transaction
+
+from workflows.models import Notification, User
+
+#: Channels beyond the app (e-mail, group robots) register here; each gets the saved notifications.
+_channels: list[Callable[[list[Notification]], None]] = []
+
+
+def register_channel(deliver: Callable[[list[Notification]], None]) -> None:
+    """Add a delivery channel, called after the notifications are saved."""
+    if deliver not in _channels:
+        _channels.append(deliver)
+
+
+def notify(recipients: Iterable[User], *, kind: str, title: str, url: str = "", body: str = "", key: str = "") -> None:
+    """Notify each active recipient once the current transaction commits; nothing if it rolls back."""
+    people = {u.pk: u for u in recipients if u is not None}
+
+    def create() -> None:
+        saved = create_now(people.values(), kind=kind, title=title, url=url, body=body, key=key)
+        for deliver in _channels:
+            deliver(saved)
+
+    transaction.on_commit(create)
+
+
+def create_now(
+    recipients: Iterable[User], *, kind: str, title: str, url: str = "", body: str = "", key: str = ""
+) -> list[Notification]:
+    """Save the notifications at once; a recipient who already has ``key`` is skipped."""
+    saved = []
+    for user in recipients:
+        if not user.is_active:
+            continue
+        if key and Notification.objects.filter(recipient=user, key=key).exists():
+            continue
+        try:
+            with transaction.atomic():
+                saved.append(
+                    Notification.objects.create(
+                        recipient=user, kind=kind, title=str(title)[:200], url=url, body=str(body), key=key
+                    )
+                )
+        except IntegrityError:  # a concurrent sweep saved the same key first
+            continue
+    return saved
+
+
+def unread_count(user: User) -> int:
+    """How many notifications the person has not read."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
