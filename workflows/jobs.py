@@ -21,14 +21,24 @@ class Job:
     hour: int
     minute: int = 0
     title: str = ""
+    #: Set for a job that runs all day long every so many minutes (deliveries to retry); hour is then ignored.
+    every_minutes: int | None = None
 
 
 _jobs: dict[str, Job] = {}
 
 
-def register_job(name: str, func: Callable[..., str], *, hour: int, minute: int = 0, title: str = "") -> None:
-    """Register a daily job under ``name``."""
-    _jobs[name] = Job(name=name, func=func, hour=hour, minute=minute, title=title)
+def register_job(
+    name: str,
+    func: Callable[..., str],
+    *,
+    hour: int = 0,
+    minute: int = 0,
+    title: str = "",
+    every_minutes: int | None = None,
+) -> None:
+    """Register a daily job (or one every ``every_minutes``) under ``name``."""
+    _jobs[name] = Job(name=name, func=func, hour=hour, minute=minute, title=title, every_minutes=every_minutes)
 
 
 def jobs() -> dict[str, Job]:

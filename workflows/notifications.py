@@ -5,27 +5,38 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 
 from workflows.models import Notification, User
 
-#: Channels beyond the app (e-mail, group robots) register here; each gets the saved notifications.
-_channels: list[Callable[[list[Notification]], None]] = []
+#: Channels beyond the app (e-mail, group robots) register here; each gets the saved notifications
+#: and the tier object (unit, township, county) the event belongs to, if any.
+_channels: list[Callable[[list[Notification], Model | None], None]] = []
 
 
-def register_channel(deliver: Callable[[list[Notification]], None]) -> None:
+def register_channel(deliver: Callable[[list[Notification], Model | None], None]) -> None:
     """Add a delivery channel, called after the notifications are saved."""
     if deliver not in _channels:
         _channels.append(deliver)
 
 
-def notify(recipients: Iterable[User], *, kind: str, title: str, url: str = "", body: str = "", key: str = "") -> None:
+def notify(
+    recipients: Iterable[User],
+    *,
+    kind: str,
+    title: str,
+    url: str = "",
+    body: str = "",
+    key: str = "",
+    tier: Model | None = None,
+) -> None:
     """Notify each active recipient once the current transaction commits; nothing if it rolls back."""
     people = {u.pk: u for u in recipients if u is not None}
 
     def create() -> None:
         saved = create_now(people.values(), kind=kind, title=title, url=url, body=body, key=key)
         for deliver in _channels:
-            deliver(saved)
+            deliver(saved, tier)
 
     transaction.on_commit(create)
 
