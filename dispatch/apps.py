@@ -9,13 +9,16 @@ class DispatchConfig(AppConfig):
     verbose_name = _("选派")
 
     def ready(self):
+        from dispatch import jobs
         from dispatch.flows import DispatchFlow, RecallFlow
         from dispatch.models import Dispatch, Recall
         from workflows.audit import register_actions, register_data_labels
         from workflows.flows import register_flow
+        from workflows.jobs import register_job
 
         register_flow(Dispatch, DispatchFlow, start_arg="dispatch")
         register_flow(Recall, RecallFlow, start_arg="recall")
+        register_job("enforce_quotas", jobs.quota_check, hour=1, minute=0, title=_("选派任务到期核查"))
 
         register_actions(
             {

@@ -9,7 +9,7 @@ class LeaveConfig(AppConfig):
     verbose_name = _("驻村管理")
 
     def ready(self):
-        from leave import duties
+        from leave import duties, jobs
         from leave.flows import LeaveFlow
         from leave.models import LeaveRequest
         from leave.services import attendance, oversight
@@ -17,8 +17,10 @@ class LeaveConfig(AppConfig):
         from workflows.audit import register_actions, register_data_labels
         from workflows.duties import register_duties
         from workflows.flows import register_flow
+        from workflows.jobs import register_job
 
         register_flow(LeaveRequest, LeaveFlow, start_arg="leave")
+        register_job("leave_begin_due", jobs.leave_begin, hour=0, minute=10, title=_("开始已批准的休假"))
 
         register_actions({"attendance.write": _("考勤登记")})
         for module in (attendance, leaves, oversight):

@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm as BaseAdminPasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from workflows.models import AuditEvent, Cadre, County, Post, Township, Unit, User, Village, VillageIncome
+from workflows.models import AuditEvent, Cadre, County, JobRun, Post, Township, Unit, User, Village, VillageIncome
 
 
 class SuperuserOnlyAdmin(admin.ModelAdmin):
@@ -124,4 +124,18 @@ class AuditEventAdmin(SuperuserOnlyAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(JobRun)
+class JobRunAdmin(SuperuserOnlyAdmin):
+    """What each scheduled job did and when: read only, for the county IT office."""
+
+    list_display = ("name", "on", "started_at", "finished_at", "summary", "error")
+    list_filter = ("name",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

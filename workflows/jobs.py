@@ -47,5 +47,16 @@ def jobs() -> dict[str, Job]:
 
 
 def run_job(name: str, on: datetime.date | None = None) -> str:
-    """Run one job for the day ``on`` (today by default) and return its summary."""
-    return _jobs[name].func(on=on or timezone.localdate())
+    """Run one job for the day ``on`` (today by default), record the run and return its summary."""
+    from workflows.models import JobRun
+
+    job = _jobs[name]
+    day = on or timezone.localdate()
+    run = JobRun.objects.create(name=name, on=day)
+    try:
+        summary = job.func(on=day)
+    except Exception as exc:
+        JobRun.objects.filter(pk=run.pk).update(finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}")
+        raise
+    JobRun.objects.filter(pk=run.pk).update(finished_at=timezone.now(), summary=summary)
+    return summary

@@ -507,3 +507,23 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class JobRun(models.Model):
+    """One run of a scheduled job, by the worker, cron or by hand: when it ran and what it did."""
+
+    name = models.CharField(_("任务"), max_length=60)
+    on = models.DateField(_("日期"))
+    started_at = models.DateTimeField(_("开始时间"), default=timezone.now)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    summary = models.TextField(_("结果"), blank=True)
+    #: Empty when the run succeeded; else the error's class and message.
+    error = models.TextField(_("错误"), blank=True)
+
+    class Meta:
+        verbose_name = _("定时任务运行")
+        verbose_name_plural = _("定时任务运行")
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.on.isoformat()}"
