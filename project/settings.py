@@ -357,5 +357,12 @@ CACHES = {
     if os.environ.get("REDIS_URL")
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+# Scheduled jobs on Celery (issue 13): Redis is the broker; without one, cron runs `manage.py run_job`.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or "memory://"
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# For checks only: run every job every so many seconds instead of at its time of day.
+JOBS_EVERY_SECONDS = int(os.environ.get("JOBS_EVERY_SECONDS", "0")) or None
 # A CJK font for PDFs (ballot sheets, certificates); by default Debian's fonts-noto-cjk.
 PDF_FONT_PATH = os.environ.get("PDF_FONT_PATH") or None
