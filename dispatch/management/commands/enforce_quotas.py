@@ -1,6 +1,5 @@
 """Enforce passed quota deadlines in every county: record a sanction for each unit that missed its quota (R-S5)."""
 
-import argparse
 import datetime
 
 from django.core.management.base import BaseCommand
@@ -8,14 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dispatch import services
+from workflows.dates import date_argument
 from workflows.policy import policy
-
-
-def _date(text: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(_("日期格式应为 YYYY-MM-DD:%(text)s") % {"text": text}) from exc
 
 
 class Command(BaseCommand):
@@ -23,7 +16,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--date", type=_date, default=None, help="核查日期 YYYY-MM-DD,截止日期早于该日的任务到期;默认今天。"
+            "--date", type=date_argument, default=None, help="核查日期 YYYY-MM-DD,截止日期早于该日的任务到期;默认今天。"
         )
 
     def handle(self, *args, date: datetime.date | None = None, **options):

@@ -1,6 +1,5 @@
 """Mark approved leave whose first day has come as being taken (R-M2); for the daily scheduler."""
 
-import argparse
 import datetime
 
 from django.core.management.base import BaseCommand
@@ -8,20 +7,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from leave.services import leave as leaves
-
-
-def _date(text: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(_("日期格式应为 YYYY-MM-DD:%(text)s") % {"text": text}) from exc
+from workflows.dates import date_argument
 
 
 class Command(BaseCommand):
     help = "开始休假:已批准、开始日期已到的请假转为“休假中”(R-M2)。可重复运行。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", type=_date, default=None, help="日期 YYYY-MM-DD,默认今天。")
+        parser.add_argument("--date", type=date_argument, default=None, help="日期 YYYY-MM-DD,默认今天。")
 
     def handle(self, *args, date: datetime.date | None = None, **options):
         on = date or timezone.localdate()

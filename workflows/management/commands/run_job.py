@@ -1,19 +1,12 @@
 """Run one scheduled job by name, or list them: the embedded setup's way to run them from cron (issue 13)."""
 
-import argparse
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from workflows import jobs
-
-
-def _date(text: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(_("日期格式应为 YYYY-MM-DD:%(text)s") % {"text": text}) from exc
+from workflows.dates import date_argument
 
 
 class Command(BaseCommand):
@@ -21,7 +14,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name", nargs="?", help="任务名称")
-        parser.add_argument("--date", type=_date, default=None, help="日期 YYYY-MM-DD,默认今天。")
+        parser.add_argument("--date", type=date_argument, default=None, help="日期 YYYY-MM-DD,默认今天。")
         parser.add_argument("--list", action="store_true", help="列出全部定时任务及其运行时间。")
 
     def handle(self, *args, name: str | None = None, date: datetime.date | None = None, **options):
