@@ -31,14 +31,25 @@ def notify(
     tier: Model | None = None,
 ) -> None:
     """Notify each active recipient once the current transaction commits; nothing if it rolls back."""
-    people = {u.pk: u for u in recipients if u is not None}
+    people = list({u.pk: u for u in recipients if u is not None}.values())
+    transaction.on_commit(lambda: send_now(people, kind=kind, title=title, url=url, body=body, key=key, tier=tier))
 
-    def create() -> None:
-        saved = create_now(people.values(), kind=kind, title=title, url=url, body=body, key=key)
-        for deliver in _channels:
-            deliver(saved, tier)
 
-    transaction.on_commit(create)
+def send_now(
+    recipients: Iterable[User],
+    *,
+    kind: str,
+    title: str,
+    url: str = "",
+    body: str = "",
+    key: str = "",
+    tier: Model | None = None,
+) -> list[Notification]:
+    """Save the notifications at once and hand them to the channels; for code already past the commit."""
+    saved = create_now(recipients, kind=kind, title=title, url=url, body=body, key=key)
+    for deliver in _channels:
+        deliver(saved, tier)
+    return saved
 
 
 def create_now(

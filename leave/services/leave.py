@@ -8,6 +8,7 @@ from typing import cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,6 +22,7 @@ from workflows.audit import audit_refusal, audit_transition
 from workflows.flows import cancel_process, complete_task, locked, start_process
 from workflows.guards import require_perm, require_state
 from workflows.models import User
+from workflows.notifications import notify
 from workflows.permissions import DECIDE_LEAVE
 from workflows.text import join_list
 
@@ -234,7 +236,25 @@ def leave_decide(
         if leave.state == LeaveState.APPROVED:
             _fill_leave_days(leave, by)
         complete_task(leave, "decide_org" if org_stage else "decide_township", by)
+        if leave.state in (LeaveState.APPROVED, LeaveState.REJECTED):
+            _tell_cadre_the_decision(leave, comment)
     return leave
+
+
+def _tell_cadre_the_decision(leave: LeaveRequest, comment: str) -> None:
+    """The cadre hears of the decision on their leave, after it commits (issue 13)."""
+    cadre_user = leave.dispatch.cadre.user
+    if cadre_user is None:
+        return
+    approved = leave.state == LeaveState.APPROVED
+    title = _("您 %(start)s 至 %(end)s 的请假已批准") if approved else _("您 %(start)s 至 %(end)s 的请假未获批准")
+    notify(
+        [cadre_user],
+        kind="leave_approved" if approved else "leave_rejected",
+        title=title % {"start": leave.starts_on.isoformat(), "end": leave.ends_on.isoformat()},
+        body=comment,
+        url=reverse("leave:leave"),
+    )
 
 
 def leave_withdraw(*, leave: LeaveRequest, by: User) -> LeaveRequest:
