@@ -6,7 +6,7 @@ leave area ("leave:attendance_report"), which lists these patterns after its own
 
 from django.urls import path
 
-from overview.views import tasks
+from overview.views import notifications, tasks
 from overview.views.dashboard import DashboardView
 from overview.views.home import HomeView
 from overview.views.reports import AttendanceReportView
@@ -19,4 +19,4 @@ leave_report_patterns = [
     path("reports/attendance/", AttendanceReportView.as_view(), name="attendance_report"),
 ]
 
-tasks_patterns = tasks.urlpatterns
+tasks_patterns = tasks.urlpatterns + notifications.urlpatterns

@@ -48,6 +48,7 @@ TASKS_NAV = (
     NavLink(gettext_lazy("我的待办"), "tasks:index", testid="nav-tasks"),
     NavLink(gettext_lazy("已办"), "tasks:done", testid="nav-done"),
     NavLink(gettext_lazy("全部移交"), "tasks:hand_over_all", testid="nav-hand-over-all"),
+    NavLink(gettext_lazy("通知"), "tasks:notifications", testid="nav-notifications"),
 )
 
 
@@ -55,8 +56,13 @@ def admits(user) -> bool:
     """Whether the to-do list opens to the user: anyone with a post or a cadre record (the menu asks it too)."""
     if not (user and user.is_authenticated and user.is_active):
         return False
-    # Every post grants its tier's view permission; the grants are read once a request (the menu asks too).
-    return any(granted_tier_pks(user, VIEW_PERM_OF_TIER).values()) or Cadre.objects.filter(user=user).exists()
+    # Asked by the menu, the bell and the page of one request: answered once per user object (one request).
+    known = getattr(user, "_admits_tasks", None)
+    if known is None:
+        # Every post grants its tier's view permission; the grants are read once a request (the menu asks too).
+        known = any(granted_tier_pks(user, VIEW_PERM_OF_TIER).values()) or Cadre.objects.filter(user=user).exists()
+        user._admits_tasks = known
+    return known
 
 
 def flow_classes() -> list:

@@ -62,7 +62,7 @@ from tests.appraisal.conftest import close_vote
 from tests.dispatch.test_team import stationed
 from tests.factories import CadreFactory, UserFactory, VillageFactory
 from workflows.importing import ImportFile, import_upload_create
-from workflows.models import AuditEvent, Cadre, ImportUpload, Post, Role
+from workflows.models import AuditEvent, Cadre, ImportUpload, Notification, Post, Role
 
 D = datetime.date
 YEAR = 2026
@@ -336,6 +336,9 @@ OWN_SESSION = {
     "admin:logout",
     "admin:password_change",
     "admin:password_change_done",
+    # The auditor's own notifications: marking them read is the auditor's own business.
+    "tasks:notification_open",
+    "tasks:notifications_read_all",
 }
 #: Posting to these would end or replace the auditor's own session or password: they are fetched, not posted to.
 NOT_POSTED = {
@@ -437,6 +440,7 @@ def _object_kwargs(w: dict) -> dict[str, list[dict]]:
         "appraisal:round_ballots": [{"pk": r.pk} for r in rounds],
         "appraisal:round_report": [{"pk": r.pk} for r in rounds],
         "appraisal:round_finalise": [{"pk": r.pk} for r in rounds],
+        "tasks:notification_open": [{"pk": n.pk} for n in Notification.objects.order_by("pk")[:3]] or [{"pk": 1}],
         "appraisal:batch_pdf": [{"pk": w["ballots"].pk}],
         "appraisal:paper_sessions": [{"pk": a.pk} for a in appraisals],
         "appraisal:appraisal_reopen": [{"pk": a.pk} for a in appraisals],
