@@ -449,7 +449,8 @@ def test_grid_and_compliance_run_the_same_queries_for_2_and_for_12_cadres(client
     """The township grid runs 20 queries and the county compliance page 18, for 2 cadres as for 12 (R-M2a, R-M1).
 
     Of the grid's 20, seven are the month's data (dispatches, day rows, month states, month counts, term-year
-    counts, calendar corrections twice); the rest are the session, the user, permissions and the page frame (one is the bell's unread count).
+    counts, calendar corrections twice); the rest are the session, the user, permissions and the page frame
+    (one is the bell's unread count).
     The second measurement has ten more cadres in 菜园镇, each with the whole month recorded and an absence.
     """
     month = {"month": "2026-10"}
