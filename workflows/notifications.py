@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Model
@@ -20,19 +21,13 @@ def register_channel(deliver: Callable[[list[Notification], Model | None], None]
         _channels.append(deliver)
 
 
-def notify(
-    recipients: Iterable[User],
-    *,
-    kind: str,
-    title: str,
-    url: str = "",
-    body: str = "",
-    key: str = "",
-    tier: Model | None = None,
-) -> None:
-    """Notify each active recipient once the current transaction commits; nothing if it rolls back."""
+def notify(recipients: Iterable[User], **message: Any) -> None:
+    """Notify each active recipient once the current transaction commits; nothing if it rolls back.
+
+    ``message`` is what `send_now` takes: kind, title and optionally url, body, key and tier.
+    """
     people = list({u.pk: u for u in recipients if u is not None}.values())
-    transaction.on_commit(lambda: send_now(people, kind=kind, title=title, url=url, body=body, key=key, tier=tier))
+    transaction.on_commit(lambda: send_now(people, **message))
 
 
 def send_now(
