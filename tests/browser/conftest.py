@@ -1,5 +1,6 @@
 """Headless Chromium (Debian's package) driven by Playwright against pytest-django's live server."""
 
+import datetime
 import os
 import shutil
 from pathlib import Path
@@ -118,3 +119,18 @@ def submit(page) -> None:
     """Submit the page's main form and wait for the answer."""
     page.locator("form.vf-form button[type=submit]").first.click()
     page.wait_for_load_state("networkidle")
+
+
+def cadre_a_asks_for_leave(world):
+    """李卫东, stationed in 菜园镇, asks for two days' leave in December: the township's task to decide."""
+    from leave.services import leave as leaves
+    from tests.dispatch.test_team import stationed
+
+    dispatch = stationed(world["cadre_a"], world["village_a"])
+    return leaves.leave_request(
+        dispatch=dispatch,
+        starts_on=datetime.date(2026, 12, 1),
+        ends_on=datetime.date(2026, 12, 2),
+        reason="家中老人住院",
+        by=world["people"]["cadre_a"],
+    )

@@ -1,13 +1,9 @@
 """A township member hands a leave decision to a colleague from the task page; the colleague finds it on 我的待办."""
 
-import datetime
-
 import pytest
 
 from leave.models import LeaveRequest, LeaveState
-from leave.services import leave as leaves
-from tests.browser.conftest import log_in, open_first_task, screenshot, submit
-from tests.dispatch.test_team import stationed
+from tests.browser.conftest import cadre_a_asks_for_leave, log_in, open_first_task, screenshot, submit
 from workflows.models import AuditEvent
 
 pytestmark = pytest.mark.browser
@@ -15,14 +11,7 @@ PASSWORD = "pass-for-tests-1"
 
 
 def test_a_leave_decision_handed_to_a_colleague_is_found_and_decided_by_them(page, transactional_db, world):
-    dispatch = stationed(world["cadre_a"], world["village_a"])
-    leave = leaves.leave_request(
-        dispatch=dispatch,
-        starts_on=datetime.date(2026, 12, 1),
-        ends_on=datetime.date(2026, 12, 2),
-        reason="家中老人住院",
-        by=world["people"]["cadre_a"],
-    )
+    leave = cadre_a_asks_for_leave(world)
     mentor = world["mentor_a"]
 
     # 陈书记 opens the decision: nobody works on it yet; she hands it to 周副书记 with a note.

@@ -1,13 +1,9 @@
 """The township sees a new leave request on the bell, decides it from the notification, and the cadre is told."""
 
-import datetime
-
 import pytest
 
 from leave.models import LeaveRequest, LeaveState
-from leave.services import leave as leaves
-from tests.browser.conftest import log_in, screenshot, submit
-from tests.dispatch.test_team import stationed
+from tests.browser.conftest import cadre_a_asks_for_leave, log_in, screenshot, submit
 from workflows.models import Notification
 
 pytestmark = pytest.mark.browser
@@ -17,14 +13,7 @@ PASSWORD = "pass-for-tests-1"
 def test_r_m2_a_leave_request_reaches_the_township_by_the_bell_and_its_decision_reaches_the_cadre(
     page, transactional_db, world
 ):
-    dispatch = stationed(world["cadre_a"], world["village_a"])
-    leave = leaves.leave_request(
-        dispatch=dispatch,
-        starts_on=datetime.date(2026, 12, 1),
-        ends_on=datetime.date(2026, 12, 2),
-        reason="家中老人住院",
-        by=world["people"]["cadre_a"],
-    )
+    leave = cadre_a_asks_for_leave(world)
 
     # 陈书记 signs in: the bell in the toolbar says one unread notification.
     log_in(page, "town_a", PASSWORD)
